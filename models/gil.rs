@@ -1,0 +1,611 @@
+//! CPython's "new GIL" (3.2 and later), as written in 3.11's `Python/ceval_gil.h`
+//! (`take_gil`, `drop_gil`) and polled by `_PyEval_EvalFrameDefault`'s eval-breaker check in
+//! `Python/ceval.c` (`eval_frame_handle_pending`). Threads are CPU-bound: each loops running
+//! bytecode, reaching poll points, and dropping the GIL when asked.
+//!
+//! Abstractions, each exact for what the protocol observes:
+//! - `switch_number` is only ever compared with the value a waiter saved when its wait began,
+//!   so each waiter keeps one bit, "a switch happened since I saved it".
+//! - A critical section of `gil->mutex` or `gil->switch_mutex` is one step, except where a
+//!   lock-free reader can observe a store inside it: `take_gil` clears the drop request in a
+//!   step of its own, with `gil->mutex` still held (state `Acquired`).
+//! - `drop_gil`'s relaxed `last_holder = tstate` before taking the mutex is left out: without
+//!   `PyThreadState_Swap` the holder's tstate already is `last_holder`.
+//! - The interval is not a number: a timed wait may time out at any point (and under a fair
+//!   scheduler eventually does). Which waiter a signal wakes is a free choice (not FIFO).
+
+use crate::explore;
+use crate::model::{Check, Config, Model, Property, Variant};
+use crate::registry::{describe, ModelEntry};
+
+/// Largest number of threads a state can hold.
+pub const MAX_THREADS: usize = 8;
+/// `last_holder` before any thread took the GIL (NULL in `create_gil`).
+const NOBODY: u8 = u8::MAX;
+
+/// Where a thread is in the protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pc {
+    /// About to call `take_gil` (lock `gil->mutex`).
+    Take,
+    /// In `take_gil`'s `COND_TIMED_WAIT` on `gil->cond`. `notified`: a `COND_SIGNAL` chose this
+    /// waiter; `switched`: `switch_number` changed since the wait began.
+    Wait { notified: bool, switched: bool },
+    /// `take_gil` took the GIL and still holds `gil->mutex`, about to clear the drop request.
+    Acquired,
+    /// Holds the GIL and runs bytecode between poll points.
+    Eval,
+    /// About to run `drop_gil`'s release (lock `mutex`, `locked = 0`, signal `cond`).
+    Release { exiting: bool },
+    /// `drop_gil`, FORCE_SWITCHING: about to read the drop request (relaxed, no lock).
+    HandoffRead { exiting: bool },
+    /// `drop_gil`, FORCE_SWITCHING: about to lock `switch_mutex` and test `last_holder`.
+    HandoffLock { exiting: bool },
+    /// `drop_gil`, FORCE_SWITCHING: the single `COND_WAIT` on `switch_cond`.
+    SwitchWait { notified: bool, exiting: bool },
+    /// The thread has finished (finite configurations only).
+    Done,
+}
+
+/// A state of the GIL and its threads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GilState {
+    /// `gil->locked`.
+    pub locked: bool,
+    /// `gil_drop_request` (3.11: `interp->ceval.gil_drop_request`, mirrored in `eval_breaker`).
+    pub drop_request: bool,
+    /// `gil->last_holder` as a thread index, or `NOBODY`.
+    pub last_holder: u8,
+    /// Program counter of each thread; slots past the configured count stay `Done`.
+    pub threads: [Pc; MAX_THREADS],
+}
+
+/// Who a `COND_SIGNAL` on `gil->cond` wakes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Woken {
+    /// Not observable by the executable twin (the OS chose).
+    Hidden,
+    /// Nobody was waiting.
+    Nobody,
+    /// This waiter.
+    Thread(u8),
+}
+
+/// One atomic step of one thread. Fields after the thread are what the thread observed; an
+/// action is enabled only when they match the state, so traces and twin logs say what was seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `take_gil`: lock `mutex`, GIL free: lock `switch_mutex`, `locked = 1`, update
+    /// `last_holder` and `switch_number`, signal `switch_cond`, unlock `switch_mutex`.
+    TakeFree(u8),
+    /// `take_gil`: lock `mutex`, GIL held: save `switch_number`, start the timed wait.
+    TakeBlock(u8),
+    /// `take_gil`: `COND_TIMED_WAIT` returns (re-locking `mutex`); on a timeout with the GIL still
+    /// held and no switch, set the drop request; then wait again or take the free GIL.
+    Wake {
+        thread: u8,
+        timed_out: bool,
+        requests: bool,
+        acquires: bool,
+    },
+    /// `take_gil`'s tail: `RESET_GIL_DROP_REQUEST`, unlock `mutex`.
+    ClearRequest(u8),
+    /// `_PyEval_EvalFrameDefault`: `CHECK_EVAL_BREAKER` at a poll point; with a drop request,
+    /// `eval_frame_handle_pending` calls `drop_gil`.
+    Poll { thread: u8, request: bool },
+    /// Running bytecode that never reaches a poll point (variant `no-poll`).
+    Bytecode(u8),
+    /// The thread ends: `PyThreadState_DeleteCurrent` → `_PyEval_ReleaseLock` → `drop_gil`
+    /// with the thread state (3.11 passes it, so FORCE_SWITCHING applies).
+    Exit(u8),
+    /// `drop_gil`: lock `mutex`, `locked = 0`, `COND_SIGNAL(cond)`, unlock.
+    Release { thread: u8, woken: Woken },
+    /// `drop_gil`: FORCE_SWITCHING reads `gil_drop_request` (relaxed, no lock).
+    HandoffRead { thread: u8, request: bool },
+    /// `drop_gil`: lock `switch_mutex`; if `last_holder` is still me, reset the request and
+    /// `COND_WAIT(switch_cond)`; else unlock.
+    HandoffLock { thread: u8, waits: bool },
+    /// `drop_gil`: the `switch_cond` wait returns (signalled by `take_gil`, or spuriously).
+    SwitchWake(u8),
+}
+
+/// The variants of the GIL model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GilVariant {
+    /// 3.11 as written.
+    Cpython311,
+    /// `drop_gil` without the FORCE_SWITCHING hand-off.
+    NoForceSwitch,
+    /// Bad: `take_gil` does not exclude (takes the GIL even when it is locked).
+    NoGil,
+    /// Bad: the holder never reaches a poll point (a C call that never returns to the loop).
+    NoPoll,
+    /// Bad: `drop_gil` keeps `gil->mutex` across the hand-off wait (breaks the lock order).
+    HandoffUnderMutex,
+}
+
+/// Registered variants, default first.
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "cpython-3.11",
+        summary: "take_gil/drop_gil as in CPython 3.11 with FORCE_SWITCHING",
+        faithful: true,
+    },
+    Variant {
+        name: "no-force-switch",
+        summary: "drop_gil returns without waiting on switch_cond",
+        faithful: true,
+    },
+    Variant {
+        name: "no-gil",
+        summary: "bad: take_gil takes the GIL even when it is locked",
+        faithful: false,
+    },
+    Variant {
+        name: "no-poll",
+        summary: "bad: the holder never reaches an eval-breaker poll point",
+        faithful: false,
+    },
+    Variant {
+        name: "handoff-under-mutex",
+        summary: "bad: drop_gil holds gil->mutex while waiting on switch_cond",
+        faithful: false,
+    },
+];
+
+impl GilVariant {
+    /// The variant registered under `name`.
+    pub fn from_name(name: &str) -> Option<GilVariant> {
+        Some(match name {
+            "cpython-3.11" => GilVariant::Cpython311,
+            "no-force-switch" => GilVariant::NoForceSwitch,
+            "no-gil" => GilVariant::NoGil,
+            "no-poll" => GilVariant::NoPoll,
+            "handoff-under-mutex" => GilVariant::HandoffUnderMutex,
+            _ => return None,
+        })
+    }
+}
+
+/// The GIL model for one variant and configuration.
+#[derive(Clone, Debug)]
+pub struct Gil {
+    /// Which code the model mirrors.
+    pub variant: GilVariant,
+    /// Threads, finiteness, spurious wake-ups.
+    pub config: Config,
+}
+
+impl Gil {
+    /// A model of `variant` with `config` (at most `MAX_THREADS` threads).
+    pub fn new(variant: GilVariant, config: Config) -> Gil {
+        assert!((1..=MAX_THREADS).contains(&config.threads));
+        Gil { variant, config }
+    }
+
+    fn threads(&self) -> impl Iterator<Item = u8> {
+        0..self.config.threads as u8
+    }
+
+    /// Whether some thread holds `gil->mutex` across steps.
+    fn mutex_held(&self, s: &GilState) -> bool {
+        s.threads.iter().any(|pc| match pc {
+            Pc::Acquired => true,
+            Pc::HandoffRead { .. } | Pc::HandoffLock { .. } | Pc::SwitchWait { .. } => {
+                self.variant == GilVariant::HandoffUnderMutex
+            }
+            _ => false,
+        })
+    }
+
+    /// `take_gil` from `_ready` on: the caller holds `mutex`; take `switch_mutex`, set `locked`,
+    /// move `last_holder` (counting a switch), signal `switch_cond`.
+    fn acquire(&self, s: &mut GilState, t: u8) {
+        s.locked = true;
+        if s.last_holder != t {
+            s.last_holder = t;
+            for pc in s.threads.iter_mut() {
+                if let Pc::Wait { switched, .. } = pc {
+                    *switched = true;
+                }
+            }
+        }
+        for pc in s.threads.iter_mut() {
+            if let Pc::SwitchWait { notified, .. } = pc {
+                *notified = true;
+            }
+        }
+        s.threads[t as usize] = Pc::Acquired;
+    }
+
+    /// Where a thread goes when `drop_gil` returns.
+    fn after_drop(exiting: bool) -> Pc {
+        if exiting {
+            Pc::Done
+        } else {
+            Pc::Take
+        }
+    }
+}
+
+/// Whether thread `t` holds the GIL: between returning from `take_gil` (it is `Acquired` once
+/// `locked` is set) and `drop_gil` setting `locked = 0`.
+pub fn holds_gil(s: &GilState, t: usize) -> bool {
+    matches!(s.threads[t], Pc::Acquired | Pc::Eval | Pc::Release { .. })
+}
+
+impl Model for Gil {
+    type State = GilState;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<GilState> {
+        let mut threads = [Pc::Done; MAX_THREADS];
+        for pc in threads.iter_mut().take(self.config.threads) {
+            *pc = Pc::Take;
+        }
+        vec![GilState {
+            locked: false,
+            drop_request: false,
+            last_holder: NOBODY,
+            threads,
+        }]
+    }
+
+    fn actions(&self, s: &GilState, out: &mut Vec<Action>) {
+        let mutex_free = !self.mutex_held(s);
+        let spurious = self.config.spurious_wakeups;
+        for t in self.threads() {
+            match s.threads[t as usize] {
+                Pc::Take if mutex_free => {
+                    if !s.locked || self.variant == GilVariant::NoGil {
+                        out.push(Action::TakeFree(t));
+                    } else {
+                        out.push(Action::TakeBlock(t));
+                    }
+                }
+                Pc::Wait { notified, switched } if mutex_free => {
+                    for timed_out in [true, false] {
+                        if timed_out || notified || spurious {
+                            out.push(Action::Wake {
+                                thread: t,
+                                timed_out,
+                                requests: timed_out && s.locked && !switched,
+                                acquires: !s.locked,
+                            });
+                        }
+                    }
+                }
+                Pc::Acquired => out.push(Action::ClearRequest(t)),
+                Pc::Eval => {
+                    if self.variant == GilVariant::NoPoll {
+                        out.push(Action::Bytecode(t));
+                    } else {
+                        out.push(Action::Poll {
+                            thread: t,
+                            request: s.drop_request,
+                        });
+                    }
+                    if self.config.finite {
+                        out.push(Action::Exit(t));
+                    }
+                }
+                Pc::Release { .. } if mutex_free => {
+                    let before = out.len();
+                    for w in self.threads() {
+                        if let Pc::Wait {
+                            notified: false, ..
+                        } = s.threads[w as usize]
+                        {
+                            out.push(Action::Release {
+                                thread: t,
+                                woken: Woken::Thread(w),
+                            });
+                        }
+                    }
+                    if out.len() == before {
+                        out.push(Action::Release {
+                            thread: t,
+                            woken: Woken::Nobody,
+                        });
+                    }
+                }
+                Pc::HandoffRead { .. } => out.push(Action::HandoffRead {
+                    thread: t,
+                    request: s.drop_request,
+                }),
+                Pc::HandoffLock { .. } => out.push(Action::HandoffLock {
+                    thread: t,
+                    waits: s.last_holder == t,
+                }),
+                Pc::SwitchWait { notified, .. } if notified || spurious => {
+                    out.push(Action::SwitchWake(t))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn next_state(&self, s: &GilState, action: &Action) -> GilState {
+        let mut s = s.clone();
+        match *action {
+            Action::TakeFree(t) => self.acquire(&mut s, t),
+            Action::TakeBlock(t) => {
+                s.threads[t as usize] = Pc::Wait {
+                    notified: false,
+                    switched: false,
+                }
+            }
+            Action::Wake {
+                thread,
+                requests,
+                acquires,
+                ..
+            } => {
+                if requests {
+                    s.drop_request = true;
+                }
+                if acquires {
+                    self.acquire(&mut s, thread);
+                } else {
+                    s.threads[thread as usize] = Pc::Wait {
+                        notified: false,
+                        switched: false,
+                    };
+                }
+            }
+            Action::ClearRequest(t) => {
+                s.drop_request = false;
+                s.threads[t as usize] = Pc::Eval;
+            }
+            Action::Poll { thread, request } => {
+                if request {
+                    s.threads[thread as usize] = Pc::Release { exiting: false };
+                }
+            }
+            Action::Bytecode(_) => {}
+            Action::Exit(t) => s.threads[t as usize] = Pc::Release { exiting: true },
+            Action::Release { thread, woken } => {
+                s.locked = false;
+                if let Woken::Thread(w) = woken {
+                    if let Pc::Wait { notified, .. } = &mut s.threads[w as usize] {
+                        *notified = true;
+                    }
+                }
+                let Pc::Release { exiting } = s.threads[thread as usize] else {
+                    unreachable!("Release is enabled only in Pc::Release")
+                };
+                s.threads[thread as usize] = if self.variant == GilVariant::NoForceSwitch {
+                    Gil::after_drop(exiting)
+                } else {
+                    Pc::HandoffRead { exiting }
+                };
+            }
+            Action::HandoffRead { thread, request } => {
+                let Pc::HandoffRead { exiting } = s.threads[thread as usize] else {
+                    unreachable!("HandoffRead is enabled only in Pc::HandoffRead")
+                };
+                s.threads[thread as usize] = if request {
+                    Pc::HandoffLock { exiting }
+                } else {
+                    Gil::after_drop(exiting)
+                };
+            }
+            Action::HandoffLock { thread, waits } => {
+                let Pc::HandoffLock { exiting } = s.threads[thread as usize] else {
+                    unreachable!("HandoffLock is enabled only in Pc::HandoffLock")
+                };
+                s.threads[thread as usize] = if waits {
+                    s.drop_request = false;
+                    Pc::SwitchWait {
+                        notified: false,
+                        exiting,
+                    }
+                } else {
+                    Gil::after_drop(exiting)
+                };
+            }
+            Action::SwitchWake(t) => {
+                let Pc::SwitchWait { exiting, .. } = s.threads[t as usize] else {
+                    unreachable!("SwitchWake is enabled only in Pc::SwitchWait")
+                };
+                s.threads[t as usize] = Gil::after_drop(exiting);
+            }
+        }
+        s
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property {
+                id: "GIL-S1",
+                statement: "at most one thread holds the GIL",
+                check: Check::Always(|m, s| {
+                    (0..m.config.threads).filter(|&t| holds_gil(s, t)).count() <= 1
+                }),
+            },
+            Property {
+                id: "GIL-S2",
+                statement: "only the GIL holder (locked, and last_holder is itself) executes \
+                            bytecode",
+                check: Check::Always(|m: &Gil, s: &GilState| {
+                    (0..m.config.threads).all(|t| {
+                        s.threads[t] != Pc::Eval || (s.locked && s.last_holder as usize == t)
+                    })
+                }),
+            },
+            Property {
+                id: "GIL-S3",
+                statement: "no deadlock: in every state that is not final some thread can move",
+                check: Check::DeadlockFree,
+            },
+            Property {
+                id: "GIL-R1",
+                statement: "the GIL passes from one thread to a different thread",
+                check: Check::SometimesStep(|_, before: &GilState, _, after: &GilState| {
+                    before.last_holder != NOBODY && after.last_holder != before.last_holder
+                }),
+            },
+            Property {
+                id: "GIL-R2",
+                statement: "a holder notices a drop request at a poll point and drops the GIL",
+                check: Check::SometimesStep(|_, _, action, _| {
+                    matches!(action, Action::Poll { request: true, .. })
+                }),
+            },
+        ]
+    }
+
+    fn is_final(&self, s: &GilState) -> bool {
+        s.threads.iter().all(|pc| *pc == Pc::Done)
+    }
+
+    /// Threads are interchangeable: sort them by (program counter, is last holder) and rename
+    /// `last_holder` accordingly. Equal keys are equal thread states, so the result is canonical.
+    fn canonical(&self, s: &GilState) -> GilState {
+        let n = self.config.threads;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&t| (s.threads[t], s.last_holder as usize == t));
+        let mut out = s.clone();
+        for (new, &old) in order.iter().enumerate() {
+            out.threads[new] = s.threads[old];
+            if s.last_holder as usize == old {
+                out.last_holder = new as u8;
+            }
+        }
+        out
+    }
+
+    fn actor(&self, action: &Action) -> Option<usize> {
+        Some(match *action {
+            Action::TakeFree(t)
+            | Action::TakeBlock(t)
+            | Action::ClearRequest(t)
+            | Action::Bytecode(t)
+            | Action::Exit(t)
+            | Action::SwitchWake(t)
+            | Action::Wake { thread: t, .. }
+            | Action::Poll { thread: t, .. }
+            | Action::Release { thread: t, .. }
+            | Action::HandoffRead { thread: t, .. }
+            | Action::HandoffLock { thread: t, .. } => t as usize,
+        })
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        match *action {
+            Action::TakeFree(_) => "take_gil: fast path -> acquire".into(),
+            Action::TakeBlock(_) => "take_gil: GIL held -> timed wait on cond".into(),
+            Action::Wake {
+                timed_out,
+                requests,
+                acquires,
+                ..
+            } => format!(
+                "take_gil: cond wait returns ({}){}; {}",
+                if timed_out { "timed out" } else { "signalled" },
+                if requests { ", sets drop request" } else { "" },
+                if acquires {
+                    "GIL free -> acquire"
+                } else {
+                    "GIL held -> wait again"
+                }
+            ),
+            Action::ClearRequest(_) => "take_gil: clear drop request, unlock mutex".into(),
+            Action::Poll { request: true, .. } => {
+                "eval loop: poll point sees drop request -> drop_gil".into()
+            }
+            Action::Poll { request: false, .. } => "eval loop: poll point, no request".into(),
+            Action::Bytecode(_) => "eval loop: bytecode, no poll point".into(),
+            Action::Exit(_) => "thread exits -> final drop_gil".into(),
+            Action::Release { woken, .. } => format!(
+                "drop_gil: locked=0, signal cond{}",
+                match woken {
+                    Woken::Hidden => String::new(),
+                    Woken::Nobody => " (no waiter)".into(),
+                    Woken::Thread(w) => format!(" (wakes T{w})"),
+                }
+            ),
+            Action::HandoffRead { request: true, .. } => {
+                "drop_gil: drop request pending -> hand-off".into()
+            }
+            Action::HandoffRead { request: false, .. } => {
+                "drop_gil: no drop request -> return".into()
+            }
+            Action::HandoffLock { waits: true, .. } => {
+                "drop_gil: last_holder is me -> clear request, wait on switch_cond".into()
+            }
+            Action::HandoffLock { waits: false, .. } => {
+                "drop_gil: GIL already switched -> return".into()
+            }
+            Action::SwitchWake(_) => "drop_gil: switch_cond wait returns".into(),
+        }
+    }
+
+    fn format_state(&self, s: &GilState) -> String {
+        let holder = if s.last_holder == NOBODY {
+            "-".to_string()
+        } else {
+            format!("T{}", s.last_holder)
+        };
+        let threads: Vec<String> = self
+            .threads()
+            .map(|t| format!("T{t}:{}", pc_name(s.threads[t as usize])))
+            .collect();
+        format!(
+            "locked={} last_holder={} drop_request={} | {}",
+            s.locked as u8,
+            holder,
+            s.drop_request as u8,
+            threads.join(" ")
+        )
+    }
+
+    fn observable(&self, action: &Action) -> Action {
+        match *action {
+            Action::Release { thread, .. } => Action::Release {
+                thread,
+                woken: Woken::Hidden,
+            },
+            other => other,
+        }
+    }
+}
+
+fn pc_name(pc: Pc) -> String {
+    let exit = |exiting: bool| if exiting { "+exit" } else { "" };
+    match pc {
+        Pc::Take => "take".into(),
+        Pc::Wait { notified, switched } => format!(
+            "wait{}{}",
+            if notified { "(signalled)" } else { "" },
+            if switched { "(switched)" } else { "" }
+        ),
+        Pc::Acquired => "acquired".into(),
+        Pc::Eval => "eval".into(),
+        Pc::Release { exiting } => format!("release{}", exit(exiting)),
+        Pc::HandoffRead { exiting } => format!("handoff-read{}", exit(exiting)),
+        Pc::HandoffLock { exiting } => format!("handoff-lock{}", exit(exiting)),
+        Pc::SwitchWait { notified, exiting } => format!(
+            "switch-wait{}{}",
+            if notified { "(signalled)" } else { "" },
+            exit(exiting)
+        ),
+        Pc::Done => "done".into(),
+    }
+}
+
+/// The registry entry of the GIL model.
+pub fn entry() -> ModelEntry {
+    ModelEntry {
+        name: "gil",
+        summary: "CPython 3.11 GIL hand-off: take_gil, drop_gil, drop request, FORCE_SWITCHING",
+        variants: VARIANTS,
+        threads: 1..=5,
+        default_threads: 3,
+        properties: || describe(&Gil::new(GilVariant::Cpython311, Config::threads(1))),
+        run: |variant, config, options, meta| {
+            let variant = GilVariant::from_name(variant).expect("the registry checked the name");
+            explore::check(&Gil::new(variant, config.clone()), meta, options)
+        },
+    }
+}

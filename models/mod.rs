@@ -1,0 +1,20 @@
+//! The models: one file per CPython mechanism. Registering a model is one line in `registry()`.
+
+pub mod gil;
+
+use crate::registry::{ModelEntry, UsageError};
+
+/// Every registered model, in listing order.
+pub fn registry() -> Vec<ModelEntry> {
+    vec![gil::entry()]
+}
+
+/// The model registered as `name`.
+pub fn find(name: &str) -> Result<ModelEntry, UsageError> {
+    let all = registry();
+    let known: Vec<_> = all.iter().map(|m| m.name).collect();
+    let known = known.join(", ");
+    all.into_iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| UsageError(format!("unknown model '{name}' (known: {known})")))
+}

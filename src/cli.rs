@@ -1,0 +1,327 @@
+//! `gilcheck list | check | prove | bench`: exit 0 when every property holds (for `prove`:
+//! when every check ran to completion), 1 when a property is violated, 2 on bad input or when
+//! a limit made a result inconclusive.
+
+use crate::explore::{Options, Report, Verdict};
+use crate::model::Config;
+use crate::models::{self, registry};
+use crate::registry::{ModelEntry, UsageError};
+use clap::{Args, Parser, Subcommand};
+use std::fmt::Write;
+
+#[derive(Parser)]
+#[command(name = "gilcheck", version, about = "Check precise models of CPython's GIL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List models, their variants and properties.
+    List,
+    /// Check one model and variant exhaustively.
+    Check {
+        /// Model name (see `gilcheck list`).
+        model: String,
+        /// Variant name (default: the model's first, faithful variant).
+        #[arg(long)]
+        variant: Option<String>,
+        /// Number of Python threads.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Threads may finish (as in the executable twins) instead of looping forever.
+        #[arg(long)]
+        finite: bool,
+        /// Condition-variable waits may return without a signal.
+        #[arg(long)]
+        spurious: bool,
+        #[command(flatten)]
+        search: SearchArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every model and variant at its default bounds and print one verdict table.
+    Prove {
+        #[command(flatten)]
+        search: SearchArgs,
+    },
+    /// Measure the explicit checker: states/s and bytes per state.
+    Bench {
+        /// Model to measure.
+        #[arg(default_value = "gil")]
+        model: String,
+        /// Thread counts to measure.
+        #[arg(long, value_delimiter = ',', default_values_t = [3usize, 4])]
+        threads: Vec<usize>,
+    },
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// Reduce by thread symmetry (one state per class of thread renamings).
+    #[arg(long)]
+    symmetry: bool,
+    /// Stop after this many states (verdicts become inconclusive).
+    #[arg(long, default_value_t = 20_000_000)]
+    max_states: usize,
+    /// Stop after this many seconds (verdicts become inconclusive).
+    #[arg(long, default_value_t = 600.0)]
+    max_seconds: f64,
+}
+
+impl SearchArgs {
+    fn options(&self) -> Options {
+        Options {
+            symmetry: self.symmetry,
+            max_states: self.max_states,
+            max_seconds: self.max_seconds,
+        }
+    }
+}
+
+/// Runs the command line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let first = e.to_string();
+            let line = first.lines().next().unwrap_or("bad arguments");
+            eprintln!("{line}");
+            return 2;
+        }
+        Err(e) => {
+            print!("{e}");
+            return 0;
+        }
+    };
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            2
+        }
+    }
+}
+
+fn run(command: Command) -> Result<i32, UsageError> {
+    match command {
+        Command::List => {
+            print!("{}", list());
+            Ok(0)
+        }
+        Command::Check {
+            model,
+            variant,
+            threads,
+            finite,
+            spurious,
+            search,
+            json,
+        } => {
+            let entry = models::find(&model)?;
+            let variant = entry.variant(variant.as_deref())?;
+            let config = Config {
+                threads: threads.unwrap_or(entry.default_threads),
+                finite,
+                spurious_wakeups: spurious,
+            };
+            let report = entry.check(variant, &config, &search.options())?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("reports serialise")
+                );
+            } else {
+                print!("{}", describe_report(&entry, variant.name, &config, &report));
+            }
+            Ok(exit_code(&report)?)
+        }
+        Command::Prove { search } => prove(&search.options()),
+        Command::Bench { model, threads } => {
+            let entry = models::find(&model)?;
+            print!("{}", bench(&entry, &threads)?);
+            Ok(0)
+        }
+    }
+}
+
+fn list() -> String {
+    let mut out = String::new();
+    for entry in registry() {
+        let _ = writeln!(out, "{}: {}", entry.name, entry.summary);
+        let _ = writeln!(
+            out,
+            "  threads {}..={} (default {})",
+            entry.threads.start(),
+            entry.threads.end(),
+            entry.default_threads
+        );
+        let _ = writeln!(out, "  variants:");
+        for v in entry.variants {
+            let _ = writeln!(out, "    {:<22} {}", v.name, v.summary);
+        }
+        let _ = writeln!(out, "  properties:");
+        for p in (entry.properties)() {
+            let _ = writeln!(out, "    {:<8} {}", p.id, p.statement);
+        }
+    }
+    out
+}
+
+/// 1 when a property is violated, else an error when a limit cut the search, else 0.
+fn exit_code(report: &Report) -> Result<i32, UsageError> {
+    if report.results.iter().any(|r| r.verdict == Verdict::Violated) {
+        return Ok(1);
+    }
+    match &report.limit {
+        Some(limit) => Err(UsageError(format!(
+            "{limit}; undecided properties are inconclusive"
+        ))),
+        None => Ok(0),
+    }
+}
+
+fn header(entry: &ModelEntry, variant: &str, config: &Config, report: &Report) -> String {
+    format!(
+        "{} / {} with {} threads{}{}{}: {} states, {} transitions, depth {}, {:.2} s, {:.0} states/s{}",
+        entry.name,
+        variant,
+        config.threads,
+        if config.finite { ", finite" } else { "" },
+        if config.spurious_wakeups { ", spurious wake-ups" } else { "" },
+        if report.symmetry { ", symmetry" } else { "" },
+        report.states,
+        report.transitions,
+        report.depth,
+        report.seconds,
+        report.states_per_second(),
+        match &report.limit {
+            Some(limit) => format!(" (INCOMPLETE: {limit})"),
+            None => " (exhaustive)".to_string(),
+        }
+    )
+}
+
+fn describe_report(entry: &ModelEntry, variant: &str, config: &Config, report: &Report) -> String {
+    let mut out = header(entry, variant, config, report);
+    out.push('\n');
+    for r in &report.results {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<12} {}",
+            r.id,
+            r.verdict.to_string(),
+            r.statement
+        );
+    }
+    for r in &report.results {
+        if let (Verdict::Violated, Some(trace)) = (r.verdict, &r.trace) {
+            let _ = writeln!(
+                out,
+                "\ncounterexample for {} ({} steps, shortest):",
+                r.id,
+                trace.steps.len()
+            );
+            out.push_str(&trace.to_text());
+        }
+    }
+    out
+}
+
+fn prove(options: &Options) -> Result<i32, UsageError> {
+    let options = Options {
+        symmetry: true,
+        ..options.clone()
+    };
+    let mut table = String::new();
+    let mut incomplete = Vec::new();
+    let _ = writeln!(
+        table,
+        "{:<6} {:<20} {:<8} {:<12} {:>9} {:>7}  bounds",
+        "model", "variant", "property", "verdict", "states", "seconds"
+    );
+    for entry in registry() {
+        let config = Config::threads(entry.default_threads);
+        let mut violators: Vec<(String, Vec<&str>)> = (entry.properties)()
+            .iter()
+            .map(|p| (p.id.to_string(), Vec::new()))
+            .collect();
+        for variant in entry.variants {
+            let report = entry.check(variant, &config, &options)?;
+            if let Some(limit) = &report.limit {
+                incomplete.push(format!("{}/{}: {limit}", entry.name, variant.name));
+            }
+            for r in &report.results {
+                let _ = writeln!(
+                    table,
+                    "{:<6} {:<20} {:<8} {:<12} {:>9} {:>7.2}  {} threads, symmetry",
+                    entry.name,
+                    variant.name,
+                    r.id,
+                    r.verdict.to_string(),
+                    report.states,
+                    report.seconds,
+                    config.threads
+                );
+                if r.verdict == Verdict::Violated && !variant.faithful {
+                    if let Some((_, names)) = violators.iter_mut().find(|(id, _)| *id == r.id) {
+                        names.push(variant.name);
+                    }
+                }
+            }
+        }
+        let _ = writeln!(table, "\nnon-vacuity ({}): bad variants that violate each property", entry.name);
+        for (id, names) in &violators {
+            let names = if names.is_empty() {
+                "NONE: no bad variant violates it".to_string()
+            } else {
+                names.join(", ")
+            };
+            let _ = writeln!(table, "  {id:<8} {names}");
+        }
+        table.push('\n');
+    }
+    print!("{table}");
+    if incomplete.is_empty() {
+        Ok(0)
+    } else {
+        Err(UsageError(format!(
+            "searches cut short (inconclusive): {}",
+            incomplete.join("; ")
+        )))
+    }
+}
+
+fn bench(entry: &ModelEntry, threads: &[usize]) -> Result<String, UsageError> {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<6} {:>7} {:>9} {:>10} {:>12} {:>8} {:>12} {:>11}",
+        "model", "threads", "symmetry", "states", "transitions", "seconds", "states/s", "bytes/state"
+    );
+    let variant = entry.variant(None)?;
+    for &n in threads {
+        for symmetry in [false, true] {
+            let options = Options {
+                symmetry,
+                ..Options::default()
+            };
+            let report = entry.check(variant, &Config::threads(n), &options)?;
+            let _ = writeln!(
+                out,
+                "{:<6} {:>7} {:>9} {:>10} {:>12} {:>8.3} {:>12.0} {:>11.1}",
+                entry.name,
+                n,
+                if symmetry { "on" } else { "off" },
+                report.states,
+                report.transitions,
+                report.seconds,
+                report.states_per_second(),
+                report.memory_bytes as f64 / report.states.max(1) as f64
+            );
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,11 @@
+//! Our explicit-state checker: breadth-first search over hashed states, with symmetry
+//! reduction, deadlock detection, shortest counterexamples, state/time limits, and the replay of
+//! executable-twin runs against the specification.
+
+mod bfs;
+mod replay;
+mod report;
+
+pub use bfs::{check, Options};
+pub use replay::{replay_observed, Refinement};
+pub use report::{PropertyResult, Report, Verdict};

@@ -1,0 +1,142 @@
+//! Refinement check: a run of an executable twin, logged as observed actions, is replayed on the
+//! specification. The spec may have hidden choices (for example which waiter a signal wakes),
+//! so the replay tracks every spec state consistent with the observations so far; the run is
+//! refused when no spec state allows the next observation, and a safety property fails when
+//! every consistent state violates it.
+
+use crate::model::{Check, Model};
+use crate::trace::{Trace, TraceMeta};
+
+/// Why a twin run does not refine its specification.
+#[derive(Clone, Debug)]
+pub enum Refinement {
+    /// Step `step` (0-based) is not allowed by the spec in any consistent state.
+    NotAllowed {
+        /// Index of the refused observation.
+        step: usize,
+        /// The trace up to and including the refused step.
+        trace: Trace,
+    },
+    /// After step `step`, every consistent spec state violates `property`.
+    Violates {
+        /// The property's ID.
+        property: String,
+        /// The trace up to the violating state.
+        trace: Trace,
+    },
+    /// The run ended although the spec says its threads have not finished.
+    Unfinished {
+        /// The whole trace.
+        trace: Trace,
+    },
+}
+
+impl Refinement {
+    /// The trace that shows the failure.
+    pub fn trace(&self) -> &Trace {
+        match self {
+            Refinement::NotAllowed { trace, .. }
+            | Refinement::Violates { trace, .. }
+            | Refinement::Unfinished { trace } => trace,
+        }
+    }
+}
+
+/// A node of the replay tree: the spec state reached and how.
+struct Node<M: Model> {
+    parent: Option<usize>,
+    action: Option<M::Action>,
+    state: M::State,
+}
+
+/// Replays `observed` on `model`. With `finished`, the run completed, so the spec must be able
+/// to be in a final state at the end.
+pub fn replay_observed<M: Model>(
+    model: &M,
+    meta: &TraceMeta,
+    observed: &[M::Action],
+    finished: bool,
+) -> Result<(), Refinement> {
+    let invariants: Vec<_> = model
+        .properties()
+        .into_iter()
+        .filter_map(|p| match p.check {
+            Check::Always(pred) => Some((p.id, p.statement, pred)),
+            _ => None,
+        })
+        .collect();
+    let mut nodes: Vec<Node<M>> = Vec::new();
+    let mut frontier: Vec<usize> = Vec::new();
+    for state in model.init_states() {
+        nodes.push(Node {
+            parent: None,
+            action: None,
+            state,
+        });
+        frontier.push(nodes.len() - 1);
+    }
+    let mut actions = Vec::new();
+    for (step, wanted) in observed.iter().enumerate() {
+        let mut next_frontier: Vec<usize> = Vec::new();
+        for &index in &frontier {
+            actions.clear();
+            model.actions(&nodes[index].state, &mut actions);
+            for action in actions.iter().filter(|a| model.observable(a) == *wanted) {
+                let state = model.next_state(&nodes[index].state, action);
+                if next_frontier.iter().any(|&j| nodes[j].state == state) {
+                    continue;
+                }
+                nodes.push(Node {
+                    parent: Some(index),
+                    action: Some(action.clone()),
+                    state,
+                });
+                next_frontier.push(nodes.len() - 1);
+            }
+        }
+        if next_frontier.is_empty() {
+            let mut trace = path_trace(model, meta, &nodes, frontier[0]);
+            trace.steps.push(crate::trace::Step {
+                thread: model.actor(wanted),
+                action: model.format_action(wanted),
+                state: "(not allowed by the specification)".to_string(),
+            });
+            trace.outcome = format!(
+                "refinement failure: step {} is not allowed by the specification",
+                step + 1
+            );
+            return Err(Refinement::NotAllowed { step, trace });
+        }
+        frontier = next_frontier;
+        for (id, statement, pred) in &invariants {
+            if frontier.iter().all(|&i| !pred(model, &nodes[i].state)) {
+                let mut trace = path_trace(model, meta, &nodes, frontier[0]);
+                trace.property = Some(id.to_string());
+                trace.outcome = format!("violates {id}: {statement}");
+                return Err(Refinement::Violates {
+                    property: id.to_string(),
+                    trace,
+                });
+            }
+        }
+    }
+    if finished && !frontier.iter().any(|&i| model.is_final(&nodes[i].state)) {
+        let mut trace = path_trace(model, meta, &nodes, frontier[0]);
+        trace.outcome =
+            "refinement failure: the run finished but the specification has not".to_string();
+        return Err(Refinement::Unfinished { trace });
+    }
+    Ok(())
+}
+
+fn path_trace<M: Model>(model: &M, meta: &TraceMeta, nodes: &[Node<M>], last: usize) -> Trace {
+    let mut path = Vec::new();
+    let mut index = last;
+    while let Some(parent) = nodes[index].parent {
+        let action = nodes[index].action.clone().expect("non-root nodes have actions");
+        path.push((action, nodes[index].state.clone()));
+        index = parent;
+    }
+    path.reverse();
+    Trace::from_path(model, meta.clone(), &nodes[index].state, &path)
+}

@@ -1,0 +1,15 @@
+//! gilcheck: precise state-machine models of CPython's Global Interpreter Lock, checked by an
+//! explicit-state checker, by loom and shuttle on executable twins, and by model-based tests.
+//!
+//! The engine (`model`, `explore`, `exec`, `trace`) knows nothing about CPython; the models
+//! under `models/` do.
+
+pub mod cli;
+pub mod exec;
+pub mod explore;
+pub mod model;
+pub mod registry;
+pub mod trace;
+
+#[path = "../models/mod.rs"]
+pub mod models;

@@ -1,0 +1,5 @@
+//! The `gilcheck` command line.
+
+fn main() {
+    std::process::exit(gilcheck::cli::main());
+}

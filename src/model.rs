@@ -1,0 +1,109 @@
+//! The `Model` trait: what every specification provides to the checkers.
+//!
+//! A model is a state machine: initial states, the actions enabled in a state, the successor of
+//! an action, and named properties with stable IDs. The engine knows nothing else about it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// Bounds and environment choices a model is instantiated with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Number of threads the model runs.
+    pub threads: usize,
+    /// Threads may finish (needed to compare with finite executable runs); otherwise they loop
+    /// forever.
+    pub finite: bool,
+    /// Condition-variable waits may return without a signal (POSIX allows it).
+    pub spurious_wakeups: bool,
+}
+
+impl Config {
+    /// A configuration with `threads` threads that loop forever and no spurious wake-ups.
+    pub fn threads(threads: usize) -> Self {
+        Config {
+            threads,
+            finite: false,
+            spurious_wakeups: false,
+        }
+    }
+}
+
+/// A named variant of a model: the faithful mirror of some CPython version, or a deliberately
+/// broken one that exists to show a property can fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// Stable name used on the command line (`--variant NAME`).
+    pub name: &'static str,
+    /// One sentence on what the variant changes.
+    pub summary: &'static str,
+    /// `true` for variants that mirror real code, `false` for bad variants.
+    pub faithful: bool,
+}
+
+/// How a property is checked.
+pub enum Check<M: Model> {
+    /// Safety: the predicate holds in every reachable state.
+    Always(fn(&M, &M::State) -> bool),
+    /// Reachability: some reachable state satisfies the predicate.
+    Sometimes(fn(&M, &M::State) -> bool),
+    /// Reachability of a transition: some reachable step `(before, action, after)` satisfies it.
+    SometimesStep(fn(&M, &M::State, &M::Action, &M::State) -> bool),
+    /// Safety: every reachable state that is not final has an enabled action.
+    DeadlockFree,
+}
+
+/// A property with a stable ID such as `GIL-S1`.
+pub struct Property<M: Model> {
+    /// Stable ID `<MODEL>-<KIND><n>`; never changes once published.
+    pub id: &'static str,
+    /// The property in one sentence.
+    pub statement: &'static str,
+    /// How the checker decides it.
+    pub check: Check<M>,
+}
+
+/// A specification that the explicit-state checker explores and that executable twins are
+/// replayed against.
+pub trait Model: Sized + Sync {
+    /// A state: small, cheap to clone and hash.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// An action: one atomic step of one thread (or of the environment).
+    type Action: Clone + Eq + Debug + Send + Sync;
+
+    /// Initial states, in a deterministic order.
+    fn init_states(&self) -> Vec<Self::State>;
+    /// Appends the actions enabled in `state` to `out`, in a deterministic order.
+    fn actions(&self, state: &Self::State, out: &mut Vec<Self::Action>);
+    /// The state after `action`, which must be enabled in `state`.
+    fn next_state(&self, state: &Self::State, action: &Self::Action) -> Self::State;
+    /// The properties checked on this model.
+    fn properties(&self) -> Vec<Property<Self>>;
+
+    /// A state in which the system has legitimately finished (no actions, not a deadlock).
+    fn is_final(&self, _state: &Self::State) -> bool {
+        false
+    }
+    /// Symmetry hook: a representative of the state's class under thread permutation. Two states
+    /// that differ only by renaming threads must map to the same representative.
+    fn canonical(&self, state: &Self::State) -> Self::State {
+        state.clone()
+    }
+    /// The thread that performs `action`, if any.
+    fn actor(&self, action: &Self::Action) -> Option<usize>;
+    /// The stable, human-readable label of `action`; traces store it and replay matches it.
+    fn format_action(&self, action: &Self::Action) -> String;
+    /// The key parts of a state, in one line.
+    fn format_state(&self, state: &Self::State) -> String;
+    /// What an executable twin can observe of `action`: hidden choices (for example which
+    /// waiter a condition-variable signal wakes) erased. Defaults to the whole action.
+    fn observable(&self, action: &Self::Action) -> Self::Action {
+        action.clone()
+    }
+}
+
+/// The kind letter of a property ID (`S`, `L`, `B`, `R` or `X`), if the ID is well formed.
+pub fn kind_of(id: &str) -> Option<char> {
+    id.rsplit('-').next().and_then(|tail| tail.chars().next())
+}

@@ -1,0 +1,98 @@
+//! The registry glue: what the command line and the catalogue need to know about a model
+//! without knowing its types.
+
+use crate::explore::{Options, Report};
+use crate::model::{Config, Model, Variant};
+use crate::trace::TraceMeta;
+use std::ops::RangeInclusive;
+
+/// A property's ID and statement, for listings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyInfo {
+    /// Stable ID.
+    pub id: &'static str,
+    /// One sentence.
+    pub statement: &'static str,
+}
+
+/// A registered model.
+pub struct ModelEntry {
+    /// Name on the command line.
+    pub name: &'static str,
+    /// One line on what it models.
+    pub summary: &'static str,
+    /// Variants, the default first.
+    pub variants: &'static [Variant],
+    /// Thread counts the command line accepts.
+    pub threads: RangeInclusive<usize>,
+    /// Thread count used by `prove` and when `--threads` is absent.
+    pub default_threads: usize,
+    /// The model's properties.
+    pub properties: fn() -> Vec<PropertyInfo>,
+    /// Runs the explicit checker on a variant (already validated) and configuration.
+    pub run: fn(&str, &Config, &Options, &TraceMeta) -> Report,
+}
+
+/// Bad input from the user: reported as one line, exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ModelEntry {
+    /// The variant named `name`, or the default when `None`.
+    pub fn variant(&self, name: Option<&str>) -> Result<&'static Variant, UsageError> {
+        let Some(name) = name else {
+            return Ok(&self.variants[0]);
+        };
+        self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
+            let known: Vec<_> = self.variants.iter().map(|v| v.name).collect();
+            UsageError(format!(
+                "unknown variant '{name}' of model '{}' (known: {})",
+                self.name,
+                known.join(", ")
+            ))
+        })
+    }
+
+    /// Checks `variant` under `config` with the explicit checker.
+    pub fn check(
+        &self,
+        variant: &Variant,
+        config: &Config,
+        options: &Options,
+    ) -> Result<Report, UsageError> {
+        if !self.threads.contains(&config.threads) {
+            return Err(UsageError(format!(
+                "model '{}' takes {} to {} threads, not {}",
+                self.name,
+                self.threads.start(),
+                self.threads.end(),
+                config.threads
+            )));
+        }
+        let meta = TraceMeta {
+            model: self.name.to_string(),
+            variant: variant.name.to_string(),
+            config: config.clone(),
+            backend: "explicit".to_string(),
+        };
+        Ok((self.run)(variant.name, config, options, &meta))
+    }
+}
+
+/// The ID and statement of each of `model`'s properties.
+pub fn describe<M: Model>(model: &M) -> Vec<PropertyInfo> {
+    model
+        .properties()
+        .into_iter()
+        .map(|p| PropertyInfo {
+            id: p.id,
+            statement: p.statement,
+        })
+        .collect()
+}

@@ -1,0 +1,103 @@
+//! One trace format for every backend (explicit checker, loom, shuttle, random walks): a list of
+//! steps, each naming the thread and the action's stable label, plus the key state after it.
+
+use crate::model::{Config, Model};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+/// Which model, variant and configuration a trace belongs to, and which backend produced it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceMeta {
+    /// Model name as registered (`gil`).
+    pub model: String,
+    /// Variant name (`cpython-3.11`).
+    pub variant: String,
+    /// The configuration the model was instantiated with.
+    pub config: Config,
+    /// The backend that found it: `explicit`, `loom`, `shuttle-random`, `shuttle-pct`, ...
+    pub backend: String,
+}
+
+/// One step: a thread performs an action and reaches a state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Thread that acted (`None` for the environment).
+    pub thread: Option<usize>,
+    /// The action's stable label (`Model::format_action`).
+    pub action: String,
+    /// Key state after the step (`Model::format_state`).
+    pub state: String,
+}
+
+/// A counterexample or witness.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Where the trace comes from.
+    pub meta: TraceMeta,
+    /// The property it refutes or witnesses, if any.
+    pub property: Option<String>,
+    /// What the last state shows (the violation, or the witnessed situation).
+    pub outcome: String,
+    /// Key state of the initial state.
+    pub init: String,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+impl Trace {
+    /// Builds a trace from a concrete path through `model`.
+    pub fn from_path<M: Model>(
+        model: &M,
+        meta: TraceMeta,
+        init: &M::State,
+        path: &[(M::Action, M::State)],
+    ) -> Trace {
+        Trace {
+            meta,
+            property: None,
+            outcome: String::new(),
+            init: model.format_state(init),
+            steps: path
+                .iter()
+                .map(|(action, state)| Step {
+                    thread: model.actor(action),
+                    action: model.format_action(action),
+                    state: model.format_state(state),
+                })
+                .collect(),
+        }
+    }
+
+    /// A readable per-step listing.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let m = &self.meta;
+        let _ = writeln!(
+            out,
+            "trace of {} / {} ({} threads) from {}{}",
+            m.model,
+            m.variant,
+            m.config.threads,
+            m.backend,
+            self.property
+                .as_deref()
+                .map(|p| format!(", property {p}"))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(out, "  init            {}", self.init);
+        for (i, step) in self.steps.iter().enumerate() {
+            let who = step.thread.map_or("env".to_string(), |t| format!("T{t}"));
+            let _ = writeln!(out, "  {:>3}. {:<4} {}", i + 1, who, step.action);
+            let _ = writeln!(out, "       {:<4} -> {}", "", step.state);
+        }
+        if !self.outcome.is_empty() {
+            let _ = writeln!(out, "  => {}", self.outcome);
+        }
+        out
+    }
+
+    /// The trace as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a trace always serialises")
+    }
+}

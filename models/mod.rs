@@ -1,6 +1,7 @@
 //! The models: one file per CPython mechanism. Registering a model is one line in `registry()`.
 
 pub mod gil;
+pub mod gil_twin;
 
 use crate::registry::{ModelEntry, UsageError};
 

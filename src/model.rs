@@ -66,7 +66,7 @@ pub struct Property<M: Model> {
 
 /// A specification that the explicit-state checker explores and that executable twins are
 /// replayed against.
-pub trait Model: Sized + Sync {
+pub trait Model: Sized + Send + Sync {
     /// A state: small, cheap to clone and hash.
     type State: Clone + Eq + Hash + Debug + Send + Sync;
     /// An action: one atomic step of one thread (or of the environment).

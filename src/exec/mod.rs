@@ -1,1 +1,15 @@
-pub mod placeholder {}
+//! Executable twins: a model's protocol written as ordinary threaded Rust over a sync facade
+//! (`Backend`) that std, loom and shuttle implement, so one `cargo test` runs all three. Each
+//! run logs the spec actions it performs; the log is replayed on the specification
+//! (`explore::replay_observed`), which refuses steps the spec does not allow and checks the
+//! spec's invariants on the way.
+
+mod backend;
+mod harness;
+mod log;
+mod timed;
+
+pub use backend::{Backend, Loom, ObjectCell, Shuttle, Std};
+pub use harness::{check_loom, check_shuttle_pct, check_shuttle_random, run_std, Twin, TwinFailure, TwinStats};
+pub use log::Log;
+pub use timed::TimedCondvar;

@@ -49,14 +49,14 @@ struct Node<M: Model> {
     state: M::State,
 }
 
-/// Replays `observed` on `model`. With `finished`, the run completed, so the spec must be able
-/// to be in a final state at the end.
+/// Replays `observed` on `model` and returns the run as a spec trace. With `finished`, the run
+/// completed, so the spec must be able to be in a final state at the end.
 pub fn replay_observed<M: Model>(
     model: &M,
     meta: &TraceMeta,
     observed: &[M::Action],
     finished: bool,
-) -> Result<(), Refinement> {
+) -> Result<Trace, Refinement> {
     let invariants: Vec<_> = model
         .properties()
         .into_iter()
@@ -126,7 +126,7 @@ pub fn replay_observed<M: Model>(
             "refinement failure: the run finished but the specification has not".to_string();
         return Err(Refinement::Unfinished { trace });
     }
-    Ok(())
+    Ok(path_trace(model, meta, &nodes, frontier[0]))
 }
 
 fn path_trace<M: Model>(model: &M, meta: &TraceMeta, nodes: &[Node<M>], last: usize) -> Trace {

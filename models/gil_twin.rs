@@ -1,0 +1,291 @@
+//! The executable twin of `gil.rs`: CPython 3.11's `take_gil` / `drop_gil` (`Python/ceval_gil.h`)
+//! and the eval-breaker poll, written as threaded Rust over the sync facade, one real thread per
+//! Python thread. Each step logs the spec action it performs, right after the step's only effect
+//! that another thread can see without a lock, so the log replays on the spec in order.
+//!
+//! Each Python thread takes the GIL, runs `iterations` rounds of "bytecode that writes a Python
+//! object, then a poll point", and exits through a final `drop_gil`. Under loom the object is a
+//! race-checked cell, so a missing exclusion is reported by loom's own race detector.
+//!
+//! Memory model: the spec interleaves steps, so every read sees the latest store. CPython reads
+//! the drop request with relaxed loads, which may return a stale value; loom explores that, and
+//! the spec refuses it (a poll that misses a request just set). By default the twin therefore
+//! accesses the drop request only with read-modify-writes, which always see the latest store;
+//! `relaxed_loads` switches to CPython's plain relaxed loads and stores to show the difference.
+
+use super::gil::{Action, Gil, GilVariant, Woken, VARIANTS};
+use crate::exec::{Backend, Log, ObjectCell, TimedCondvar, Twin};
+use crate::model::Config;
+use crate::trace::TraceMeta;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The real timed wait's interval under std (loom and shuttle use a clock thread).
+const STD_INTERVAL: Duration = Duration::from_micros(200);
+/// `last_holder` before any thread took the GIL.
+const NOBODY: usize = usize::MAX;
+
+/// A GIL twin configuration.
+#[derive(Clone, Debug)]
+pub struct GilTwin {
+    /// Which code to run.
+    pub variant: GilVariant,
+    /// Python threads.
+    pub threads: usize,
+    /// Rounds of bytecode + poll point per thread.
+    pub iterations: usize,
+    /// Timeouts the clock thread fires (loom and shuttle only).
+    pub ticks: usize,
+    /// Access the drop request with plain relaxed loads and stores, as CPython does (see the
+    /// module docs).
+    pub relaxed_loads: bool,
+}
+
+impl GilTwin {
+    /// A twin of `variant` with `threads` Python threads, `iterations` poll rounds each, `ticks`
+    /// clock ticks, reading the drop request with read-modify-writes.
+    pub fn new(variant: GilVariant, threads: usize, iterations: usize, ticks: usize) -> GilTwin {
+        GilTwin {
+            variant,
+            threads,
+            iterations,
+            ticks,
+            relaxed_loads: false,
+        }
+    }
+}
+
+/// The fields guarded by `gil->mutex`.
+struct Guarded {
+    locked: bool,
+    switch_number: u64,
+}
+
+/// `struct _gil_runtime_state` plus the drop request and one Python object.
+struct Shared<B: Backend> {
+    variant: GilVariant,
+    relaxed_loads: bool,
+    mutex: B::Mutex<Guarded>,
+    cond: TimedCondvar<B>,
+    switch_mutex: B::Mutex<()>,
+    switch_cond: B::Condvar,
+    last_holder: B::AtomicUsize,
+    drop_request: B::AtomicBool,
+    object: B::Cell,
+    log: Log<Action>,
+}
+
+impl<B: Backend> Shared<B> {
+    /// A read of the drop request.
+    fn read_drop_request(&self) -> bool {
+        if self.relaxed_loads {
+            B::load_bool(&self.drop_request)
+        } else {
+            B::rmw_load_bool(&self.drop_request)
+        }
+    }
+
+    /// A write of the drop request.
+    fn write_drop_request(&self, value: bool) {
+        if self.relaxed_loads {
+            B::store_bool(&self.drop_request, value)
+        } else {
+            B::rmw_store_bool(&self.drop_request, value)
+        }
+    }
+
+    /// `take_gil`.
+    fn take_gil(&self, me: u8) {
+        let mut guarded = B::lock(&self.mutex);
+        if guarded.locked && self.variant != GilVariant::NoGil {
+            self.log.note::<B>(Action::TakeBlock(me));
+            loop {
+                let saved = guarded.switch_number;
+                let (again, timed_out) = self.cond.wait_timeout(guarded, STD_INTERVAL);
+                guarded = again;
+                let requests = timed_out && guarded.locked && guarded.switch_number == saved;
+                let wake = Action::Wake {
+                    thread: me,
+                    timed_out,
+                    requests,
+                    acquires: !guarded.locked,
+                };
+                if !guarded.locked {
+                    self.ready(&mut guarded, me, wake);
+                    break;
+                }
+                self.log.record::<B, ()>(|| {
+                    if requests {
+                        self.write_drop_request(true);
+                    }
+                    (wake, ())
+                });
+            }
+        } else {
+            self.ready(&mut guarded, me, Action::TakeFree(me));
+        }
+        // RESET_GIL_DROP_REQUEST, still under `mutex`.
+        self.log.record::<B, ()>(|| {
+            if self.read_drop_request() {
+                self.write_drop_request(false);
+            }
+            (Action::ClearRequest(me), ())
+        });
+    }
+
+    /// `take_gil` from `_ready`: `switch_mutex`, `locked = 1`, `last_holder`, signal.
+    fn ready(&self, guarded: &mut Guarded, me: u8, event: Action) {
+        let switch = B::lock(&self.switch_mutex);
+        guarded.locked = true;
+        if B::load_usize(&self.last_holder) != me as usize {
+            B::store_usize(&self.last_holder, me as usize);
+            guarded.switch_number += 1;
+        }
+        B::notify_one(&self.switch_cond);
+        self.log.note::<B>(event);
+        drop(switch);
+    }
+
+    /// `drop_gil`.
+    fn drop_gil(&self, me: u8) {
+        let mut guarded = B::lock(&self.mutex);
+        guarded.locked = false;
+        self.cond.notify_one();
+        self.log.note::<B>(Action::Release {
+            thread: me,
+            woken: Woken::Hidden,
+        });
+        match self.variant {
+            GilVariant::NoForceSwitch => {}
+            GilVariant::HandoffUnderMutex => self.handoff(me),
+            _ => {
+                drop(guarded);
+                self.handoff(me);
+            }
+        }
+    }
+
+    /// `drop_gil`'s FORCE_SWITCHING part: if a drop request is pending, wait once on
+    /// `switch_cond` unless another thread already took the GIL.
+    fn handoff(&self, me: u8) {
+        let request = self.log.record::<B, bool>(|| {
+            let request = self.read_drop_request();
+            (
+                Action::HandoffRead {
+                    thread: me,
+                    request,
+                },
+                request,
+            )
+        });
+        if !request {
+            return;
+        }
+        let switch = B::lock(&self.switch_mutex);
+        let waits = B::load_usize(&self.last_holder) == me as usize;
+        self.log.record::<B, ()>(|| {
+            if waits {
+                self.write_drop_request(false);
+            }
+            (Action::HandoffLock { thread: me, waits }, ())
+        });
+        if waits {
+            let _switch = B::wait(&self.switch_cond, switch);
+            self.log.note::<B>(Action::SwitchWake(me));
+        }
+    }
+
+    /// A CPU-bound Python thread.
+    fn python_thread(&self, me: u8, iterations: usize) {
+        self.take_gil(me);
+        for _ in 0..iterations {
+            // Bytecode: a non-atomic update of a Python object, legal only under the GIL.
+            self.object.write(self.object.read() + 1);
+            if self.variant == GilVariant::NoPoll {
+                self.log.note::<B>(Action::Bytecode(me));
+                continue;
+            }
+            let request = self.log.record::<B, bool>(|| {
+                let request = self.read_drop_request();
+                (
+                    Action::Poll {
+                        thread: me,
+                        request,
+                    },
+                    request,
+                )
+            });
+            if request {
+                self.drop_gil(me);
+                self.take_gil(me);
+            }
+        }
+        self.log.note::<B>(Action::Exit(me));
+        self.drop_gil(me);
+    }
+}
+
+impl Twin for GilTwin {
+    type Spec = Gil;
+
+    fn spec(&self, backend: &str) -> Gil {
+        Gil::new(
+            self.variant,
+            Config {
+                threads: self.threads,
+                finite: true,
+                spurious_wakeups: backend == crate::exec::Std::NAME,
+            },
+        )
+    }
+
+    fn meta(&self, backend: &str) -> TraceMeta {
+        let variant = VARIANTS
+            .iter()
+            .find(|v| GilVariant::from_name(v.name) == Some(self.variant))
+            .expect("every variant is registered");
+        TraceMeta {
+            model: "gil".into(),
+            variant: variant.name.into(),
+            config: self.spec(backend).config,
+            backend: backend.into(),
+        }
+    }
+
+    fn run<B: Backend>(&self, log: &Log<Action>) {
+        let shared = Arc::new(Shared::<B> {
+            variant: self.variant,
+            relaxed_loads: self.relaxed_loads,
+            mutex: B::mutex(Guarded {
+                locked: false,
+                switch_number: 0,
+            }),
+            cond: TimedCondvar::default(),
+            switch_mutex: B::mutex(()),
+            switch_cond: B::condvar(),
+            last_holder: B::atomic_usize(NOBODY),
+            drop_request: B::atomic_bool(false),
+            object: B::Cell::new(0),
+            log: log.clone(),
+        });
+        let mut handles = Vec::new();
+        for me in 0..self.threads as u8 {
+            let shared = Arc::clone(&shared);
+            let iterations = self.iterations;
+            handles.push(B::spawn(move || shared.python_thread(me, iterations)));
+        }
+        if B::VIRTUAL_TIME {
+            let shared = Arc::clone(&shared);
+            let ticks = self.ticks;
+            handles.push(B::spawn(move || {
+                for _ in 0..ticks {
+                    let guarded = B::lock(&shared.mutex);
+                    shared.cond.tick(&guarded);
+                }
+            }));
+        }
+        for handle in handles {
+            B::join(handle);
+        }
+    }
+}

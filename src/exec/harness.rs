@@ -1,0 +1,191 @@
+//! Runs an executable twin under each backend and replays every run on its specification.
+
+use super::{Backend, Log, Loom, Shuttle, Std};
+use crate::explore::replay_observed;
+use crate::model::Model;
+use crate::trace::{Trace, TraceMeta};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// A protocol written as threaded code over the sync facade, with the spec it must refine.
+pub trait Twin: Send + Sync + 'static {
+    /// The specification.
+    type Spec: Model;
+    /// The spec a run under `backend` is replayed on (real threads may wake spuriously).
+    fn spec(&self, backend: &str) -> Self::Spec;
+    /// Model, variant and configuration, for traces.
+    fn meta(&self, backend: &str) -> TraceMeta;
+    /// One complete run under backend `B`, logging every spec action it performs. Spawns one
+    /// thread per modelled thread and joins them all.
+    fn run<B: Backend>(&self, log: &Log<<Self::Spec as Model>::Action>);
+}
+
+/// How much a passing check explored.
+#[derive(Clone, Debug)]
+pub struct TwinStats {
+    /// Backend and scheduler.
+    pub backend: String,
+    /// Complete executions, each replayed on the spec.
+    pub executions: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// A failing run: what failed and the trace of the failing execution.
+#[derive(Clone, Debug)]
+pub struct TwinFailure {
+    /// Backend and scheduler.
+    pub backend: String,
+    /// The checker's panic message (a refinement failure, a violated invariant, loom's race
+    /// detector, a deadlock).
+    pub message: String,
+    /// The failing execution as far as it got, replayed on the spec.
+    pub trace: Trace,
+}
+
+/// What one execution closure shares with the code around the checker.
+struct Probe<T: Twin> {
+    twin: T,
+    backend: String,
+    spec: T::Spec,
+    meta: TraceMeta,
+    /// The log of the execution in progress (the failing one, after a panic).
+    current: Mutex<Log<<T::Spec as Model>::Action>>,
+    /// The trace of a replay failure.
+    failure: Mutex<Option<Trace>>,
+    executions: AtomicUsize,
+}
+
+impl<T: Twin> Probe<T> {
+    fn new(twin: T, backend: &str, base: &str) -> Arc<Self> {
+        let mut meta = twin.meta(backend);
+        meta.backend = backend.to_string();
+        Arc::new(Probe {
+            spec: twin.spec(base),
+            twin,
+            backend: backend.to_string(),
+            meta,
+            current: Mutex::new(Log::default()),
+            failure: Mutex::new(None),
+            executions: AtomicUsize::new(0),
+        })
+    }
+
+    /// One execution: run the twin, then replay its log on the spec.
+    fn execute<B: Backend>(&self) {
+        let log = Log::default();
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = log.clone();
+        self.twin.run::<B>(&log);
+        if let Err(refusal) = replay_observed(&self.spec, &self.meta, &log.snapshot(), true) {
+            let trace = refusal.trace().clone();
+            let outcome = trace.outcome.clone();
+            *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(trace);
+            panic!("{outcome}");
+        }
+        self.executions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs `check` (which calls `execute` many times) and turns a panic into a failure.
+    fn finish(&self, start: Instant, check: impl FnOnce()) -> Result<TwinStats, TwinFailure> {
+        match catch_unwind(AssertUnwindSafe(check)) {
+            Ok(()) => Ok(TwinStats {
+                backend: self.backend.clone(),
+                executions: self.executions.load(Ordering::Relaxed),
+                seconds: start.elapsed().as_secs_f64(),
+            }),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                let replayed = self.failure.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let trace = replayed.unwrap_or_else(|| {
+                    // The checker stopped the run (race detector, deadlock): show the prefix.
+                    let log = self.current.lock().unwrap_or_else(|e| e.into_inner()).snapshot();
+                    let mut trace = match replay_observed(&self.spec, &self.meta, &log, false) {
+                        Ok(trace) => trace,
+                        Err(refusal) => refusal.trace().clone(),
+                    };
+                    trace.outcome = format!("{}: {message}", self.backend);
+                    trace
+                });
+                Err(TwinFailure {
+                    backend: self.backend.clone(),
+                    message,
+                    trace,
+                })
+            }
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else {
+        "panic".to_string()
+    }
+}
+
+/// Explores every interleaving with loom. `preemption_bound` applies unless
+/// `LOOM_MAX_PREEMPTIONS` is set, which wins.
+pub fn check_loom<T: Twin>(twin: T, preemption_bound: Option<usize>) -> Result<TwinStats, TwinFailure> {
+    let mut builder = loom::model::Builder::new();
+    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
+        builder.preemption_bound = preemption_bound;
+    }
+    let label = match builder.preemption_bound {
+        Some(bound) => format!("loom (preemption bound {bound})"),
+        None => "loom (exhaustive)".to_string(),
+    };
+    let probe = Probe::new(twin, &label, Loom::NAME);
+    let run = Arc::clone(&probe);
+    probe.finish(Instant::now(), move || {
+        builder.check(move || run.execute::<Loom>())
+    })
+}
+
+/// Samples `iterations` schedules with shuttle's random scheduler (`SHUTTLE_ITERATIONS`
+/// overrides the count).
+pub fn check_shuttle_random<T: Twin>(twin: T, iterations: usize) -> Result<TwinStats, TwinFailure> {
+    let iterations = shuttle_iterations(iterations);
+    let probe = Probe::new(twin, "shuttle random", Shuttle::NAME);
+    let run = Arc::clone(&probe);
+    probe.finish(Instant::now(), move || {
+        shuttle::check_random(move || run.execute::<Shuttle>(), iterations)
+    })
+}
+
+/// Samples `iterations` schedules with shuttle's PCT scheduler of bug depth `depth`
+/// (`SHUTTLE_ITERATIONS` overrides the count).
+pub fn check_shuttle_pct<T: Twin>(
+    twin: T,
+    iterations: usize,
+    depth: usize,
+) -> Result<TwinStats, TwinFailure> {
+    let iterations = shuttle_iterations(iterations);
+    let probe = Probe::new(twin, &format!("shuttle pct (depth {depth})"), Shuttle::NAME);
+    let run = Arc::clone(&probe);
+    probe.finish(Instant::now(), move || {
+        shuttle::check_pct(move || run.execute::<Shuttle>(), iterations, depth)
+    })
+}
+
+/// Runs the twin `runs` times on real threads.
+pub fn run_std<T: Twin>(twin: T, runs: usize) -> Result<TwinStats, TwinFailure> {
+    let probe = Probe::new(twin, "std", Std::NAME);
+    let run = Arc::clone(&probe);
+    probe.finish(Instant::now(), move || {
+        for _ in 0..runs {
+            run.execute::<Std>();
+        }
+    })
+}
+
+fn shuttle_iterations(default: usize) -> usize {
+    std::env::var("SHUTTLE_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -1,0 +1,44 @@
+//! The event log of one twin run: the spec actions the twin performed, in the order their
+//! effects happened.
+
+use super::Backend;
+use std::sync::{Arc, Mutex};
+
+/// A shared, append-only log of observed actions. It uses a std mutex, which loom and shuttle
+/// do not see, so logging adds no scheduling points.
+pub struct Log<A>(Arc<Mutex<Vec<A>>>);
+
+impl<A> Clone for Log<A> {
+    fn clone(&self) -> Self {
+        Log(Arc::clone(&self.0))
+    }
+}
+
+impl<A> Default for Log<A> {
+    fn default() -> Self {
+        Log(Arc::new(Mutex::new(Vec::new())))
+    }
+}
+
+impl<A: Clone> Log<A> {
+    /// Performs `effect` and logs the action it returns as one indivisible event. `effect`
+    /// holds at most one backend operation, first: the step's only effect visible without a
+    /// lock, so the log order is the order in which those effects happened.
+    pub fn record<B: Backend, R>(&self, effect: impl FnOnce() -> (A, R)) -> R {
+        B::atomically(|| {
+            let (action, result) = effect();
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(action);
+            result
+        })
+    }
+
+    /// Logs `action`, which has no effect visible without a lock the caller holds.
+    pub fn note<B: Backend>(&self, action: A) {
+        self.record::<B, ()>(|| (action, ()))
+    }
+
+    /// The actions logged so far.
+    pub fn snapshot(&self) -> Vec<A> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}

@@ -1,0 +1,93 @@
+//! The command line: exit codes, one-line errors, readable traces.
+
+use std::process::Command;
+
+fn gilcheck(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gilcheck"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().expect("exited"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn one_line_error(args: &[&str], needle: &str) {
+    let (code, stdout, stderr) = gilcheck(args);
+    assert_eq!(code, 2, "{args:?}: {stderr}");
+    assert!(stdout.is_empty(), "{args:?} printed {stdout}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+}
+
+#[test]
+fn check_of_the_default_variant_exits_0() {
+    let (code, stdout, _) = gilcheck(&["check", "gil", "--threads", "3"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("499 states"), "{stdout}");
+    for id in ["GIL-S1", "GIL-S2", "GIL-S3", "GIL-R1", "GIL-R2"] {
+        let line = stdout.lines().find(|l| l.contains(id)).unwrap();
+        assert!(line.contains("holds"), "{line}");
+    }
+}
+
+#[test]
+fn check_no_gil_exits_1_with_a_shortest_trace() {
+    let (code, stdout, _) = gilcheck(&["check", "gil", "--variant", "no-gil", "--threads", "2"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("counterexample for GIL-S1 (3 steps, shortest)"), "{stdout}");
+    assert!(stdout.contains("T1   take_gil: fast path -> acquire"), "{stdout}");
+    assert!(stdout.contains("=> violates GIL-S1"));
+}
+
+#[test]
+fn json_output_is_a_report() {
+    let (code, stdout, _) = gilcheck(&["check", "gil", "--threads", "2", "--json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["states"], 31);
+    assert_eq!(report["results"][0]["id"], "GIL-S1");
+    assert_eq!(report["results"][0]["verdict"], "holds");
+}
+
+#[test]
+fn bad_input_gets_one_line_and_exit_2() {
+    one_line_error(&["check", "nosuch"], "unknown model 'nosuch'");
+    one_line_error(&["check", "gil", "--variant", "nosuch"], "unknown variant 'nosuch'");
+    one_line_error(&["check", "gil", "--threads", "9"], "takes 1 to 5 threads");
+    one_line_error(&["check", "gil", "--threads", "0"], "takes 1 to 5 threads");
+    one_line_error(&["check", "gil", "--frobnicate"], "--frobnicate");
+    one_line_error(&["bogus"], "bogus");
+}
+
+#[test]
+fn a_limit_is_reported_as_inconclusive_with_exit_2() {
+    let (code, stdout, stderr) = gilcheck(&["check", "gil", "--threads", "4", "--max-states", "40"]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("INCOMPLETE"), "{stdout}");
+    for id in ["GIL-S1", "GIL-S2", "GIL-S3"] {
+        let line = stdout.lines().find(|l| l.contains(id)).unwrap();
+        assert!(line.contains("inconclusive"), "{line}");
+    }
+    assert!(stderr.contains("state limit 40 reached"), "{stderr}");
+}
+
+#[test]
+fn list_names_models_variants_and_properties() {
+    let (code, stdout, _) = gilcheck(&["list"]);
+    assert_eq!(code, 0);
+    for needle in ["gil:", "cpython-3.11", "no-gil", "no-force-switch", "GIL-S3", "GIL-R2"] {
+        assert!(stdout.contains(needle), "{needle}");
+    }
+}
+
+#[test]
+fn prove_prints_the_table_and_non_vacuity() {
+    let (code, stdout, stderr) = gilcheck(&["prove"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("GIL-S1   no-gil"), "{stdout}");
+    assert!(stdout.contains("GIL-S3   handoff-under-mutex"), "{stdout}");
+    assert!(!stdout.contains("NONE"), "{stdout}");
+}

@@ -10,7 +10,11 @@ use clap::{Args, Parser, Subcommand};
 use std::fmt::Write;
 
 #[derive(Parser)]
-#[command(name = "gilcheck", version, about = "Check precise models of CPython's GIL")]
+#[command(
+    name = "gilcheck",
+    version,
+    about = "Check precise models of CPython's GIL"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -134,7 +138,10 @@ fn run(command: Command) -> Result<i32, UsageError> {
                     serde_json::to_string_pretty(&report).expect("reports serialise")
                 );
             } else {
-                print!("{}", describe_report(&entry, variant.name, &config, &report));
+                print!(
+                    "{}",
+                    describe_report(&entry, variant.name, &config, &report)
+                );
             }
             Ok(exit_code(&report)?)
         }
@@ -172,7 +179,11 @@ fn list() -> String {
 
 /// 1 when a property is violated, else an error when a limit cut the search, else 0.
 fn exit_code(report: &Report) -> Result<i32, UsageError> {
-    if report.results.iter().any(|r| r.verdict == Verdict::Violated) {
+    if report
+        .results
+        .iter()
+        .any(|r| r.verdict == Verdict::Violated)
+    {
         return Ok(1);
     }
     match &report.limit {
@@ -272,7 +283,11 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
                 }
             }
         }
-        let _ = writeln!(table, "\nnon-vacuity ({}): bad variants that violate each property", entry.name);
+        let _ = writeln!(
+            table,
+            "\nnon-vacuity ({}): bad variants that violate each property",
+            entry.name
+        );
         for (id, names) in &violators {
             let names = if names.is_empty() {
                 "NONE: no bad variant violates it".to_string()
@@ -299,7 +314,14 @@ fn bench(entry: &ModelEntry, threads: &[usize]) -> Result<String, UsageError> {
     let _ = writeln!(
         out,
         "{:<6} {:>7} {:>9} {:>10} {:>12} {:>8} {:>12} {:>11}",
-        "model", "threads", "symmetry", "states", "transitions", "seconds", "states/s", "bytes/state"
+        "model",
+        "threads",
+        "symmetry",
+        "states",
+        "transitions",
+        "seconds",
+        "states/s",
+        "bytes/state"
     );
     let variant = entry.variant(None)?;
     for &n in threads {

@@ -49,14 +49,17 @@ impl ModelEntry {
         let Some(name) = name else {
             return Ok(&self.variants[0]);
         };
-        self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
-            let known: Vec<_> = self.variants.iter().map(|v| v.name).collect();
-            UsageError(format!(
-                "unknown variant '{name}' of model '{}' (known: {})",
-                self.name,
-                known.join(", ")
-            ))
-        })
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = self.variants.iter().map(|v| v.name).collect();
+                UsageError(format!(
+                    "unknown variant '{name}' of model '{}' (known: {})",
+                    self.name,
+                    known.join(", ")
+                ))
+            })
     }
 
     /// Checks `variant` under `config` with the explicit checker.

@@ -37,8 +37,14 @@ fn check_of_the_default_variant_exits_0() {
 fn check_no_gil_exits_1_with_a_shortest_trace() {
     let (code, stdout, _) = gilcheck(&["check", "gil", "--variant", "no-gil", "--threads", "2"]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("counterexample for GIL-S1 (3 steps, shortest)"), "{stdout}");
-    assert!(stdout.contains("T1   take_gil: fast path -> acquire"), "{stdout}");
+    assert!(
+        stdout.contains("counterexample for GIL-S1 (3 steps, shortest)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("T1   take_gil: fast path -> acquire"),
+        "{stdout}"
+    );
     assert!(stdout.contains("=> violates GIL-S1"));
 }
 
@@ -55,7 +61,10 @@ fn json_output_is_a_report() {
 #[test]
 fn bad_input_gets_one_line_and_exit_2() {
     one_line_error(&["check", "nosuch"], "unknown model 'nosuch'");
-    one_line_error(&["check", "gil", "--variant", "nosuch"], "unknown variant 'nosuch'");
+    one_line_error(
+        &["check", "gil", "--variant", "nosuch"],
+        "unknown variant 'nosuch'",
+    );
     one_line_error(&["check", "gil", "--threads", "9"], "takes 1 to 5 threads");
     one_line_error(&["check", "gil", "--threads", "0"], "takes 1 to 5 threads");
     one_line_error(&["check", "gil", "--frobnicate"], "--frobnicate");
@@ -64,7 +73,8 @@ fn bad_input_gets_one_line_and_exit_2() {
 
 #[test]
 fn a_limit_is_reported_as_inconclusive_with_exit_2() {
-    let (code, stdout, stderr) = gilcheck(&["check", "gil", "--threads", "4", "--max-states", "40"]);
+    let (code, stdout, stderr) =
+        gilcheck(&["check", "gil", "--threads", "4", "--max-states", "40"]);
     assert_eq!(code, 2);
     assert!(stdout.contains("INCOMPLETE"), "{stdout}");
     for id in ["GIL-S1", "GIL-S2", "GIL-S3"] {
@@ -78,7 +88,14 @@ fn a_limit_is_reported_as_inconclusive_with_exit_2() {
 fn list_names_models_variants_and_properties() {
     let (code, stdout, _) = gilcheck(&["list"]);
     assert_eq!(code, 0);
-    for needle in ["gil:", "cpython-3.11", "no-gil", "no-force-switch", "GIL-S3", "GIL-R2"] {
+    for needle in [
+        "gil:",
+        "cpython-3.11",
+        "no-gil",
+        "no-force-switch",
+        "GIL-S3",
+        "GIL-R2",
+    ] {
         assert!(stdout.contains(needle), "{needle}");
     }
 }

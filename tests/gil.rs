@@ -28,7 +28,9 @@ fn run(variant: GilVariant, threads: usize, symmetry: bool) -> Report {
 }
 
 fn verdict(report: &Report, id: &str) -> Verdict {
-    report.verdict(id).unwrap_or_else(|| panic!("{id} is checked"))
+    report
+        .verdict(id)
+        .unwrap_or_else(|| panic!("{id} is checked"))
 }
 
 /// Replays a trace's labels on the spec from the initial state: every step must be enabled.
@@ -49,8 +51,7 @@ fn assert_replays(model: &Gil, trace: &Trace) {
 #[test]
 fn state_counts_of_the_default_variant_are_pinned() {
     // (threads, states without symmetry, states with symmetry), as computed by the checker.
-    for (threads, plain, reduced) in [(2, 31, 16), (3, 499, 90), (4, 5917, 324), (5, 61341, 912)]
-    {
+    for (threads, plain, reduced) in [(2, 31, 16), (3, 499, 90), (4, 5917, 324), (5, 61341, 912)] {
         let full = run(GilVariant::Cpython311, threads, false);
         let sym = run(GilVariant::Cpython311, threads, true);
         assert_eq!(
@@ -98,7 +99,11 @@ fn handoff_under_mutex_deadlocks() {
     assert_eq!(result.verdict, Verdict::Violated);
     let trace = result.trace.as_ref().unwrap();
     let last = trace.steps.last().unwrap();
-    assert!(last.action.contains("wait on switch_cond"), "{}", last.action);
+    assert!(
+        last.action.contains("wait on switch_cond"),
+        "{}",
+        last.action
+    );
     assert!(last.state.contains("switch-wait"));
     assert_eq!(verdict(&report, "GIL-S1"), Verdict::Holds);
 }
@@ -120,7 +125,12 @@ fn reachability_witnesses_are_real_paths() {
         assert_replays(&model, trace);
     }
     let r2 = report.result("GIL-R2").unwrap().trace.as_ref().unwrap();
-    assert!(r2.steps.last().unwrap().action.contains("sees drop request"));
+    assert!(r2
+        .steps
+        .last()
+        .unwrap()
+        .action
+        .contains("sees drop request"));
 }
 
 #[test]

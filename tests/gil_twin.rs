@@ -12,7 +12,7 @@ use gilcheck::models::gil_twin::GilTwin;
 const SHUTTLE_ITERATIONS: usize = 1_000;
 const PCT_DEPTH: usize = 3;
 
-fn passes(result: Result<TwinStats, TwinFailure>) -> TwinStats {
+fn passes(result: Result<TwinStats, Box<TwinFailure>>) -> TwinStats {
     match result {
         Ok(stats) => {
             assert!(stats.executions > 0, "{} ran nothing", stats.backend);
@@ -22,7 +22,7 @@ fn passes(result: Result<TwinStats, TwinFailure>) -> TwinStats {
     }
 }
 
-fn fails(result: Result<TwinStats, TwinFailure>) -> TwinFailure {
+fn fails(result: Result<TwinStats, Box<TwinFailure>>) -> Box<TwinFailure> {
     match result {
         Ok(stats) => panic!(
             "{} passed {} executions of a bad variant",
@@ -34,18 +34,27 @@ fn fails(result: Result<TwinStats, TwinFailure>) -> TwinFailure {
 
 #[test]
 fn loom_2_threads_k1_t1_every_interleaving_refines_the_spec() {
-    let stats = passes(check_loom(GilTwin::new(GilVariant::Cpython311, 2, 1, 1), None));
+    let stats = passes(check_loom(
+        GilTwin::new(GilVariant::Cpython311, 2, 1, 1),
+        None,
+    ));
     assert!(stats.executions > 1_000, "{stats:?}");
 }
 
 #[test]
 fn loom_3_threads_k1_t1_pb3_refines_the_spec() {
-    passes(check_loom(GilTwin::new(GilVariant::Cpython311, 3, 1, 1), Some(3)));
+    passes(check_loom(
+        GilTwin::new(GilVariant::Cpython311, 3, 1, 1),
+        Some(3),
+    ));
 }
 
 #[test]
 fn loom_no_force_switch_2_threads_k1_t1_refines_the_spec() {
-    passes(check_loom(GilTwin::new(GilVariant::NoForceSwitch, 2, 1, 1), None));
+    passes(check_loom(
+        GilTwin::new(GilVariant::NoForceSwitch, 2, 1, 1),
+        None,
+    ));
 }
 
 #[test]
@@ -133,7 +142,12 @@ fn shuttle_catches_no_gil_with_random_and_pct() {
                 "{}",
                 failure.message
             );
-            assert!(failure.trace.property.as_deref().unwrap().starts_with("GIL-S"));
+            assert!(failure
+                .trace
+                .property
+                .as_deref()
+                .unwrap()
+                .starts_with("GIL-S"));
         }
     }
 }

@@ -47,8 +47,10 @@ pub trait Backend: 'static {
     /// A new condition variable.
     fn condvar() -> Self::Condvar;
     /// Waits for a signal, releasing the lock meanwhile.
-    fn wait<'a, T: Send + 'static>(cv: &Self::Condvar, guard: Self::Guard<'a, T>)
-        -> Self::Guard<'a, T>;
+    fn wait<'a, T: Send + 'static>(
+        cv: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+    ) -> Self::Guard<'a, T>;
     /// Waits for a signal or `timeout`; `true` when the backend itself timed out.
     fn wait_timeout<'a, T: Send + 'static>(
         cv: &Self::Condvar,
@@ -231,4 +233,11 @@ use std::{sync as std_sync, thread as std_thread};
 
 facade!(Std, "std", false, std_sync, std_thread, RelaxedCell);
 facade!(Loom, "loom", true, loom_sync, loom_thread, LoomCell);
-facade!(Shuttle, "shuttle", true, shuttle_sync, shuttle_thread, RelaxedCell);
+facade!(
+    Shuttle,
+    "shuttle",
+    true,
+    shuttle_sync,
+    shuttle_thread,
+    RelaxedCell
+);

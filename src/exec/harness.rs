@@ -88,7 +88,7 @@ impl<T: Twin> Probe<T> {
     }
 
     /// Runs `check` (which calls `execute` many times) and turns a panic into a failure.
-    fn finish(&self, start: Instant, check: impl FnOnce()) -> Result<TwinStats, TwinFailure> {
+    fn finish(&self, start: Instant, check: impl FnOnce()) -> Result<TwinStats, Box<TwinFailure>> {
         match catch_unwind(AssertUnwindSafe(check)) {
             Ok(()) => Ok(TwinStats {
                 backend: self.backend.clone(),
@@ -97,10 +97,18 @@ impl<T: Twin> Probe<T> {
             }),
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
-                let replayed = self.failure.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let replayed = self
+                    .failure
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
                 let trace = replayed.unwrap_or_else(|| {
                     // The checker stopped the run (race detector, deadlock): show the prefix.
-                    let log = self.current.lock().unwrap_or_else(|e| e.into_inner()).snapshot();
+                    let log = self
+                        .current
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .snapshot();
                     let mut trace = match replay_observed(&self.spec, &self.meta, &log, false) {
                         Ok(trace) => trace,
                         Err(refusal) => refusal.trace().clone(),
@@ -108,11 +116,11 @@ impl<T: Twin> Probe<T> {
                     trace.outcome = format!("{}: {message}", self.backend);
                     trace
                 });
-                Err(TwinFailure {
+                Err(Box::new(TwinFailure {
                     backend: self.backend.clone(),
                     message,
                     trace,
-                })
+                }))
             }
         }
     }
@@ -130,7 +138,10 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Explores every interleaving with loom. `preemption_bound` applies unless
 /// `LOOM_MAX_PREEMPTIONS` is set, which wins.
-pub fn check_loom<T: Twin>(twin: T, preemption_bound: Option<usize>) -> Result<TwinStats, TwinFailure> {
+pub fn check_loom<T: Twin>(
+    twin: T,
+    preemption_bound: Option<usize>,
+) -> Result<TwinStats, Box<TwinFailure>> {
     let mut builder = loom::model::Builder::new();
     if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
         builder.preemption_bound = preemption_bound;
@@ -148,7 +159,10 @@ pub fn check_loom<T: Twin>(twin: T, preemption_bound: Option<usize>) -> Result<T
 
 /// Samples `iterations` schedules with shuttle's random scheduler (`SHUTTLE_ITERATIONS`
 /// overrides the count).
-pub fn check_shuttle_random<T: Twin>(twin: T, iterations: usize) -> Result<TwinStats, TwinFailure> {
+pub fn check_shuttle_random<T: Twin>(
+    twin: T,
+    iterations: usize,
+) -> Result<TwinStats, Box<TwinFailure>> {
     let iterations = shuttle_iterations(iterations);
     let probe = Probe::new(twin, "shuttle random", Shuttle::NAME);
     let run = Arc::clone(&probe);
@@ -163,7 +177,7 @@ pub fn check_shuttle_pct<T: Twin>(
     twin: T,
     iterations: usize,
     depth: usize,
-) -> Result<TwinStats, TwinFailure> {
+) -> Result<TwinStats, Box<TwinFailure>> {
     let iterations = shuttle_iterations(iterations);
     let probe = Probe::new(twin, &format!("shuttle pct (depth {depth})"), Shuttle::NAME);
     let run = Arc::clone(&probe);
@@ -173,7 +187,7 @@ pub fn check_shuttle_pct<T: Twin>(
 }
 
 /// Runs the twin `runs` times on real threads.
-pub fn run_std<T: Twin>(twin: T, runs: usize) -> Result<TwinStats, TwinFailure> {
+pub fn run_std<T: Twin>(twin: T, runs: usize) -> Result<TwinStats, Box<TwinFailure>> {
     let probe = Probe::new(twin, "std", Std::NAME);
     let run = Arc::clone(&probe);
     probe.finish(Instant::now(), move || {

@@ -27,7 +27,10 @@ impl<A: Clone> Log<A> {
     pub fn record<B: Backend, R>(&self, effect: impl FnOnce() -> (A, R)) -> R {
         B::atomically(|| {
             let (action, result) = effect();
-            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(action);
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(action);
             result
         })
     }

@@ -10,6 +10,8 @@ mod log;
 mod timed;
 
 pub use backend::{Backend, Loom, ObjectCell, Shuttle, Std};
-pub use harness::{check_loom, check_shuttle_pct, check_shuttle_random, run_std, Twin, TwinFailure, TwinStats};
+pub use harness::{
+    check_loom, check_shuttle_pct, check_shuttle_random, run_std, Twin, TwinFailure, TwinStats,
+};
 pub use log::Log;
 pub use timed::TimedCondvar;

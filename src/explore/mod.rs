@@ -5,7 +5,9 @@
 mod bfs;
 mod replay;
 mod report;
+mod walk;
 
 pub use bfs::{check, Options};
 pub use replay::{replay_observed, Refinement};
 pub use report::{PropertyResult, Report, Verdict};
+pub use walk::walk;

@@ -56,7 +56,7 @@ pub fn replay_observed<M: Model>(
     meta: &TraceMeta,
     observed: &[M::Action],
     finished: bool,
-) -> Result<Trace, Refinement> {
+) -> Result<Trace, Box<Refinement>> {
     let invariants: Vec<_> = model
         .properties()
         .into_iter()
@@ -105,7 +105,7 @@ pub fn replay_observed<M: Model>(
                 "refinement failure: step {} is not allowed by the specification",
                 step + 1
             );
-            return Err(Refinement::NotAllowed { step, trace });
+            return Err(Box::new(Refinement::NotAllowed { step, trace }));
         }
         frontier = next_frontier;
         for (id, statement, pred) in &invariants {
@@ -113,10 +113,10 @@ pub fn replay_observed<M: Model>(
                 let mut trace = path_trace(model, meta, &nodes, frontier[0]);
                 trace.property = Some(id.to_string());
                 trace.outcome = format!("violates {id}: {statement}");
-                return Err(Refinement::Violates {
+                return Err(Box::new(Refinement::Violates {
                     property: id.to_string(),
                     trace,
-                });
+                }));
             }
         }
     }
@@ -124,7 +124,7 @@ pub fn replay_observed<M: Model>(
         let mut trace = path_trace(model, meta, &nodes, frontier[0]);
         trace.outcome =
             "refinement failure: the run finished but the specification has not".to_string();
-        return Err(Refinement::Unfinished { trace });
+        return Err(Box::new(Refinement::Unfinished { trace }));
     }
     Ok(path_trace(model, meta, &nodes, frontier[0]))
 }
@@ -133,7 +133,10 @@ fn path_trace<M: Model>(model: &M, meta: &TraceMeta, nodes: &[Node<M>], last: us
     let mut path = Vec::new();
     let mut index = last;
     while let Some(parent) = nodes[index].parent {
-        let action = nodes[index].action.clone().expect("non-root nodes have actions");
+        let action = nodes[index]
+            .action
+            .clone()
+            .expect("non-root nodes have actions");
         path.push((action, nodes[index].state.clone()));
         index = parent;
     }

@@ -85,6 +85,14 @@ impl<B: Backend> Shared<B> {
         }
     }
 
+    /// Reads the drop request without a lock and logs the step that saw it.
+    fn observe_request(&self, step: impl FnOnce(bool) -> Action) -> bool {
+        self.log.record::<B, bool>(|| {
+            let request = self.read_drop_request();
+            (step(request), request)
+        })
+    }
+
     /// A write of the drop request.
     fn write_drop_request(&self, value: bool) {
         if self.relaxed_loads {
@@ -168,15 +176,9 @@ impl<B: Backend> Shared<B> {
     /// `drop_gil`'s FORCE_SWITCHING part: if a drop request is pending, wait once on
     /// `switch_cond` unless another thread already took the GIL.
     fn handoff(&self, me: u8) {
-        let request = self.log.record::<B, bool>(|| {
-            let request = self.read_drop_request();
-            (
-                Action::HandoffRead {
-                    thread: me,
-                    request,
-                },
-                request,
-            )
+        let request = self.observe_request(|request| Action::HandoffRead {
+            thread: me,
+            request,
         });
         if !request {
             return;
@@ -205,15 +207,9 @@ impl<B: Backend> Shared<B> {
                 self.log.note::<B>(Action::Bytecode(me));
                 continue;
             }
-            let request = self.log.record::<B, bool>(|| {
-                let request = self.read_drop_request();
-                (
-                    Action::Poll {
-                        thread: me,
-                        request,
-                    },
-                    request,
-                )
+            let request = self.observe_request(|request| Action::Poll {
+                thread: me,
+                request,
             });
             if request {
                 self.drop_gil(me);

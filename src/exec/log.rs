@@ -21,9 +21,10 @@ impl<A> Default for Log<A> {
 }
 
 impl<A: Clone> Log<A> {
-    /// Performs `effect` and logs the action it returns as one indivisible event. `effect`
-    /// holds at most one backend operation, first: the step's only effect visible without a
-    /// lock, so the log order is the order in which those effects happened.
+    /// Performs `effect` and logs the action it returns as one indivisible event. The first
+    /// backend operation in `effect` is the step's one effect that other threads can see without
+    /// a lock the caller holds; any later one must be invisible to them. Then the log order is
+    /// the order in which those effects happened.
     pub fn record<B: Backend, R>(&self, effect: impl FnOnce() -> (A, R)) -> R {
         B::atomically(|| {
             let (action, result) = effect();

@@ -64,6 +64,13 @@ pub struct Property<M: Model> {
     pub check: Check<M>,
 }
 
+impl<M: Model> Property<M> {
+    /// Whether `state` on its own refutes the property (only `Always` properties can be).
+    pub fn violated_by(&self, model: &M, state: &M::State) -> bool {
+        matches!(self.check, Check::Always(holds) if !holds(model, state))
+    }
+}
+
 /// A specification that the explicit-state checker explores and that executable twins are
 /// replayed against.
 pub trait Model: Sized + Send + Sync {

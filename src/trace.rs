@@ -68,6 +68,18 @@ impl Trace {
         }
     }
 
+    /// Marks the trace as showing `outcome` for property `id`.
+    pub fn about(mut self, id: &str, outcome: String) -> Trace {
+        self.property = Some(id.to_string());
+        self.outcome = outcome;
+        self
+    }
+
+    /// Marks the trace as a counterexample to property `id`.
+    pub fn violating(self, id: &str, statement: &str) -> Trace {
+        self.about(id, format!("violates {id}: {statement}"))
+    }
+
     /// A readable per-step listing.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

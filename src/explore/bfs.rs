@@ -172,21 +172,14 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         .map(|(property, found)| {
             let (verdict, trace) = match (found, &property.check) {
                 (Some(found), check) => {
-                    let mut trace = rebuild(model, &store, meta, *found, check, &represent);
-                    let reachability =
-                        matches!(check, Check::Sometimes(_) | Check::SometimesStep(_));
-                    trace.property = Some(property.id.to_string());
-                    trace.outcome = if reachability {
-                        format!("witness for {}: {}", property.id, property.statement)
+                    let trace = rebuild(model, &store, meta, *found, check, &represent);
+                    let (id, statement) = (property.id, property.statement);
+                    if matches!(check, Check::Sometimes(_) | Check::SometimesStep(_)) {
+                        let witness = format!("witness for {id}: {statement}");
+                        (Verdict::Holds, Some(trace.about(id, witness)))
                     } else {
-                        format!("violates {}: {}", property.id, property.statement)
-                    };
-                    let verdict = if reachability {
-                        Verdict::Holds
-                    } else {
-                        Verdict::Violated
-                    };
-                    (verdict, Some(trace))
+                        (Verdict::Violated, Some(trace.violating(id, statement)))
+                    }
                 }
                 (None, _) if !complete => (Verdict::Inconclusive, None),
                 (None, Check::Always(_) | Check::DeadlockFree) => (Verdict::Holds, None),
@@ -226,9 +219,8 @@ fn note_state<M: Model>(
             continue;
         }
         let hit = match &property.check {
-            Check::Always(p) => !p(model, state),
             Check::Sometimes(p) => p(model, state),
-            _ => false,
+            _ => property.violated_by(model, state),
         };
         if hit {
             *slot = Some(Found::State(index));

@@ -4,7 +4,7 @@
 //! refused when no spec state allows the next observation, and a safety property fails when
 //! every consistent state violates it.
 
-use crate::model::{Check, Model};
+use crate::model::Model;
 use crate::trace::{Trace, TraceMeta};
 
 /// Why a twin run does not refine its specification.
@@ -57,14 +57,7 @@ pub fn replay_observed<M: Model>(
     observed: &[M::Action],
     finished: bool,
 ) -> Result<Trace, Box<Refinement>> {
-    let invariants: Vec<_> = model
-        .properties()
-        .into_iter()
-        .filter_map(|p| match p.check {
-            Check::Always(pred) => Some((p.id, p.statement, pred)),
-            _ => None,
-        })
-        .collect();
+    let properties = model.properties();
     let mut nodes: Vec<Node<M>> = Vec::new();
     let mut frontier: Vec<usize> = Vec::new();
     for state in model.init_states() {
@@ -108,14 +101,15 @@ pub fn replay_observed<M: Model>(
             return Err(Box::new(Refinement::NotAllowed { step, trace }));
         }
         frontier = next_frontier;
-        for (id, statement, pred) in &invariants {
-            if frontier.iter().all(|&i| !pred(model, &nodes[i].state)) {
-                let mut trace = path_trace(model, meta, &nodes, frontier[0]);
-                trace.property = Some(id.to_string());
-                trace.outcome = format!("violates {id}: {statement}");
+        for p in &properties {
+            if frontier
+                .iter()
+                .all(|&i| p.violated_by(model, &nodes[i].state))
+            {
+                let trace = path_trace(model, meta, &nodes, frontier[0]);
                 return Err(Box::new(Refinement::Violates {
-                    property: id.to_string(),
-                    trace,
+                    property: p.id.to_string(),
+                    trace: trace.violating(p.id, p.statement),
                 }));
             }
         }

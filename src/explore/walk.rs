@@ -2,7 +2,7 @@
 //! configurations too large to explore exhaustively; quickcheck and proptest supply (and
 //! shrink) the choices.
 
-use crate::model::{Check, Model};
+use crate::model::{Check, Model, Property};
 use crate::trace::{Trace, TraceMeta};
 
 /// Follows the path where step `i` takes enabled action number `choices[i] % enabled`,
@@ -14,18 +14,10 @@ pub fn walk<M: Model>(model: &M, meta: &TraceMeta, choices: &[u32]) -> Result<us
     let mut state = init.clone();
     let mut path: Vec<(M::Action, M::State)> = Vec::new();
     let mut actions = Vec::new();
-    let failure = |p: &crate::model::Property<M>, path: &[(M::Action, M::State)]| {
-        let mut trace = Trace::from_path(model, meta.clone(), &init, path);
-        trace.property = Some(p.id.to_string());
-        trace.outcome = format!("violates {}: {}", p.id, p.statement);
-        Box::new(trace)
+    let failure = |p: &Property<M>, path: &[(M::Action, M::State)]| {
+        Box::new(Trace::from_path(model, meta.clone(), &init, path).violating(p.id, p.statement))
     };
-    let violated = |state: &M::State| {
-        properties.iter().find(|p| match p.check {
-            Check::Always(holds) => !holds(model, state),
-            _ => false,
-        })
-    };
+    let violated = |state: &M::State| properties.iter().find(|p| p.violated_by(model, state));
     if let Some(p) = violated(&state) {
         return Err(failure(p, &path));
     }

@@ -47,6 +47,19 @@ pub enum Pc {
     Done,
 }
 
+impl Pc {
+    /// Whether the thread is in its final `drop_gil` (it exits when `drop_gil` returns).
+    fn exiting(self) -> bool {
+        match self {
+            Pc::Release { exiting }
+            | Pc::HandoffRead { exiting }
+            | Pc::HandoffLock { exiting }
+            | Pc::SwitchWait { exiting, .. } => exiting,
+            _ => false,
+        }
+    }
+}
+
 /// A state of the GIL and its threads.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GilState {
@@ -371,9 +384,7 @@ impl Model for Gil {
                         *notified = true;
                     }
                 }
-                let Pc::Release { exiting } = s.threads[thread as usize] else {
-                    unreachable!("Release is enabled only in Pc::Release")
-                };
+                let exiting = s.threads[thread as usize].exiting();
                 s.threads[thread as usize] = if self.variant == GilVariant::NoForceSwitch {
                     Gil::after_drop(exiting)
                 } else {
@@ -381,9 +392,7 @@ impl Model for Gil {
                 };
             }
             Action::HandoffRead { thread, request } => {
-                let Pc::HandoffRead { exiting } = s.threads[thread as usize] else {
-                    unreachable!("HandoffRead is enabled only in Pc::HandoffRead")
-                };
+                let exiting = s.threads[thread as usize].exiting();
                 s.threads[thread as usize] = if request {
                     Pc::HandoffLock { exiting }
                 } else {
@@ -391,9 +400,7 @@ impl Model for Gil {
                 };
             }
             Action::HandoffLock { thread, waits } => {
-                let Pc::HandoffLock { exiting } = s.threads[thread as usize] else {
-                    unreachable!("HandoffLock is enabled only in Pc::HandoffLock")
-                };
+                let exiting = s.threads[thread as usize].exiting();
                 s.threads[thread as usize] = if waits {
                     s.drop_request = false;
                     Pc::SwitchWait {
@@ -405,9 +412,7 @@ impl Model for Gil {
                 };
             }
             Action::SwitchWake(t) => {
-                let Pc::SwitchWait { exiting, .. } = s.threads[t as usize] else {
-                    unreachable!("SwitchWake is enabled only in Pc::SwitchWait")
-                };
+                let exiting = s.threads[t as usize].exiting();
                 s.threads[t as usize] = Gil::after_drop(exiting);
             }
         }

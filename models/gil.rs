@@ -21,7 +21,7 @@ use crate::registry::{describe, ModelEntry};
 /// Largest number of threads a state can hold.
 pub const MAX_THREADS: usize = 8;
 /// `last_holder` before any thread took the GIL (NULL in `create_gil`).
-const NOBODY: u8 = u8::MAX;
+pub const NOBODY: u8 = u8::MAX;
 
 /// Where a thread is in the protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -201,7 +201,7 @@ impl Gil {
     }
 
     /// Whether some thread holds `gil->mutex` across steps.
-    fn mutex_held(&self, s: &GilState) -> bool {
+    pub fn mutex_held(&self, s: &GilState) -> bool {
         s.threads.iter().any(|pc| match pc {
             Pc::Acquired => true,
             Pc::HandoffRead { .. } | Pc::HandoffLock { .. } | Pc::SwitchWait { .. } => {

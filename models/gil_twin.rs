@@ -13,9 +13,11 @@
 //! accesses the drop request only with read-modify-writes, which always see the latest store;
 //! `relaxed_loads` switches to CPython's plain relaxed loads and stores to show the difference.
 
-use super::gil::{Action, Gil, GilVariant, Woken, VARIANTS};
-use crate::exec::{Backend, Log, ObjectCell, TimedCondvar, Twin};
-use crate::model::Config;
+use super::gil::{self as spec, Action, Gil, GilState, GilVariant, Pc, Woken, VARIANTS};
+use crate::exec::{
+    Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView, TimedCondvar, Twin,
+};
+use crate::model::{Config, Model};
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 use std::time::Duration;
@@ -249,6 +251,16 @@ impl Twin for GilTwin {
     }
 
     fn run<B: Backend>(&self, log: &Log<Action>) {
+        for handle in self.launch::<B>(log).1 {
+            B::join(handle);
+        }
+    }
+}
+
+impl GilTwin {
+    /// Builds the shared state and spawns the Python threads (and, under virtual time, the
+    /// clock).
+    fn launch<B: Backend>(&self, log: &Log<Action>) -> (Arc<Shared<B>>, Vec<B::JoinHandle>) {
         let shared = Arc::new(Shared::<B> {
             variant: self.variant,
             relaxed_loads: self.relaxed_loads,
@@ -280,8 +292,79 @@ impl Twin for GilTwin {
                 }
             }));
         }
-        for handle in handles {
-            B::join(handle);
+        (shared, handles)
+    }
+}
+
+/// What sequential conformance compares: the GIL's fields, read between steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GilMemory {
+    /// `gil->locked`; `None` while a paused thread holds `gil->mutex`.
+    pub locked: Option<bool>,
+    /// The drop request.
+    pub drop_request: bool,
+    /// `gil->last_holder`, if any thread took the GIL.
+    pub last_holder: Option<u8>,
+}
+
+impl Shared<Stepped> {
+    fn memory(&self) -> GilMemory {
+        let holder = Stepped::load_usize(&self.last_holder);
+        GilMemory {
+            locked: Stepped::peek(&self.mutex, |guarded| guarded.locked),
+            drop_request: Stepped::load_bool(&self.drop_request),
+            last_holder: (holder != NOBODY).then_some(holder as u8),
+        }
+    }
+}
+
+impl SteppedTwin for GilTwin {
+    type Memory = GilMemory;
+
+    fn start(&self, log: &Log<Action>) -> Box<dyn Fn() -> GilMemory + Send> {
+        let (shared, _) = self.launch::<Stepped>(log);
+        Box::new(move || shared.memory())
+    }
+
+    fn predict(&self, spec: &Gil, s: &GilState) -> (GilMemory, Vec<ThreadView>) {
+        let memory = GilMemory {
+            locked: (!spec.mutex_held(s)).then_some(s.locked),
+            drop_request: s.drop_request,
+            last_holder: (s.last_holder != spec::NOBODY).then_some(s.last_holder),
+        };
+        let views = s.threads[..self.threads]
+            .iter()
+            .map(|pc| match *pc {
+                Pc::Wait { notified, .. } | Pc::SwitchWait { notified, .. } => {
+                    ThreadView::Waiting { woken: notified }
+                }
+                Pc::Done => ThreadView::Finished,
+                _ => ThreadView::Runnable,
+            })
+            .collect();
+        (memory, views)
+    }
+
+    fn cue(&self, action: &Action) -> Cue {
+        let thread = Gil::new(self.variant, Config::threads(self.threads))
+            .actor(action)
+            .expect("every GIL action has an actor");
+        Cue {
+            thread,
+            fire_timeout: matches!(
+                action,
+                Action::Wake {
+                    timed_out: true,
+                    ..
+                }
+            ),
+            wakes: match action {
+                Action::Release {
+                    woken: Woken::Thread(w),
+                    ..
+                } => Some(*w as usize),
+                _ => None,
+            },
         }
     }
 }

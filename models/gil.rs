@@ -36,26 +36,40 @@ pub enum Pc {
     /// Holds the GIL and runs bytecode between poll points.
     Eval,
     /// About to run `drop_gil`'s release (lock `mutex`, `locked = 0`, signal `cond`).
-    Release { exiting: bool },
+    Release { after: After },
     /// `drop_gil`, FORCE_SWITCHING: about to read the drop request (relaxed, no lock).
-    HandoffRead { exiting: bool },
+    HandoffRead { after: After },
     /// `drop_gil`, FORCE_SWITCHING: about to lock `switch_mutex` and test `last_holder`.
-    HandoffLock { exiting: bool },
+    HandoffLock { after: After },
     /// `drop_gil`, FORCE_SWITCHING: the single `COND_WAIT` on `switch_cond`.
-    SwitchWait { notified: bool, exiting: bool },
+    SwitchWait { notified: bool, after: After },
+    /// Between `PyEval_SaveThread` and `PyEval_RestoreThread`: running without the GIL
+    /// (blocking I/O, C code). The model composed with the GIL decides when it comes back.
+    Detached,
     /// The thread has finished (finite configurations only).
     Done,
 }
 
+/// Why a thread runs `drop_gil`, which decides where it goes when `drop_gil` returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum After {
+    /// The eval breaker honoured a drop request: take the GIL again.
+    Retake,
+    /// `PyEval_SaveThread`: run without the GIL (`Pc::Detached`).
+    Detach,
+    /// The thread ends.
+    Exit,
+}
+
 impl Pc {
-    /// Whether the thread is in its final `drop_gil` (it exits when `drop_gil` returns).
-    fn exiting(self) -> bool {
+    /// Where a thread inside `drop_gil` goes when it returns (`Retake` outside `drop_gil`).
+    fn after(self) -> After {
         match self {
-            Pc::Release { exiting }
-            | Pc::HandoffRead { exiting }
-            | Pc::HandoffLock { exiting }
-            | Pc::SwitchWait { exiting, .. } => exiting,
-            _ => false,
+            Pc::Release { after }
+            | Pc::HandoffRead { after }
+            | Pc::HandoffLock { after }
+            | Pc::SwitchWait { after, .. } => after,
+            _ => After::Retake,
         }
     }
 }
@@ -232,12 +246,179 @@ impl Gil {
     }
 
     /// Where a thread goes when `drop_gil` returns.
-    fn after_drop(exiting: bool) -> Pc {
-        if exiting {
-            Pc::Done
-        } else {
-            Pc::Take
+    fn after_drop(after: After) -> Pc {
+        match after {
+            After::Retake => Pc::Take,
+            After::Detach => Pc::Detached,
+            After::Exit => Pc::Done,
         }
+    }
+
+    /// Appends the enabled GIL-protocol steps of thread `t`: everything but running Python
+    /// code, which the model using the GIL decides for a thread in `Pc::Eval`.
+    pub fn protocol_actions(&self, s: &GilState, t: u8, out: &mut Vec<Action>) {
+        let mutex_free = !self.mutex_held(s);
+        let spurious = self.config.spurious_wakeups;
+        match s.threads[t as usize] {
+            Pc::Take if mutex_free => {
+                if !s.locked || self.variant == GilVariant::NoGil {
+                    out.push(Action::TakeFree(t));
+                } else {
+                    out.push(Action::TakeBlock(t));
+                }
+            }
+            Pc::Wait { notified, switched } if mutex_free => {
+                for timed_out in [true, false] {
+                    if timed_out || notified || spurious {
+                        out.push(Action::Wake {
+                            thread: t,
+                            timed_out,
+                            requests: timed_out && s.locked && !switched,
+                            acquires: !s.locked,
+                        });
+                    }
+                }
+            }
+            Pc::Acquired => out.push(Action::ClearRequest(t)),
+            Pc::Release { .. } if mutex_free => {
+                let before = out.len();
+                for w in self.threads() {
+                    if let Pc::Wait {
+                        notified: false, ..
+                    } = s.threads[w as usize]
+                    {
+                        out.push(Action::Release {
+                            thread: t,
+                            woken: Woken::Thread(w),
+                        });
+                    }
+                }
+                if out.len() == before {
+                    out.push(Action::Release {
+                        thread: t,
+                        woken: Woken::Nobody,
+                    });
+                }
+            }
+            Pc::HandoffRead { .. } => out.push(Action::HandoffRead {
+                thread: t,
+                request: s.drop_request,
+            }),
+            Pc::HandoffLock { .. } => out.push(Action::HandoffLock {
+                thread: t,
+                waits: s.last_holder == t,
+            }),
+            Pc::SwitchWait { notified, .. } if notified || spurious => {
+                out.push(Action::SwitchWake(t))
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies `action`, which must be enabled, to `s`.
+    pub fn apply(&self, s: &mut GilState, action: &Action) {
+        match *action {
+            Action::TakeFree(t) => self.acquire(s, t),
+            Action::TakeBlock(t) => {
+                s.threads[t as usize] = Pc::Wait {
+                    notified: false,
+                    switched: false,
+                }
+            }
+            Action::Wake {
+                thread,
+                requests,
+                acquires,
+                ..
+            } => {
+                if requests {
+                    s.drop_request = true;
+                }
+                if acquires {
+                    self.acquire(s, thread);
+                } else {
+                    s.threads[thread as usize] = Pc::Wait {
+                        notified: false,
+                        switched: false,
+                    };
+                }
+            }
+            Action::ClearRequest(t) => {
+                s.drop_request = false;
+                s.threads[t as usize] = Pc::Eval;
+            }
+            Action::Poll { thread, request } => {
+                if request {
+                    self.release(s, thread, After::Retake);
+                }
+            }
+            Action::Bytecode(_) => {}
+            Action::Exit(t) => self.release(s, t, After::Exit),
+            Action::Release { thread, woken } => {
+                s.locked = false;
+                if let Woken::Thread(w) = woken {
+                    if let Pc::Wait { notified, .. } = &mut s.threads[w as usize] {
+                        *notified = true;
+                    }
+                }
+                let after = s.threads[thread as usize].after();
+                s.threads[thread as usize] = if self.variant == GilVariant::NoForceSwitch {
+                    Gil::after_drop(after)
+                } else {
+                    Pc::HandoffRead { after }
+                };
+            }
+            Action::HandoffRead { thread, request } => {
+                let after = s.threads[thread as usize].after();
+                s.threads[thread as usize] = if request {
+                    Pc::HandoffLock { after }
+                } else {
+                    Gil::after_drop(after)
+                };
+            }
+            Action::HandoffLock { thread, waits } => {
+                let after = s.threads[thread as usize].after();
+                s.threads[thread as usize] = if waits {
+                    s.drop_request = false;
+                    Pc::SwitchWait {
+                        notified: false,
+                        after,
+                    }
+                } else {
+                    Gil::after_drop(after)
+                };
+            }
+            Action::SwitchWake(t) => {
+                let after = s.threads[t as usize].after();
+                s.threads[t as usize] = Gil::after_drop(after);
+            }
+        }
+    }
+
+    /// The step of a thread in `Pc::Eval` at an eval-breaker poll point (`Bytecode` in the
+    /// `no-poll` variant).
+    pub fn poll(&self, s: &GilState, t: u8) -> Action {
+        if self.variant == GilVariant::NoPoll {
+            Action::Bytecode(t)
+        } else {
+            Action::Poll {
+                thread: t,
+                request: s.drop_request,
+            }
+        }
+    }
+
+    /// Thread `t`, holding the GIL, calls `drop_gil` (it goes to `after` when that returns):
+    /// `PyEval_SaveThread` passes `After::Detach`.
+    pub fn release(&self, s: &mut GilState, t: u8, after: After) {
+        debug_assert_eq!(s.threads[t as usize], Pc::Eval);
+        s.threads[t as usize] = Pc::Release { after };
+    }
+
+    /// `PyEval_RestoreThread`: a detached thread calls `take_gil`.
+    pub fn restore(&self, s: &mut GilState, t: u8) {
+        debug_assert_eq!(s.threads[t as usize], Pc::Detached);
+        s.threads[t as usize] = Pc::Take;
     }
 }
 
@@ -265,157 +446,21 @@ impl Model for Gil {
     }
 
     fn actions(&self, s: &GilState, out: &mut Vec<Action>) {
-        let mutex_free = !self.mutex_held(s);
-        let spurious = self.config.spurious_wakeups;
         for t in self.threads() {
-            match s.threads[t as usize] {
-                Pc::Take if mutex_free => {
-                    if !s.locked || self.variant == GilVariant::NoGil {
-                        out.push(Action::TakeFree(t));
-                    } else {
-                        out.push(Action::TakeBlock(t));
-                    }
+            if s.threads[t as usize] == Pc::Eval {
+                out.push(self.poll(s, t));
+                if self.config.finite {
+                    out.push(Action::Exit(t));
                 }
-                Pc::Wait { notified, switched } if mutex_free => {
-                    for timed_out in [true, false] {
-                        if timed_out || notified || spurious {
-                            out.push(Action::Wake {
-                                thread: t,
-                                timed_out,
-                                requests: timed_out && s.locked && !switched,
-                                acquires: !s.locked,
-                            });
-                        }
-                    }
-                }
-                Pc::Acquired => out.push(Action::ClearRequest(t)),
-                Pc::Eval => {
-                    if self.variant == GilVariant::NoPoll {
-                        out.push(Action::Bytecode(t));
-                    } else {
-                        out.push(Action::Poll {
-                            thread: t,
-                            request: s.drop_request,
-                        });
-                    }
-                    if self.config.finite {
-                        out.push(Action::Exit(t));
-                    }
-                }
-                Pc::Release { .. } if mutex_free => {
-                    let before = out.len();
-                    for w in self.threads() {
-                        if let Pc::Wait {
-                            notified: false, ..
-                        } = s.threads[w as usize]
-                        {
-                            out.push(Action::Release {
-                                thread: t,
-                                woken: Woken::Thread(w),
-                            });
-                        }
-                    }
-                    if out.len() == before {
-                        out.push(Action::Release {
-                            thread: t,
-                            woken: Woken::Nobody,
-                        });
-                    }
-                }
-                Pc::HandoffRead { .. } => out.push(Action::HandoffRead {
-                    thread: t,
-                    request: s.drop_request,
-                }),
-                Pc::HandoffLock { .. } => out.push(Action::HandoffLock {
-                    thread: t,
-                    waits: s.last_holder == t,
-                }),
-                Pc::SwitchWait { notified, .. } if notified || spurious => {
-                    out.push(Action::SwitchWake(t))
-                }
-                _ => {}
+            } else {
+                self.protocol_actions(s, t, out);
             }
         }
     }
 
     fn next_state(&self, s: &GilState, action: &Action) -> GilState {
         let mut s = s.clone();
-        match *action {
-            Action::TakeFree(t) => self.acquire(&mut s, t),
-            Action::TakeBlock(t) => {
-                s.threads[t as usize] = Pc::Wait {
-                    notified: false,
-                    switched: false,
-                }
-            }
-            Action::Wake {
-                thread,
-                requests,
-                acquires,
-                ..
-            } => {
-                if requests {
-                    s.drop_request = true;
-                }
-                if acquires {
-                    self.acquire(&mut s, thread);
-                } else {
-                    s.threads[thread as usize] = Pc::Wait {
-                        notified: false,
-                        switched: false,
-                    };
-                }
-            }
-            Action::ClearRequest(t) => {
-                s.drop_request = false;
-                s.threads[t as usize] = Pc::Eval;
-            }
-            Action::Poll { thread, request } => {
-                if request {
-                    s.threads[thread as usize] = Pc::Release { exiting: false };
-                }
-            }
-            Action::Bytecode(_) => {}
-            Action::Exit(t) => s.threads[t as usize] = Pc::Release { exiting: true },
-            Action::Release { thread, woken } => {
-                s.locked = false;
-                if let Woken::Thread(w) = woken {
-                    if let Pc::Wait { notified, .. } = &mut s.threads[w as usize] {
-                        *notified = true;
-                    }
-                }
-                let exiting = s.threads[thread as usize].exiting();
-                s.threads[thread as usize] = if self.variant == GilVariant::NoForceSwitch {
-                    Gil::after_drop(exiting)
-                } else {
-                    Pc::HandoffRead { exiting }
-                };
-            }
-            Action::HandoffRead { thread, request } => {
-                let exiting = s.threads[thread as usize].exiting();
-                s.threads[thread as usize] = if request {
-                    Pc::HandoffLock { exiting }
-                } else {
-                    Gil::after_drop(exiting)
-                };
-            }
-            Action::HandoffLock { thread, waits } => {
-                let exiting = s.threads[thread as usize].exiting();
-                s.threads[thread as usize] = if waits {
-                    s.drop_request = false;
-                    Pc::SwitchWait {
-                        notified: false,
-                        exiting,
-                    }
-                } else {
-                    Gil::after_drop(exiting)
-                };
-            }
-            Action::SwitchWake(t) => {
-                let exiting = s.threads[t as usize].exiting();
-                s.threads[t as usize] = Gil::after_drop(exiting);
-            }
-        }
+        self.apply(&mut s, action);
         s
     }
 
@@ -577,7 +622,11 @@ impl Model for Gil {
 }
 
 fn pc_name(pc: Pc) -> String {
-    let exit = |exiting: bool| if exiting { "+exit" } else { "" };
+    let exit = |after: After| match after {
+        After::Retake => "",
+        After::Detach => "+detach",
+        After::Exit => "+exit",
+    };
     match pc {
         Pc::Take => "take".into(),
         Pc::Wait { notified, switched } => format!(
@@ -587,13 +636,14 @@ fn pc_name(pc: Pc) -> String {
         ),
         Pc::Acquired => "acquired".into(),
         Pc::Eval => "eval".into(),
-        Pc::Release { exiting } => format!("release{}", exit(exiting)),
-        Pc::HandoffRead { exiting } => format!("handoff-read{}", exit(exiting)),
-        Pc::HandoffLock { exiting } => format!("handoff-lock{}", exit(exiting)),
-        Pc::SwitchWait { notified, exiting } => format!(
+        Pc::Release { after } => format!("release{}", exit(after)),
+        Pc::HandoffRead { after } => format!("handoff-read{}", exit(after)),
+        Pc::HandoffLock { after } => format!("handoff-lock{}", exit(after)),
+        Pc::Detached => "detached".into(),
+        Pc::SwitchWait { notified, after } => format!(
             "switch-wait{}{}",
             if notified { "(signalled)" } else { "" },
-            exit(exiting)
+            exit(after)
         ),
         Pc::Done => "done".into(),
     }

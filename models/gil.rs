@@ -657,6 +657,8 @@ pub fn entry() -> ModelEntry {
         variants: VARIANTS,
         threads: 1..=5,
         default_threads: 3,
+        objects: 0..=0,
+        default_objects: 0,
         properties: || describe(&Gil::new(GilVariant::Cpython311, Config::threads(1))),
         run: |variant, config, options, meta| {
             let variant = GilVariant::from_name(variant).expect("the registry checked the name");

@@ -231,6 +231,7 @@ impl Twin for GilTwin {
             self.variant,
             Config {
                 threads: self.threads,
+                objects: 0,
                 finite: true,
                 spurious_wakeups: backend == crate::exec::Std::NAME,
             },

@@ -2,12 +2,13 @@
 
 pub mod gil;
 pub mod gil_twin;
+pub mod refcount;
 
 use crate::registry::{ModelEntry, UsageError};
 
 /// Every registered model, in listing order.
 pub fn registry() -> Vec<ModelEntry> {
-    vec![gil::entry()]
+    vec![gil::entry(), refcount::entry()]
 }
 
 /// The model registered as `name`.

@@ -34,6 +34,9 @@ enum Command {
         /// Number of Python threads.
         #[arg(long)]
         threads: Option<usize>,
+        /// Number of Python objects (models with objects).
+        #[arg(long)]
+        objects: Option<usize>,
         /// Threads may finish (as in the executable twins) instead of looping forever.
         #[arg(long)]
         finite: bool,
@@ -119,6 +122,7 @@ fn run(command: Command) -> Result<i32, UsageError> {
             model,
             variant,
             threads,
+            objects,
             finite,
             spurious,
             search,
@@ -128,6 +132,7 @@ fn run(command: Command) -> Result<i32, UsageError> {
             let variant = entry.variant(variant.as_deref())?;
             let config = Config {
                 threads: threads.unwrap_or(entry.default_threads),
+                objects: objects.unwrap_or(entry.default_objects),
                 finite,
                 spurious_wakeups: spurious,
             };
@@ -254,7 +259,7 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
         "model", "variant", "property", "verdict", "states", "seconds"
     );
     for entry in registry() {
-        let config = Config::threads(entry.default_threads);
+        let config = entry.config(entry.default_threads);
         let mut violators: Vec<(String, Vec<&str>)> = (entry.properties)()
             .iter()
             .map(|p| (p.id.to_string(), Vec::new()))
@@ -330,7 +335,7 @@ fn bench(entry: &ModelEntry, threads: &[usize]) -> Result<String, UsageError> {
                 symmetry,
                 ..Options::default()
             };
-            let report = entry.check(variant, &Config::threads(n), &options)?;
+            let report = entry.check(variant, &entry.config(n), &options)?;
             let _ = writeln!(
                 out,
                 "{:<6} {:>7} {:>9} {:>10} {:>12} {:>8.3} {:>12.0} {:>11.1}",

@@ -12,6 +12,8 @@ use std::hash::Hash;
 pub struct Config {
     /// Number of threads the model runs.
     pub threads: usize,
+    /// Number of Python objects, for models that have them (0 otherwise).
+    pub objects: usize,
     /// Threads may finish (needed to compare with finite executable runs); otherwise they loop
     /// forever.
     pub finite: bool,
@@ -20,10 +22,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with `threads` threads that loop forever and no spurious wake-ups.
+    /// A configuration with `threads` threads that loop forever, no objects and no spurious
+    /// wake-ups.
     pub fn threads(threads: usize) -> Self {
         Config {
             threads,
+            objects: 0,
             finite: false,
             spurious_wakeups: false,
         }

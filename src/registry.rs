@@ -27,6 +27,10 @@ pub struct ModelEntry {
     pub threads: RangeInclusive<usize>,
     /// Thread count used by `prove` and when `--threads` is absent.
     pub default_threads: usize,
+    /// Object counts the command line accepts (`0..=0` for models without objects).
+    pub objects: RangeInclusive<usize>,
+    /// Object count used by `prove` and when `--objects` is absent.
+    pub default_objects: usize,
     /// The model's properties.
     pub properties: fn() -> Vec<PropertyInfo>,
     /// Runs the explicit checker on a variant (already validated) and configuration.
@@ -62,6 +66,15 @@ impl ModelEntry {
             })
     }
 
+    /// The configuration `prove` and `bench` use for `threads` threads: default objects,
+    /// threads that loop forever (where the model allows), no spurious wake-ups.
+    pub fn config(&self, threads: usize) -> Config {
+        Config {
+            objects: self.default_objects,
+            ..Config::threads(threads)
+        }
+    }
+
     /// Checks `variant` under `config` with the explicit checker.
     pub fn check(
         &self,
@@ -76,6 +89,15 @@ impl ModelEntry {
                 self.threads.start(),
                 self.threads.end(),
                 config.threads
+            )));
+        }
+        if !self.objects.contains(&config.objects) {
+            return Err(UsageError(format!(
+                "model '{}' takes {} to {} objects, not {}",
+                self.name,
+                self.objects.start(),
+                self.objects.end(),
+                config.objects
             )));
         }
         let meta = TraceMeta {

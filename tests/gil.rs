@@ -178,6 +178,7 @@ fn a_state_limit_makes_undecided_properties_inconclusive() {
 fn spurious_wakeups_and_finite_threads_keep_the_safety_properties() {
     let config = Config {
         threads: 3,
+        objects: 0,
         finite: true,
         spurious_wakeups: true,
     };

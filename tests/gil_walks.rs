@@ -13,6 +13,7 @@ const WALKS: u64 = 300;
 fn walk_is_safe(variant: GilVariant, choices: Vec<u32>) -> TestResult {
     let config = Config {
         threads: THREADS,
+        objects: 0,
         finite: false,
         spurious_wakeups: true,
     };

@@ -1,0 +1,696 @@
+//! Reference counting in CPython's default build, composed with the GIL model (`gil.rs`).
+//!
+//! `Py_INCREF` and `Py_DECREF` (`Include/object.h`, 3.11 and 3.12) are plain read-modify-writes
+//! of `ob_refcnt`: a load and a store, each a step here. They are correct only because every
+//! thread running them holds the GIL, and the GIL changes hands only at eval-breaker poll points,
+//! which lie between bytecodes, never inside one. `_Py_Dealloc` runs in the thread whose
+//! `Py_DECREF` took the count to zero; a container's `tp_dealloc` then drops the references it
+//! holds. From 3.12 (PEP 683) immortal objects such as `None` are not counted: `Py_INCREF` and
+//! `Py_DECREF` test `_Py_IsImmortal` and return.
+//!
+//! The program: module globals `G[0..k]` hold the k mortal objects, and object 0 is a container
+//! that also holds object 1. Every thread runs `x_o = G[o]` for each object and `y = None`;
+//! thread 0 then runs `del G[o]` for each object; the last thread (when there are two or more)
+//! calls a C function that releases the GIL around its own work; finally every thread runs
+//! `del x_o` and `del y`. Each of these is one bytecode, with poll points between them.
+
+use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
+use crate::explore;
+use crate::model::{Check, Config, Model, Property, Variant};
+use crate::registry::{describe, ModelEntry};
+
+/// Most mortal objects a state holds.
+pub const MAX_OBJECTS: usize = 3;
+/// Index of `None`, after the mortal objects.
+pub const NONE: u8 = MAX_OBJECTS as u8;
+/// Mortal objects and `None`.
+const SLOTS: usize = MAX_OBJECTS + 1;
+/// `ob_refcnt` of an immortal object (3.12: `_Py_IMMORTAL_REFCNT`).
+pub const IMMORTAL: i8 = i8::MAX;
+
+/// One bytecode (or C call step) of a thread's program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `x_o = G[o]`: `LOAD_GLOBAL` finds the object and `Py_INCREF`s it (skipped if deleted).
+    LoadGlobal(u8),
+    /// `y = None`: `Py_INCREF(Py_None)`.
+    LoadNone,
+    /// `y = f()` where the C function `f` returns `Py_None` without `Py_INCREF` (a classic
+    /// extension bug; bad variants only).
+    BorrowNone,
+    /// `del G[o]`: `DELETE_GLOBAL` removes the entry and `Py_DECREF`s the object.
+    DelGlobal(u8),
+    /// `Py_BEGIN_ALLOW_THREADS`: `PyEval_SaveThread` releases the GIL.
+    AllowThreads,
+    /// The extension's own work on its own buffer, no Python object involved.
+    CWork,
+    /// `Py_END_ALLOW_THREADS`: `PyEval_RestoreThread` takes the GIL back.
+    EndAllowThreads,
+    /// `del x_o` (or `del y` for `None`): `Py_DECREF` (skipped if never loaded).
+    DelLocal(u8),
+}
+
+/// Why a thread reads `ob_refcnt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Why {
+    /// `Py_INCREF` for an `Op` that takes a reference.
+    Incref(Op),
+    /// `Py_DECREF` for an `Op` that drops a reference.
+    Decref(Op),
+    /// `Py_DECREF` by the `tp_dealloc` of container `o`, dropping the reference it held.
+    Dealloc(u8),
+}
+
+/// A `Py_INCREF`/`Py_DECREF` between its load and its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rmw {
+    /// The object.
+    pub obj: u8,
+    /// The count it read.
+    pub loaded: i8,
+    /// `+1` or `-1`.
+    pub delta: i8,
+}
+
+/// What one thread is doing besides the GIL protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Work {
+    /// Index of its next `Op`.
+    pub next: u8,
+    /// Objects its local variables refer to (bit per object), including one being loaded.
+    pub held: u8,
+    /// References that deallocated containers still have to drop (bit per object).
+    pub pending: u8,
+    /// An increment or decrement in progress.
+    pub rmw: Option<Rmw>,
+    /// Running object 0's `__del__` (variant `finalizer-drops-gil`).
+    pub finalizing: bool,
+}
+
+/// A state: the GIL, the objects and each thread's work.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RcState {
+    /// The GIL and each thread's place in its protocol.
+    pub gil: GilState,
+    /// `ob_refcnt` of each object; `None` is last.
+    pub refcnt: [i8; SLOTS],
+    /// How many times each object was deallocated (0, 1, or 2 meaning "twice or more").
+    pub frees: [u8; SLOTS],
+    /// Module globals still set (bit per object).
+    pub globals: u8,
+    /// Each thread's work.
+    pub work: [Work; gil::MAX_THREADS],
+}
+
+/// One step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RcAction {
+    /// A step of the GIL protocol.
+    Gil(gil::Action),
+    /// `Py_INCREF`/`Py_DECREF` reads `ob_refcnt` (an immortal object's read ends the call).
+    Load {
+        /// The thread.
+        thread: u8,
+        /// The object.
+        obj: u8,
+        /// The count read.
+        value: i8,
+        /// On whose behalf.
+        why: Why,
+    },
+    /// `Py_INCREF`/`Py_DECREF` writes `ob_refcnt`; `frees`: it wrote 0 and calls `_Py_Dealloc`.
+    Store {
+        /// The thread.
+        thread: u8,
+        /// The object.
+        obj: u8,
+        /// The count written.
+        value: i8,
+        /// The object is deallocated.
+        frees: bool,
+    },
+    /// An `Op` that finds nothing to do (`G[o]` already deleted, `x_o` never loaded).
+    Skip {
+        /// The thread.
+        thread: u8,
+        /// The op.
+        op: Op,
+    },
+    /// An `Op` without a reference count: `BorrowNone`, `AllowThreads`, `CWork`,
+    /// `EndAllowThreads`.
+    Run {
+        /// The thread.
+        thread: u8,
+        /// The op.
+        op: Op,
+    },
+    /// Object 0's `__del__` returns and its `tp_dealloc` goes on.
+    FinalizerDone(u8),
+}
+
+/// The variants of the refcount model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RcVariant {
+    /// 3.12: immortal `None`.
+    Cpython312,
+    /// 3.11: `None` is counted like any object (and never reaches 0).
+    Cpython311,
+    /// 3.12, and object 0 has a `__del__` whose Python code reaches a poll point, so its
+    /// deallocation may drop and re-take the GIL.
+    FinalizerDropsGil,
+    /// Bad: `take_gil` does not exclude, so counts are updated by threads running at once.
+    NoGil,
+    /// Bad: the C function runs `del x_0` (`Py_DECREF`) between `Py_BEGIN_ALLOW_THREADS` and
+    /// `Py_END_ALLOW_THREADS`.
+    ExtensionWithoutGil,
+    /// Bad: a C function returns `None` without `Py_INCREF`, on 3.11.
+    MissingIncref311,
+    /// Bad extension, on 3.12: the same missing `Py_INCREF`, absorbed by the immortal `None`.
+    MissingIncref312,
+}
+
+/// Registered variants, default first.
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "cpython-3.12",
+        summary: "Py_INCREF/Py_DECREF under the GIL, immortal None (PEP 683)",
+        faithful: true,
+    },
+    Variant {
+        name: "cpython-3.11",
+        summary: "Py_INCREF/Py_DECREF under the GIL, None counted like any object",
+        faithful: true,
+    },
+    Variant {
+        name: "finalizer-drops-gil",
+        summary: "3.12; object 0's __del__ reaches a poll point, so dealloc may switch threads",
+        faithful: true,
+    },
+    Variant {
+        name: "no-gil",
+        summary: "bad: take_gil does not exclude; counts are updated concurrently",
+        faithful: false,
+    },
+    Variant {
+        name: "extension-without-gil",
+        summary: "bad: a C function calls Py_DECREF inside Py_BEGIN/END_ALLOW_THREADS",
+        faithful: false,
+    },
+    Variant {
+        name: "missing-incref-3.11",
+        summary: "bad: a C function returns None without Py_INCREF (3.11: None is counted)",
+        faithful: false,
+    },
+    Variant {
+        name: "missing-incref-3.12",
+        summary: "bad extension on 3.12: None without Py_INCREF, absorbed by immortality",
+        faithful: false,
+    },
+];
+
+impl RcVariant {
+    /// The variant registered under `name`.
+    pub fn from_name(name: &str) -> Option<RcVariant> {
+        Some(match name {
+            "cpython-3.12" => RcVariant::Cpython312,
+            "cpython-3.11" => RcVariant::Cpython311,
+            "finalizer-drops-gil" => RcVariant::FinalizerDropsGil,
+            "no-gil" => RcVariant::NoGil,
+            "extension-without-gil" => RcVariant::ExtensionWithoutGil,
+            "missing-incref-3.11" => RcVariant::MissingIncref311,
+            "missing-incref-3.12" => RcVariant::MissingIncref312,
+            _ => return None,
+        })
+    }
+
+    fn immortal_none(self) -> bool {
+        !matches!(self, RcVariant::Cpython311 | RcVariant::MissingIncref311)
+    }
+}
+
+/// The refcount model for one variant and configuration.
+#[derive(Clone, Debug)]
+pub struct Refcount {
+    /// Which code the model mirrors.
+    pub variant: RcVariant,
+    /// Threads and objects.
+    pub config: Config,
+    /// The GIL the threads share.
+    pub gil: Gil,
+    /// Each thread's program.
+    scripts: Vec<Vec<Op>>,
+}
+
+const fn bit(obj: u8) -> u8 {
+    1 << obj
+}
+
+impl Refcount {
+    /// A model of `variant` with `config.threads` threads (1..=8) and `config.objects` mortal
+    /// objects (1..=`MAX_OBJECTS`).
+    pub fn new(variant: RcVariant, config: Config) -> Refcount {
+        assert!((1..=MAX_OBJECTS).contains(&config.objects));
+        let gil_variant = if variant == RcVariant::NoGil {
+            GilVariant::NoGil
+        } else {
+            GilVariant::Cpython311
+        };
+        let gil = Gil::new(
+            gil_variant,
+            Config {
+                finite: true,
+                ..config.clone()
+            },
+        );
+        let scripts = (0..config.threads)
+            .map(|t| Refcount::script(variant, &config, t))
+            .collect();
+        Refcount {
+            variant,
+            config,
+            gil,
+            scripts,
+        }
+    }
+
+    fn script(variant: RcVariant, config: &Config, t: usize) -> Vec<Op> {
+        let objects = 0..config.objects as u8;
+        let last = t + 1 == config.threads;
+        let mut ops: Vec<Op> = objects.clone().map(Op::LoadGlobal).collect();
+        let borrows = last
+            && matches!(
+                variant,
+                RcVariant::MissingIncref311 | RcVariant::MissingIncref312
+            );
+        ops.push(if borrows { Op::BorrowNone } else { Op::LoadNone });
+        if t == 0 {
+            ops.extend(objects.clone().map(Op::DelGlobal));
+        }
+        if last && config.threads > 1 {
+            ops.push(Op::AllowThreads);
+            ops.push(if variant == RcVariant::ExtensionWithoutGil {
+                Op::DelLocal(0)
+            } else {
+                Op::CWork
+            });
+            ops.push(Op::EndAllowThreads);
+        }
+        ops.extend(objects.map(Op::DelLocal));
+        ops.push(Op::DelLocal(NONE));
+        ops
+    }
+
+    fn threads(&self) -> impl Iterator<Item = u8> {
+        0..self.config.threads as u8
+    }
+
+    fn mortal(&self) -> impl Iterator<Item = u8> {
+        0..self.config.objects as u8
+    }
+
+    /// The objects whose counts the model tracks exactly: the mortal ones, and `None` unless
+    /// it is immortal.
+    fn counted(&self) -> impl Iterator<Item = u8> + '_ {
+        self.mortal()
+            .chain((!self.variant.immortal_none()).then_some(NONE))
+    }
+
+    /// The container `o` holds, if any: object 0 holds object 1.
+    fn child(&self, obj: u8) -> Option<u8> {
+        (obj == 0 && self.config.objects >= 2).then_some(1)
+    }
+
+    /// References to `obj` that exist in the program: globals, live containers, locals,
+    /// references that deallocated containers still hold, and the interpreter's own reference
+    /// to `None`.
+    pub fn references(&self, s: &RcState, obj: u8) -> i8 {
+        let mut n = i8::from(obj == NONE) + i8::from(s.globals & bit(obj) != 0);
+        if self.mortal().any(|c| self.child(c) == Some(obj) && s.frees[c as usize] == 0) {
+            n += 1;
+        }
+        for t in self.threads() {
+            let w = &s.work[t as usize];
+            n += i8::from(w.held & bit(obj) != 0) + i8::from(w.pending & bit(obj) != 0);
+        }
+        n
+    }
+
+    /// Whether a thread is between the load and the store of a count of `obj`.
+    fn in_flight(&self, s: &RcState, obj: u8) -> bool {
+        self.threads()
+            .any(|t| matches!(s.work[t as usize].rmw, Some(r) if r.obj == obj))
+    }
+
+    /// The load step of an increment or decrement of `obj`; an immortal object's ends there.
+    fn load(&self, s: &RcState, t: u8, obj: u8, why: Why) -> RcAction {
+        RcAction::Load {
+            thread: t,
+            obj,
+            value: s.refcnt[obj as usize],
+            why,
+        }
+    }
+
+    /// The steps of thread `t` outside the GIL protocol: running its program, which it does
+    /// holding the GIL (`Eval`) or, inside `Py_BEGIN_ALLOW_THREADS`, without it (`Detached`).
+    fn work_actions(&self, s: &RcState, t: u8, out: &mut Vec<RcAction>) {
+        let w = &s.work[t as usize];
+        let detached = s.gil.threads[t as usize] == Pc::Detached;
+        if let Some(r) = w.rmw {
+            let value = r.loaded + r.delta;
+            out.push(RcAction::Store {
+                thread: t,
+                obj: r.obj,
+                value,
+                frees: value == 0 && r.delta < 0,
+            });
+            return;
+        }
+        if w.finalizing {
+            out.push(RcAction::Gil(self.gil.poll(&s.gil, t)));
+            out.push(RcAction::FinalizerDone(t));
+            return;
+        }
+        if w.pending != 0 {
+            let obj = w.pending.trailing_zeros() as u8;
+            let container = self
+                .mortal()
+                .find(|&c| self.child(c) == Some(obj))
+                .expect("pending references come from containers");
+            out.push(self.load(s, t, obj, Why::Dealloc(container)));
+            return;
+        }
+        if !detached {
+            out.push(RcAction::Gil(self.gil.poll(&s.gil, t)));
+        }
+        let Some(&op) = self.scripts[t as usize].get(w.next as usize) else {
+            out.push(RcAction::Gil(gil::Action::Exit(t)));
+            return;
+        };
+        out.push(match op {
+            Op::LoadGlobal(o) if s.globals & bit(o) != 0 => self.load(s, t, o, Why::Incref(op)),
+            Op::LoadNone => self.load(s, t, NONE, Why::Incref(op)),
+            Op::DelGlobal(o) => self.load(s, t, o, Why::Decref(op)),
+            Op::DelLocal(o) if w.held & bit(o) != 0 => self.load(s, t, o, Why::Decref(op)),
+            Op::LoadGlobal(_) | Op::DelLocal(_) => RcAction::Skip { thread: t, op },
+            Op::BorrowNone | Op::AllowThreads | Op::CWork | Op::EndAllowThreads => {
+                RcAction::Run { thread: t, op }
+            }
+        });
+    }
+}
+
+impl Model for Refcount {
+    type State = RcState;
+    type Action = RcAction;
+
+    fn init_states(&self) -> Vec<RcState> {
+        let mut refcnt = [0; SLOTS];
+        for o in self.mortal() {
+            refcnt[o as usize] = 1 + i8::from(self.mortal().any(|c| self.child(c) == Some(o)));
+        }
+        refcnt[NONE as usize] = if self.variant.immortal_none() {
+            IMMORTAL
+        } else {
+            1
+        };
+        vec![RcState {
+            gil: self.gil.init_states().remove(0),
+            refcnt,
+            frees: [0; SLOTS],
+            globals: self.mortal().fold(0, |g, o| g | bit(o)),
+            work: [Work::default(); gil::MAX_THREADS],
+        }]
+    }
+
+    fn actions(&self, s: &RcState, out: &mut Vec<RcAction>) {
+        let mut protocol = Vec::new();
+        for t in self.threads() {
+            match s.gil.threads[t as usize] {
+                Pc::Eval => self.work_actions(s, t, out),
+                Pc::Detached => self.work_actions(s, t, out),
+                _ => {
+                    protocol.clear();
+                    self.gil.protocol_actions(&s.gil, t, &mut protocol);
+                    out.extend(protocol.iter().map(|&a| RcAction::Gil(a)));
+                }
+            }
+        }
+    }
+
+    fn next_state(&self, s: &RcState, action: &RcAction) -> RcState {
+        let mut s = s.clone();
+        match *action {
+            RcAction::Gil(a) => self.gil.apply(&mut s.gil, &a),
+            RcAction::Load {
+                thread,
+                obj,
+                value,
+                why,
+            } => {
+                let w = &mut s.work[thread as usize];
+                match why {
+                    Why::Incref(_) => {
+                        w.next += 1;
+                        w.held |= bit(obj);
+                    }
+                    Why::Decref(Op::DelGlobal(o)) => {
+                        w.next += 1;
+                        s.globals &= !bit(o);
+                    }
+                    Why::Decref(_) => {
+                        w.next += 1;
+                        w.held &= !bit(obj);
+                    }
+                    Why::Dealloc(_) => w.pending &= !bit(obj),
+                }
+                if value != IMMORTAL {
+                    let delta = if matches!(why, Why::Incref(_)) { 1 } else { -1 };
+                    w.rmw = Some(Rmw {
+                        obj,
+                        loaded: value,
+                        delta,
+                    });
+                }
+            }
+            RcAction::Store {
+                thread,
+                obj,
+                value,
+                frees,
+            } => {
+                s.refcnt[obj as usize] = value;
+                let w = &mut s.work[thread as usize];
+                w.rmw = None;
+                if frees {
+                    let count = &mut s.frees[obj as usize];
+                    *count = (*count + 1).min(2);
+                    if let Some(child) = self.child(obj) {
+                        w.pending |= bit(child);
+                    }
+                    w.finalizing = obj == 0 && self.variant == RcVariant::FinalizerDropsGil;
+                }
+            }
+            RcAction::Skip { thread, .. } => s.work[thread as usize].next += 1,
+            RcAction::Run { thread, op } => {
+                s.work[thread as usize].next += 1;
+                match op {
+                    Op::BorrowNone => s.work[thread as usize].held |= bit(NONE),
+                    Op::AllowThreads => self.gil.release(&mut s.gil, thread, After::Detach),
+                    Op::EndAllowThreads => self.gil.restore(&mut s.gil, thread),
+                    _ => {}
+                }
+            }
+            RcAction::FinalizerDone(t) => s.work[t as usize].finalizing = false,
+        }
+        s
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property {
+                id: "RC-S1",
+                statement: "a live object's count equals its number of references whenever no \
+                            thread is between the load and the store of that count",
+                check: Check::Always(|m: &Refcount, s: &RcState| {
+                    m.counted().all(|o| {
+                        s.frees[o as usize] > 0
+                            || m.in_flight(s, o)
+                            || s.refcnt[o as usize] == m.references(s, o)
+                    })
+                }),
+            },
+            Property {
+                id: "RC-S2",
+                statement: "no thread holds, loads or stores a freed object (no use after free)",
+                check: Check::Always(|m: &Refcount, s: &RcState| {
+                    (0..SLOTS as u8).all(|o| {
+                        s.frees[o as usize] == 0
+                            || (m.references(s, o) == 0 && !m.in_flight(s, o))
+                    })
+                }),
+            },
+            Property {
+                id: "RC-S3",
+                statement: "no object is deallocated twice",
+                check: Check::Always(|_, s: &RcState| s.frees.iter().all(|&f| f <= 1)),
+            },
+            Property {
+                id: "RC-S4",
+                statement: "when every thread has finished, every unreferenced mortal object has \
+                            been freed (no leak)",
+                check: Check::Always(|m: &Refcount, s: &RcState| {
+                    !m.is_final(s)
+                        || m.mortal()
+                            .all(|o| m.references(s, o) > 0 || s.frees[o as usize] > 0)
+                }),
+            },
+            Property {
+                id: "RC-S5",
+                statement: "None (immortal from 3.12, PEP 683) is never freed",
+                check: Check::Always(|_, s: &RcState| s.frees[NONE as usize] == 0),
+            },
+        ]
+    }
+
+    fn is_final(&self, s: &RcState) -> bool {
+        self.gil.is_final(&s.gil)
+    }
+
+    fn actor(&self, action: &RcAction) -> Option<usize> {
+        match *action {
+            RcAction::Gil(a) => self.gil.actor(&a),
+            RcAction::Load { thread, .. }
+            | RcAction::Store { thread, .. }
+            | RcAction::Skip { thread, .. }
+            | RcAction::Run { thread, .. }
+            | RcAction::FinalizerDone(thread) => Some(thread as usize),
+        }
+    }
+
+    fn format_action(&self, action: &RcAction) -> String {
+        match *action {
+            RcAction::Gil(a) => self.gil.format_action(&a),
+            RcAction::Load {
+                obj, value, why, ..
+            } => {
+                let (call, context) = match why {
+                    Why::Incref(op) => ("Py_INCREF", op_name(op)),
+                    Why::Decref(op) => ("Py_DECREF", op_name(op)),
+                    Why::Dealloc(c) => ("Py_DECREF", format!("dealloc of {}", obj_name(c))),
+                };
+                let count = if value == IMMORTAL {
+                    "immortal -> return".to_string()
+                } else {
+                    value.to_string()
+                };
+                format!(
+                    "{context}: {call}({}) reads ob_refcnt = {count}",
+                    obj_name(obj)
+                )
+            }
+            RcAction::Store {
+                obj, value, frees, ..
+            } => format!(
+                "writes ob_refcnt({}) = {value}{}",
+                obj_name(obj),
+                if frees { " -> _Py_Dealloc" } else { "" }
+            ),
+            RcAction::Skip { op, .. } => format!("{}: nothing to do", op_name(op)),
+            RcAction::Run { op, .. } => op_name(op),
+            RcAction::FinalizerDone(_) => "__del__ of obj0 returns".into(),
+        }
+    }
+
+    fn format_state(&self, s: &RcState) -> String {
+        let objects: Vec<String> = self
+            .mortal()
+            .chain([NONE])
+            .map(|o| {
+                let count = match s.refcnt[o as usize] {
+                    IMMORTAL => "imm".to_string(),
+                    n => n.to_string(),
+                };
+                let freed = match s.frees[o as usize] {
+                    0 => "",
+                    1 => "(freed)",
+                    _ => "(freed twice)",
+                };
+                format!("{}={count}{freed}", obj_name(o))
+            })
+            .collect();
+        let locals: Vec<String> = self
+            .threads()
+            .map(|t| {
+                let held: Vec<String> = self
+                    .mortal()
+                    .chain([NONE])
+                    .filter(|&o| s.work[t as usize].held & bit(o) != 0)
+                    .map(obj_name)
+                    .collect();
+                format!("T{t}[{}]", held.join(","))
+            })
+            .collect();
+        format!(
+            "{} | {} | locals {}",
+            self.gil.format_state(&s.gil),
+            objects.join(" "),
+            locals.join(" ")
+        )
+    }
+
+    fn observable(&self, action: &RcAction) -> RcAction {
+        match *action {
+            RcAction::Gil(a) => RcAction::Gil(self.gil.observable(&a)),
+            other => other,
+        }
+    }
+}
+
+fn obj_name(obj: u8) -> String {
+    if obj == NONE {
+        "None".into()
+    } else {
+        format!("obj{obj}")
+    }
+}
+
+fn op_name(op: Op) -> String {
+    match op {
+        Op::LoadGlobal(o) => format!("x{o} = G[{o}]"),
+        Op::LoadNone => "y = None".into(),
+        Op::BorrowNone => "y = f() returns None without Py_INCREF".into(),
+        Op::DelGlobal(o) => format!("del G[{o}]"),
+        Op::AllowThreads => "Py_BEGIN_ALLOW_THREADS -> PyEval_SaveThread".into(),
+        Op::CWork => "C code works on its own buffer".into(),
+        Op::EndAllowThreads => "Py_END_ALLOW_THREADS -> PyEval_RestoreThread".into(),
+        Op::DelLocal(o) if o == NONE => "del y".into(),
+        Op::DelLocal(o) => format!("del x{o}"),
+    }
+}
+
+/// The registry entry of the refcount model.
+pub fn entry() -> ModelEntry {
+    ModelEntry {
+        name: "refcount",
+        summary: "Py_INCREF/Py_DECREF as load and store under the GIL, dealloc, immortal None",
+        variants: VARIANTS,
+        threads: 1..=3,
+        default_threads: 2,
+        objects: 1..=MAX_OBJECTS,
+        default_objects: 2,
+        properties: || {
+            describe(&Refcount::new(
+                RcVariant::Cpython312,
+                Config {
+                    objects: 1,
+                    ..Config::threads(1)
+                },
+            ))
+        },
+        run: |variant, config, options, meta| {
+            let variant = RcVariant::from_name(variant).expect("the registry checked the name");
+            explore::check(&Refcount::new(variant, config.clone()), meta, options)
+        },
+    }
+}

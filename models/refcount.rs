@@ -282,7 +282,11 @@ impl Refcount {
                 variant,
                 RcVariant::MissingIncref311 | RcVariant::MissingIncref312
             );
-        ops.push(if borrows { Op::BorrowNone } else { Op::LoadNone });
+        ops.push(if borrows {
+            Op::BorrowNone
+        } else {
+            Op::LoadNone
+        });
         if t == 0 {
             ops.extend(objects.clone().map(Op::DelGlobal));
         }
@@ -325,7 +329,10 @@ impl Refcount {
     /// to `None`.
     pub fn references(&self, s: &RcState, obj: u8) -> i8 {
         let mut n = i8::from(obj == NONE) + i8::from(s.globals & bit(obj) != 0);
-        if self.mortal().any(|c| self.child(c) == Some(obj) && s.frees[c as usize] == 0) {
+        if self
+            .mortal()
+            .any(|c| self.child(c) == Some(obj) && s.frees[c as usize] == 0)
+        {
             n += 1;
         }
         for t in self.threads() {
@@ -525,8 +532,7 @@ impl Model for Refcount {
                 statement: "no thread holds, loads or stores a freed object (no use after free)",
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     (0..SLOTS as u8).all(|o| {
-                        s.frees[o as usize] == 0
-                            || (m.references(s, o) == 0 && !m.in_flight(s, o))
+                        s.frees[o as usize] == 0 || (m.references(s, o) == 0 && !m.in_flight(s, o))
                     })
                 }),
             },

@@ -1,10 +1,10 @@
 //! The GIL model under the explicit checker: pinned state counts, verdicts per variant, shortest
 //! counterexamples, symmetry, limits.
 
-use gilcheck::explore::{check, Options, Report, Verdict};
-use gilcheck::model::{Config, Model};
+use gilcheck::explore::{check, replay_trace, Options, Report, Verdict};
+use gilcheck::model::Config;
 use gilcheck::models::gil::{Gil, GilVariant};
-use gilcheck::trace::{Trace, TraceMeta};
+use gilcheck::trace::TraceMeta;
 
 fn meta(variant: &str, threads: usize) -> TraceMeta {
     TraceMeta {
@@ -31,21 +31,6 @@ fn verdict(report: &Report, id: &str) -> Verdict {
     report
         .verdict(id)
         .unwrap_or_else(|| panic!("{id} is checked"))
-}
-
-/// Replays a trace's labels on the spec from the initial state: every step must be enabled.
-fn assert_replays(model: &Gil, trace: &Trace) {
-    let mut state = model.init_states().remove(0);
-    for step in &trace.steps {
-        let mut actions = Vec::new();
-        model.actions(&state, &mut actions);
-        let action = actions
-            .iter()
-            .find(|a| model.format_action(a) == step.action && model.actor(a) == step.thread)
-            .unwrap_or_else(|| panic!("step `{}` is not enabled", step.action));
-        state = model.next_state(&state, action);
-        assert_eq!(model.format_state(&state), step.state);
-    }
 }
 
 #[test]
@@ -87,7 +72,7 @@ fn no_gil_breaks_mutual_exclusion_with_a_three_step_trace() {
             trace.steps.iter().map(|s| s.thread).collect::<Vec<_>>(),
             [Some(0), Some(0), Some(1)]
         );
-        assert_replays(&Gil::new(GilVariant::NoGil, Config::threads(2)), trace);
+        replay_trace(&Gil::new(GilVariant::NoGil, Config::threads(2)), trace).unwrap();
     }
     assert_eq!(verdict(&report, "GIL-S3"), Verdict::Holds);
 }
@@ -122,7 +107,7 @@ fn reachability_witnesses_are_real_paths() {
     let report = run(GilVariant::Cpython311, 3, true);
     for id in ["GIL-R1", "GIL-R2"] {
         let trace = report.result(id).unwrap().trace.as_ref().unwrap();
-        assert_replays(&model, trace);
+        replay_trace(&model, trace).unwrap();
     }
     let r2 = report.result("GIL-R2").unwrap().trace.as_ref().unwrap();
     assert!(r2

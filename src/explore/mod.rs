@@ -8,6 +8,6 @@ mod report;
 mod walk;
 
 pub use bfs::{check, Options};
-pub use replay::{replay_observed, Refinement};
+pub use replay::{replay_observed, replay_trace, Refinement};
 pub use report::{PropertyResult, Report, Verdict};
 pub use walk::walk;

@@ -137,3 +137,35 @@ fn path_trace<M: Model>(model: &M, meta: &TraceMeta, nodes: &[Node<M>], last: us
     path.reverse();
     Trace::from_path(model, meta.clone(), &nodes[index].state, &path)
 }
+
+/// Re-derives the actions of a recorded trace (any backend) from its step labels, starting from
+/// an initial state: each step must be enabled, be taken by the recorded thread, and lead to the
+/// recorded state. Returns the actions, or a one-line reason naming the first step that fails.
+pub fn replay_trace<M: Model>(model: &M, trace: &Trace) -> Result<Vec<M::Action>, String> {
+    let mut state = model
+        .init_states()
+        .into_iter()
+        .find(|s| model.format_state(s) == trace.init)
+        .ok_or("the trace starts in no initial state of the model")?;
+    let mut actions = Vec::new();
+    let mut enabled = Vec::new();
+    for (i, step) in trace.steps.iter().enumerate() {
+        enabled.clear();
+        model.actions(&state, &mut enabled);
+        let action = enabled
+            .iter()
+            .filter(|a| model.format_action(a) == step.action && model.actor(a) == step.thread)
+            .map(|a| (a, model.next_state(&state, a)))
+            .find(|(_, next)| model.format_state(next) == step.state);
+        let Some((action, next)) = action else {
+            return Err(format!(
+                "step {}: `{}` is not enabled or does not lead to the recorded state",
+                i + 1,
+                step.action
+            ));
+        };
+        actions.push(action.clone());
+        state = next;
+    }
+    Ok(actions)
+}

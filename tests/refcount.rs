@@ -1,0 +1,162 @@
+//! The refcount model under the explicit checker: pinned state counts, verdicts per variant, and
+//! counterexamples that show the mechanism (a lost update, a use after free, a count touched
+//! without the GIL, a freed `None`).
+
+use gilcheck::explore::{check, replay_trace, Options, Report, Verdict};
+use gilcheck::model::{Config, Model};
+use gilcheck::models::gil::Pc;
+use gilcheck::models::refcount::{RcAction, RcVariant, Refcount, NONE, VARIANTS};
+use gilcheck::trace::TraceMeta;
+
+fn config(threads: usize, objects: usize) -> Config {
+    Config {
+        objects,
+        ..Config::threads(threads)
+    }
+}
+
+fn model(variant: RcVariant, threads: usize) -> Refcount {
+    Refcount::new(variant, config(threads, 2))
+}
+
+fn run(variant: RcVariant, threads: usize) -> Report {
+    let meta = TraceMeta {
+        model: "refcount".into(),
+        variant: format!("{variant:?}"),
+        config: config(threads, 2),
+        backend: "explicit".into(),
+    };
+    check(&model(variant, threads), &meta, &Options::default())
+}
+
+fn verdicts(report: &Report) -> Vec<(&str, Verdict)> {
+    report
+        .results
+        .iter()
+        .map(|r| (r.id.as_str(), r.verdict))
+        .collect()
+}
+
+/// The actions of the counterexample for `id`, which must be violated.
+fn counterexample(variant: RcVariant, report: &Report, id: &str) -> Vec<RcAction> {
+    let result = report.result(id).unwrap();
+    assert_eq!(result.verdict, Verdict::Violated, "{variant:?} {id}");
+    let trace = result.trace.as_ref().expect("a violation has a trace");
+    replay_trace(&model(variant, 2), trace).unwrap()
+}
+
+#[test]
+fn state_counts_of_the_default_variant_are_pinned() {
+    // (threads, objects, states), as computed by the checker; a change is a model change.
+    for (threads, objects, states) in [(2, 1, 2536), (2, 2, 6664), (3, 2, 1_279_911)] {
+        let report = check(
+            &Refcount::new(RcVariant::Cpython312, config(threads, objects)),
+            &TraceMeta {
+                model: "refcount".into(),
+                variant: "cpython-3.12".into(),
+                config: config(threads, objects),
+                backend: "explicit".into(),
+            },
+            &Options::default(),
+        );
+        assert_eq!(
+            report.states, states,
+            "{threads} threads x {objects} objects"
+        );
+        assert!(report.limit.is_none());
+    }
+}
+
+#[test]
+fn faithful_variants_and_the_immortal_none_satisfy_every_property() {
+    for variant in [
+        RcVariant::Cpython312,
+        RcVariant::Cpython311,
+        RcVariant::FinalizerDropsGil,
+        RcVariant::MissingIncref312,
+    ] {
+        let report = run(variant, 2);
+        for (id, verdict) in verdicts(&report) {
+            assert_eq!(verdict, Verdict::Holds, "{variant:?} {id}");
+        }
+    }
+}
+
+#[test]
+fn every_property_is_violated_by_a_bad_variant() {
+    let bad: Vec<Report> = VARIANTS
+        .iter()
+        .filter(|v| !v.faithful)
+        .map(|v| run(RcVariant::from_name(v.name).unwrap(), 2))
+        .collect();
+    for id in ["RC-S1", "RC-S2", "RC-S3", "RC-S4", "RC-S5"] {
+        assert!(
+            bad.iter().any(|r| r.verdict(id) == Some(Verdict::Violated)),
+            "{id} is violated by no bad variant"
+        );
+    }
+}
+
+#[test]
+fn without_the_gil_two_increments_lose_one() {
+    let variant = RcVariant::NoGil;
+    let report = run(variant, 2);
+    let steps = counterexample(variant, &report, "RC-S1");
+    // The shortest lost update: both threads read the same count before either writes it.
+    let loads: Vec<_> = steps
+        .iter()
+        .filter_map(|a| match *a {
+            RcAction::Load {
+                thread, obj, value, ..
+            } => Some((thread, obj, value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loads.len(), 2);
+    assert_ne!(loads[0].0, loads[1].0, "two different threads");
+    assert_eq!(
+        (loads[0].1, loads[0].2),
+        (loads[1].1, loads[1].2),
+        "same object, same count read"
+    );
+    assert!(matches!(steps.last(), Some(RcAction::Store { .. })));
+    for id in ["RC-S2", "RC-S3", "RC-S4"] {
+        assert_eq!(report.verdict(id), Some(Verdict::Violated), "{id}");
+    }
+    assert_eq!(report.verdict("RC-S5"), Some(Verdict::Holds));
+}
+
+#[test]
+fn a_decref_without_the_gil_is_made_by_a_detached_thread() {
+    let variant = RcVariant::ExtensionWithoutGil;
+    let report = run(variant, 2);
+    let m = model(variant, 2);
+    let steps = counterexample(variant, &report, "RC-S1");
+    let mut state = m.init_states().remove(0);
+    let mut detached_load = false;
+    for action in &steps {
+        if let RcAction::Load { thread, .. } = *action {
+            detached_load |= state.gil.threads[thread as usize] == Pc::Detached;
+        }
+        state = m.next_state(&state, action);
+    }
+    assert!(detached_load, "the racing Py_DECREF runs without the GIL");
+}
+
+#[test]
+fn a_missing_incref_frees_none_on_3_11_but_not_on_3_12() {
+    let variant = RcVariant::MissingIncref311;
+    let report = run(variant, 2);
+    let steps = counterexample(variant, &report, "RC-S5");
+    assert!(matches!(
+        steps.last(),
+        Some(RcAction::Store {
+            obj: NONE,
+            value: 0,
+            frees: true,
+            ..
+        })
+    ));
+    let report = run(RcVariant::MissingIncref312, 2);
+    assert_eq!(report.verdict("RC-S5"), Some(Verdict::Holds));
+}

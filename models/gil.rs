@@ -136,6 +136,25 @@ pub enum Action {
     SwitchWake(u8),
 }
 
+impl Action {
+    /// The thread that takes the step.
+    pub fn thread(&self) -> u8 {
+        match *self {
+            Action::TakeFree(t)
+            | Action::TakeBlock(t)
+            | Action::ClearRequest(t)
+            | Action::Bytecode(t)
+            | Action::Exit(t)
+            | Action::SwitchWake(t)
+            | Action::Wake { thread: t, .. }
+            | Action::Poll { thread: t, .. }
+            | Action::Release { thread: t, .. }
+            | Action::HandoffRead { thread: t, .. }
+            | Action::HandoffLock { thread: t, .. } => t,
+        }
+    }
+}
+
 /// The variants of the GIL model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GilVariant {
@@ -526,19 +545,7 @@ impl Model for Gil {
     }
 
     fn actor(&self, action: &Action) -> Option<usize> {
-        Some(match *action {
-            Action::TakeFree(t)
-            | Action::TakeBlock(t)
-            | Action::ClearRequest(t)
-            | Action::Bytecode(t)
-            | Action::Exit(t)
-            | Action::SwitchWake(t)
-            | Action::Wake { thread: t, .. }
-            | Action::Poll { thread: t, .. }
-            | Action::Release { thread: t, .. }
-            | Action::HandoffRead { thread: t, .. }
-            | Action::HandoffLock { thread: t, .. } => t as usize,
-        })
+        Some(action.thread() as usize)
     }
 
     fn format_action(&self, action: &Action) -> String {

@@ -17,7 +17,7 @@ use super::gil::{self as spec, Action, Gil, GilState, GilVariant, Pc, Woken, VAR
 use crate::exec::{
     Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView, TimedCondvar, Twin,
 };
-use crate::model::{Config, Model};
+use crate::model::Config;
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,8 +63,9 @@ struct Guarded {
     switch_number: u64,
 }
 
-/// `struct _gil_runtime_state` plus the drop request and one Python object.
-struct Shared<B: Backend> {
+/// `struct _gil_runtime_state` and the drop request: the GIL every twin shares, logging spec
+/// actions of type `A` (the GIL's own, or a composed model's that wraps them).
+pub struct GilCore<B: Backend, A> {
     variant: GilVariant,
     relaxed_loads: bool,
     mutex: B::Mutex<Guarded>,
@@ -73,11 +74,34 @@ struct Shared<B: Backend> {
     switch_cond: B::Condvar,
     last_holder: B::AtomicUsize,
     drop_request: B::AtomicBool,
-    object: B::Cell,
-    log: Log<Action>,
+    log: Log<A>,
 }
 
-impl<B: Backend> Shared<B> {
+/// The GIL twin's shared state: the GIL and one Python object.
+struct Shared<B: Backend> {
+    core: GilCore<B, Action>,
+    object: B::Cell,
+}
+
+impl<B: Backend, A: From<Action> + Clone> GilCore<B, A> {
+    /// A free GIL of `variant`, logging to `log`; `relaxed_loads`: see the module docs.
+    pub fn new(variant: GilVariant, relaxed_loads: bool, log: Log<A>) -> Self {
+        GilCore {
+            variant,
+            relaxed_loads,
+            mutex: B::mutex(Guarded {
+                locked: false,
+                switch_number: 0,
+            }),
+            cond: TimedCondvar::default(),
+            switch_mutex: B::mutex(()),
+            switch_cond: B::condvar(),
+            last_holder: B::atomic_usize(NOBODY),
+            drop_request: B::atomic_bool(false),
+            log,
+        }
+    }
+
     /// A read of the drop request.
     fn read_drop_request(&self) -> bool {
         if self.relaxed_loads {
@@ -91,7 +115,7 @@ impl<B: Backend> Shared<B> {
     fn observe_request(&self, step: impl FnOnce(bool) -> Action) -> bool {
         self.log.record::<B, bool>(|| {
             let request = self.read_drop_request();
-            (step(request), request)
+            (step(request).into(), request)
         })
     }
 
@@ -105,10 +129,10 @@ impl<B: Backend> Shared<B> {
     }
 
     /// `take_gil`.
-    fn take_gil(&self, me: u8) {
+    pub fn take_gil(&self, me: u8) {
         let mut guarded = B::lock(&self.mutex);
         if guarded.locked && self.variant != GilVariant::NoGil {
-            self.log.note::<B>(Action::TakeBlock(me));
+            self.log.note::<B>(Action::TakeBlock(me).into());
             loop {
                 let saved = guarded.switch_number;
                 let (again, timed_out) = self.cond.wait_timeout(guarded, STD_INTERVAL);
@@ -128,7 +152,7 @@ impl<B: Backend> Shared<B> {
                     if requests {
                         self.write_drop_request(true);
                     }
-                    (wake, ())
+                    (wake.into(), ())
                 });
             }
         } else {
@@ -139,7 +163,7 @@ impl<B: Backend> Shared<B> {
             if self.read_drop_request() {
                 self.write_drop_request(false);
             }
-            (Action::ClearRequest(me), ())
+            (Action::ClearRequest(me).into(), ())
         });
     }
 
@@ -152,19 +176,22 @@ impl<B: Backend> Shared<B> {
             guarded.switch_number += 1;
         }
         B::notify_one(&self.switch_cond);
-        self.log.note::<B>(event);
+        self.log.note::<B>(event.into());
         drop(switch);
     }
 
     /// `drop_gil`.
-    fn drop_gil(&self, me: u8) {
+    pub fn drop_gil(&self, me: u8) {
         let mut guarded = B::lock(&self.mutex);
         guarded.locked = false;
         self.cond.notify_one();
-        self.log.note::<B>(Action::Release {
-            thread: me,
-            woken: Woken::Hidden,
-        });
+        self.log.note::<B>(
+            Action::Release {
+                thread: me,
+                woken: Woken::Hidden,
+            }
+            .into(),
+        );
         match self.variant {
             GilVariant::NoForceSwitch => {}
             GilVariant::HandoffUnderMutex => self.handoff(me),
@@ -191,35 +218,56 @@ impl<B: Backend> Shared<B> {
             if waits {
                 self.write_drop_request(false);
             }
-            (Action::HandoffLock { thread: me, waits }, ())
+            (Action::HandoffLock { thread: me, waits }.into(), ())
         });
         if waits {
             let _switch = B::wait(&self.switch_cond, switch);
-            self.log.note::<B>(Action::SwitchWake(me));
+            self.log.note::<B>(Action::SwitchWake(me).into());
         }
     }
 
+    /// An eval-breaker poll point of the GIL holder: drop the GIL if asked and take it again.
+    /// In the `no-poll` variant the thread runs on without looking.
+    pub fn poll(&self, me: u8) {
+        if self.variant == GilVariant::NoPoll {
+            self.log.note::<B>(Action::Bytecode(me).into());
+            return;
+        }
+        let request = self.observe_request(|request| Action::Poll {
+            thread: me,
+            request,
+        });
+        if request {
+            self.drop_gil(me);
+            self.take_gil(me);
+        }
+    }
+
+    /// The thread ends: its final `drop_gil`.
+    pub fn exit(&self, me: u8) {
+        self.log.note::<B>(Action::Exit(me).into());
+        self.drop_gil(me);
+    }
+
+    /// The clock (virtual time only): fires `ticks` timeouts of the `take_gil` wait.
+    pub fn clock(&self, ticks: usize) {
+        for _ in 0..ticks {
+            let guarded = B::lock(&self.mutex);
+            self.cond.tick(&guarded);
+        }
+    }
+}
+
+impl<B: Backend> Shared<B> {
     /// A CPU-bound Python thread.
     fn python_thread(&self, me: u8, iterations: usize) {
-        self.take_gil(me);
+        self.core.take_gil(me);
         for _ in 0..iterations {
             // Bytecode: a non-atomic update of a Python object, legal only under the GIL.
             self.object.write(self.object.read() + 1);
-            if self.variant == GilVariant::NoPoll {
-                self.log.note::<B>(Action::Bytecode(me));
-                continue;
-            }
-            let request = self.observe_request(|request| Action::Poll {
-                thread: me,
-                request,
-            });
-            if request {
-                self.drop_gil(me);
-                self.take_gil(me);
-            }
+            self.core.poll(me);
         }
-        self.log.note::<B>(Action::Exit(me));
-        self.drop_gil(me);
+        self.core.exit(me);
     }
 }
 
@@ -263,19 +311,8 @@ impl GilTwin {
     /// clock).
     fn launch<B: Backend>(&self, log: &Log<Action>) -> (Arc<Shared<B>>, Vec<B::JoinHandle>) {
         let shared = Arc::new(Shared::<B> {
-            variant: self.variant,
-            relaxed_loads: self.relaxed_loads,
-            mutex: B::mutex(Guarded {
-                locked: false,
-                switch_number: 0,
-            }),
-            cond: TimedCondvar::default(),
-            switch_mutex: B::mutex(()),
-            switch_cond: B::condvar(),
-            last_holder: B::atomic_usize(NOBODY),
-            drop_request: B::atomic_bool(false),
+            core: GilCore::new(self.variant, self.relaxed_loads, log.clone()),
             object: B::Cell::new(0),
-            log: log.clone(),
         });
         let mut handles = Vec::new();
         for me in 0..self.threads as u8 {
@@ -286,12 +323,7 @@ impl GilTwin {
         if B::VIRTUAL_TIME {
             let shared = Arc::clone(&shared);
             let ticks = self.ticks;
-            handles.push(B::spawn(move || {
-                for _ in 0..ticks {
-                    let guarded = B::lock(&shared.mutex);
-                    shared.cond.tick(&guarded);
-                }
-            }));
+            handles.push(B::spawn(move || shared.core.clock(ticks)));
         }
         (shared, handles)
     }
@@ -308,8 +340,9 @@ pub struct GilMemory {
     pub last_holder: Option<u8>,
 }
 
-impl Shared<Stepped> {
-    fn memory(&self) -> GilMemory {
+impl<A> GilCore<Stepped, A> {
+    /// The GIL's fields, read between steps.
+    pub fn memory(&self) -> GilMemory {
         let holder = Stepped::load_usize(&self.last_holder);
         GilMemory {
             locked: Stepped::peek(&self.mutex, |guarded| guarded.locked),
@@ -324,48 +357,56 @@ impl SteppedTwin for GilTwin {
 
     fn start(&self, log: &Log<Action>) -> Box<dyn Fn() -> GilMemory + Send> {
         let (shared, _) = self.launch::<Stepped>(log);
-        Box::new(move || shared.memory())
+        Box::new(move || shared.core.memory())
     }
 
     fn predict(&self, spec: &Gil, s: &GilState) -> (GilMemory, Vec<ThreadView>) {
-        let memory = GilMemory {
-            locked: (!spec.mutex_held(s)).then_some(s.locked),
-            drop_request: s.drop_request,
-            last_holder: (s.last_holder != spec::NOBODY).then_some(s.last_holder),
-        };
-        let views = s.threads[..self.threads]
-            .iter()
-            .map(|pc| match *pc {
-                Pc::Wait { notified, .. } | Pc::SwitchWait { notified, .. } => {
-                    ThreadView::Waiting { woken: notified }
-                }
-                Pc::Done => ThreadView::Finished,
-                _ => ThreadView::Runnable,
-            })
-            .collect();
-        (memory, views)
+        predict_gil(spec, s)
     }
 
     fn cue(&self, action: &Action) -> Cue {
-        let thread = Gil::new(self.variant, Config::threads(self.threads))
-            .actor(action)
-            .expect("every GIL action has an actor");
-        Cue {
-            thread,
-            fire_timeout: matches!(
-                action,
-                Action::Wake {
-                    timed_out: true,
-                    ..
-                }
-            ),
-            wakes: match action {
-                Action::Release {
-                    woken: Woken::Thread(w),
-                    ..
-                } => Some(*w as usize),
-                _ => None,
-            },
-        }
+        gil_cue(action)
+    }
+}
+
+/// The GIL memory and thread views that the spec state `s` predicts.
+pub fn predict_gil(spec: &Gil, s: &GilState) -> (GilMemory, Vec<ThreadView>) {
+    let memory = GilMemory {
+        locked: (!spec.mutex_held(s)).then_some(s.locked),
+        drop_request: s.drop_request,
+        last_holder: (s.last_holder != spec::NOBODY).then_some(s.last_holder),
+    };
+    let views = s.threads[..spec.config.threads]
+        .iter()
+        .map(|pc| match *pc {
+            Pc::Wait { notified, .. } | Pc::SwitchWait { notified, .. } => {
+                ThreadView::Waiting { woken: notified }
+            }
+            Pc::Done => ThreadView::Finished,
+            _ => ThreadView::Runnable,
+        })
+        .collect();
+    (memory, views)
+}
+
+/// How the conductor makes the GIL core perform `action`: fire the timeout of a timed-out
+/// wake, and make a release signal the waiter the spec chose.
+pub fn gil_cue(action: &Action) -> Cue {
+    Cue {
+        thread: action.thread() as usize,
+        fire_timeout: matches!(
+            action,
+            Action::Wake {
+                timed_out: true,
+                ..
+            }
+        ),
+        wakes: match *action {
+            Action::Release {
+                woken: Woken::Thread(w),
+                ..
+            } => Some(w as usize),
+            _ => None,
+        },
     }
 }

@@ -31,14 +31,16 @@ pub const IMMORTAL: i8 = i8::MAX;
 /// One bytecode (or C call step) of a thread's program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
-    /// `x_o = G[o]`: `LOAD_GLOBAL` finds the object and `Py_INCREF`s it (skipped if deleted).
+    /// `x_o = G[o]`: `LOAD_GLOBAL` looks the object up in the module dict, then `Py_INCREF`s
+    /// it (nothing to do if the entry is gone).
     LoadGlobal(u8),
     /// `y = None`: `Py_INCREF(Py_None)`.
     LoadNone,
     /// `y = f()` where the C function `f` returns `Py_None` without `Py_INCREF` (a classic
     /// extension bug; bad variants only).
     BorrowNone,
-    /// `del G[o]`: `DELETE_GLOBAL` removes the entry and `Py_DECREF`s the object.
+    /// `del G[o]`: `DELETE_GLOBAL` removes the entry from the module dict, then `Py_DECREF`s
+    /// the object.
     DelGlobal(u8),
     /// `Py_BEGIN_ALLOW_THREADS`: `PyEval_SaveThread` releases the GIL.
     AllowThreads,
@@ -81,6 +83,8 @@ pub struct Work {
     pub held: u8,
     /// References that deallocated containers still have to drop (bit per object).
     pub pending: u8,
+    /// A `LoadGlobal` or `DelGlobal` that accessed the dict and still owes its count update.
+    pub owed: Option<Op>,
     /// An increment or decrement in progress.
     pub rmw: Option<Rmw>,
     /// Running object 0's `__del__` (variant `finalizer-drops-gil`).
@@ -107,6 +111,23 @@ pub struct RcState {
 pub enum RcAction {
     /// A step of the GIL protocol.
     Gil(gil::Action),
+    /// `LOAD_GLOBAL` reads `G[o]` from the module dict (a borrowed pointer, not yet counted).
+    Lookup {
+        /// The thread.
+        thread: u8,
+        /// The object.
+        obj: u8,
+        /// The entry was still there.
+        found: bool,
+    },
+    /// `DELETE_GLOBAL` removes `G[o]` from the module dict; its reference is now the thread's
+    /// to drop.
+    Unlink {
+        /// The thread.
+        thread: u8,
+        /// The object.
+        obj: u8,
+    },
     /// `Py_INCREF`/`Py_DECREF` reads `ob_refcnt` (an immortal object's read ends the call).
     Load {
         /// The thread.
@@ -129,7 +150,7 @@ pub enum RcAction {
         /// The object is deallocated.
         frees: bool,
     },
-    /// An `Op` that finds nothing to do (`G[o]` already deleted, `x_o` never loaded).
+    /// An `Op` that finds nothing to do (`x_o` never loaded).
     Skip {
         /// The thread.
         thread: u8,
@@ -324,9 +345,9 @@ impl Refcount {
         (obj == 0 && self.config.objects >= 2).then_some(1)
     }
 
-    /// References to `obj` that exist in the program: globals, live containers, locals,
-    /// references that deallocated containers still hold, and the interpreter's own reference
-    /// to `None`.
+    /// References to `obj` that exist in the program: globals, live containers, locals, a
+    /// reference taken out of the dict and not yet dropped, references that deallocated
+    /// containers still hold, and the interpreter's own reference to `None`.
     pub fn references(&self, s: &RcState, obj: u8) -> i8 {
         let mut n = i8::from(obj == NONE) + i8::from(s.globals & bit(obj) != 0);
         if self
@@ -337,15 +358,21 @@ impl Refcount {
         }
         for t in self.threads() {
             let w = &s.work[t as usize];
-            n += i8::from(w.held & bit(obj) != 0) + i8::from(w.pending & bit(obj) != 0);
+            n += i8::from(w.held & bit(obj) != 0)
+                + i8::from(w.pending & bit(obj) != 0)
+                + i8::from(w.owed == Some(Op::DelGlobal(obj)));
         }
         n
     }
 
-    /// Whether a thread is between the load and the store of a count of `obj`.
+    /// Whether a thread has changed `obj`'s references but not yet its count: between the dict
+    /// access and the count update, or between the load and the store of the count.
     fn in_flight(&self, s: &RcState, obj: u8) -> bool {
-        self.threads()
-            .any(|t| matches!(s.work[t as usize].rmw, Some(r) if r.obj == obj))
+        self.threads().any(|t| {
+            let w = &s.work[t as usize];
+            matches!(w.rmw, Some(r) if r.obj == obj)
+                || matches!(w.owed, Some(Op::LoadGlobal(o) | Op::DelGlobal(o)) if o == obj)
+        })
     }
 
     /// The load step of an increment or decrement of `obj`; an immortal object's ends there.
@@ -378,6 +405,14 @@ impl Refcount {
             out.push(RcAction::FinalizerDone(t));
             return;
         }
+        if let Some(op) = w.owed {
+            out.push(match op {
+                Op::LoadGlobal(o) => self.load(s, t, o, Why::Incref(op)),
+                Op::DelGlobal(o) => self.load(s, t, o, Why::Decref(op)),
+                _ => unreachable!("only dict operations owe a count update"),
+            });
+            return;
+        }
         if w.pending != 0 {
             let obj = w.pending.trailing_zeros() as u8;
             let container = self
@@ -395,11 +430,15 @@ impl Refcount {
             return;
         };
         out.push(match op {
-            Op::LoadGlobal(o) if s.globals & bit(o) != 0 => self.load(s, t, o, Why::Incref(op)),
+            Op::LoadGlobal(obj) => RcAction::Lookup {
+                thread: t,
+                obj,
+                found: s.globals & bit(obj) != 0,
+            },
+            Op::DelGlobal(obj) => RcAction::Unlink { thread: t, obj },
             Op::LoadNone => self.load(s, t, NONE, Why::Incref(op)),
-            Op::DelGlobal(o) => self.load(s, t, o, Why::Decref(op)),
             Op::DelLocal(o) if w.held & bit(o) != 0 => self.load(s, t, o, Why::Decref(op)),
-            Op::LoadGlobal(_) | Op::DelLocal(_) => RcAction::Skip { thread: t, op },
+            Op::DelLocal(_) => RcAction::Skip { thread: t, op },
             Op::BorrowNone | Op::AllowThreads | Op::CWork | Op::EndAllowThreads => {
                 RcAction::Run { thread: t, op }
             }
@@ -449,6 +488,20 @@ impl Model for Refcount {
         let mut s = s.clone();
         match *action {
             RcAction::Gil(a) => self.gil.apply(&mut s.gil, &a),
+            RcAction::Lookup { thread, obj, found } => {
+                let w = &mut s.work[thread as usize];
+                w.next += 1;
+                if found {
+                    w.held |= bit(obj);
+                    w.owed = Some(Op::LoadGlobal(obj));
+                }
+            }
+            RcAction::Unlink { thread, obj } => {
+                let w = &mut s.work[thread as usize];
+                w.next += 1;
+                w.owed = Some(Op::DelGlobal(obj));
+                s.globals &= !bit(obj);
+            }
             RcAction::Load {
                 thread,
                 obj,
@@ -457,13 +510,10 @@ impl Model for Refcount {
             } => {
                 let w = &mut s.work[thread as usize];
                 match why {
+                    Why::Incref(Op::LoadGlobal(_)) | Why::Decref(Op::DelGlobal(_)) => w.owed = None,
                     Why::Incref(_) => {
                         w.next += 1;
                         w.held |= bit(obj);
-                    }
-                    Why::Decref(Op::DelGlobal(o)) => {
-                        w.next += 1;
-                        s.globals &= !bit(o);
                     }
                     Why::Decref(_) => {
                         w.next += 1;
@@ -518,7 +568,8 @@ impl Model for Refcount {
             Property {
                 id: "RC-S1",
                 statement: "a live object's count equals its number of references whenever no \
-                            thread is between the load and the store of that count",
+                            thread is midway through changing them (between a dict access or a \
+                            load and the store of the count)",
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     m.counted().all(|o| {
                         s.frees[o as usize] > 0
@@ -566,7 +617,9 @@ impl Model for Refcount {
     fn actor(&self, action: &RcAction) -> Option<usize> {
         match *action {
             RcAction::Gil(a) => self.gil.actor(&a),
-            RcAction::Load { thread, .. }
+            RcAction::Lookup { thread, .. }
+            | RcAction::Unlink { thread, .. }
+            | RcAction::Load { thread, .. }
             | RcAction::Store { thread, .. }
             | RcAction::Skip { thread, .. }
             | RcAction::Run { thread, .. }
@@ -577,6 +630,15 @@ impl Model for Refcount {
     fn format_action(&self, action: &RcAction) -> String {
         match *action {
             RcAction::Gil(a) => self.gil.format_action(&a),
+            RcAction::Lookup { obj, found, .. } => format!(
+                "x{obj} = G[{obj}]: dict lookup {}",
+                if found {
+                    "finds obj".to_string() + &obj.to_string()
+                } else {
+                    "finds nothing".into()
+                }
+            ),
+            RcAction::Unlink { obj, .. } => format!("del G[{obj}]: dict entry removed"),
             RcAction::Load {
                 obj, value, why, ..
             } => {

@@ -48,7 +48,7 @@ fn counterexample(variant: RcVariant, report: &Report, id: &str) -> Vec<RcAction
 #[test]
 fn state_counts_of_the_default_variant_are_pinned() {
     // (threads, objects, states), as computed by the checker; a change is a model change.
-    for (threads, objects, states) in [(2, 1, 2536), (2, 2, 6664), (3, 2, 1_279_911)] {
+    for (threads, objects, states) in [(2, 1, 2644), (2, 2, 6981), (3, 2, 1_311_195)] {
         let report = check(
             &Refcount::new(RcVariant::Cpython312, config(threads, objects)),
             &TraceMeta {
@@ -159,4 +159,31 @@ fn a_missing_incref_frees_none_on_3_11_but_not_on_3_12() {
     ));
     let report = run(RcVariant::MissingIncref312, 2);
     assert_eq!(report.verdict("RC-S5"), Some(Verdict::Holds));
+}
+
+#[test]
+fn without_the_gil_an_object_is_freed_between_its_lookup_and_its_incref() {
+    let variant = RcVariant::NoGil;
+    let steps = counterexample(variant, &run(variant, 2), "RC-S2");
+    let Some(&RcAction::Store {
+        thread: freer,
+        obj,
+        frees: true,
+        ..
+    }) = steps.last()
+    else {
+        panic!("the shortest use after free ends with the freeing store: {steps:?}")
+    };
+    let lookup = steps
+        .iter()
+        .position(|a| {
+            matches!(*a, RcAction::Lookup { thread, obj: o, found: true } if thread != freer && o == obj)
+        })
+        .expect("another thread looked the object up");
+    assert!(
+        !steps[lookup..]
+            .iter()
+            .any(|a| matches!(*a, RcAction::Load { thread, .. } if thread != freer)),
+        "and had not counted its reference yet"
+    );
 }

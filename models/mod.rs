@@ -3,6 +3,7 @@
 pub mod gil;
 pub mod gil_twin;
 pub mod refcount;
+pub mod refcount_twin;
 
 use crate::registry::{ModelEntry, UsageError};
 

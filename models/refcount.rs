@@ -294,6 +294,11 @@ impl Refcount {
         }
     }
 
+    /// Thread `t`'s program.
+    pub fn program(&self, t: u8) -> &[Op] {
+        &self.scripts[t as usize]
+    }
+
     fn script(variant: RcVariant, config: &Config, t: usize) -> Vec<Op> {
         let objects = 0..config.objects as u8;
         let last = t + 1 == config.threads;
@@ -340,8 +345,8 @@ impl Refcount {
             .chain((!self.variant.immortal_none()).then_some(NONE))
     }
 
-    /// The container `o` holds, if any: object 0 holds object 1.
-    fn child(&self, obj: u8) -> Option<u8> {
+    /// The object that container `obj` holds, if any: object 0 holds object 1.
+    pub fn child(&self, obj: u8) -> Option<u8> {
         (obj == 0 && self.config.objects >= 2).then_some(1)
     }
 

@@ -5,118 +5,53 @@
 //! `last_holder`, the drop request, who waits and who was woken) must match the spec state.
 //! Failing sequences shrink to a shortest one.
 
+#[path = "common/conformance.rs"]
+mod conformance;
+
+use conformance::{Conformance, Program};
 use gilcheck::exec::{Backend, Session, Stepped, Twin};
 use gilcheck::model::Model;
 use gilcheck::models::gil::{Action, Gil, GilState, GilVariant, Woken, VARIANTS};
 use gilcheck::models::gil_twin::GilTwin;
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
+use proptest_state_machine::prop_state_machine;
 
-/// The spec, restricted to what the twin's fixed program does: each thread passes exactly
-/// `iterations` poll points and then exits.
-#[derive(Clone, Debug)]
-struct Reference {
-    twin: GilTwin,
-    spec: Gil,
-    state: GilState,
-    /// Poll points (or no-poll bytecode steps) each thread has passed.
-    polls: Vec<usize>,
-}
+/// The twin's program: each thread passes exactly `iterations` poll points, then exits. The
+/// progress is the poll points each thread has passed.
+impl Program for GilTwin {
+    type Progress = Vec<usize>;
 
-impl Reference {
-    /// Whether the twin's program takes `action` now (the spec may also exit early).
-    fn program_allows(&self, action: &Action) -> bool {
-        match *action {
-            Action::Poll { thread, .. } | Action::Bytecode(thread) => {
-                self.polls[thread as usize] < self.twin.iterations
-            }
-            Action::Exit(thread) => self.polls[thread as usize] == self.twin.iterations,
-            _ => true,
-        }
-    }
-
-    fn enabled(&self) -> Vec<Action> {
-        let mut actions = Vec::new();
-        self.spec.actions(&self.state, &mut actions);
-        actions.retain(|a| self.program_allows(a));
-        actions
-    }
-}
-
-impl ReferenceStateMachine for Reference {
-    type State = Reference;
-    /// A spec action, or nothing when no thread can move.
-    type Transition = Option<Action>;
-
-    fn init_state() -> BoxedStrategy<Reference> {
+    fn configurations() -> BoxedStrategy<GilTwin> {
         let variants: Vec<GilVariant> = VARIANTS
             .iter()
             .filter_map(|v| GilVariant::from_name(v.name))
             .collect();
         (select(variants), 1..=4usize, 1..=3usize)
             .prop_map(|(variant, threads, iterations)| {
-                let twin = GilTwin::new(variant, threads, iterations, 0);
-                let spec = twin.spec(Stepped::NAME);
-                Reference {
-                    state: spec.init_states().remove(0),
-                    spec,
-                    twin,
-                    polls: vec![0; threads],
-                }
+                GilTwin::new(variant, threads, iterations, 0)
             })
             .boxed()
     }
 
-    fn transitions(reference: &Reference) -> BoxedStrategy<Option<Action>> {
-        let enabled = reference.enabled();
-        if enabled.is_empty() {
-            Just(None).boxed()
-        } else {
-            select(enabled).prop_map(Some).boxed()
-        }
+    fn start_progress(&self) -> Vec<usize> {
+        vec![0; self.threads]
     }
 
-    fn apply(mut reference: Reference, transition: &Option<Action>) -> Reference {
-        if let Some(action) = transition {
-            if let Action::Poll { thread, .. } | Action::Bytecode(thread) = *action {
-                reference.polls[thread as usize] += 1;
+    fn takes(&self, _: &Gil, polls: &Vec<usize>, _: &GilState, action: &Action) -> bool {
+        match *action {
+            Action::Poll { thread, .. } | Action::Bytecode(thread) => {
+                polls[thread as usize] < self.iterations
             }
-            reference.state = reference.spec.next_state(&reference.state, action);
-        }
-        reference
-    }
-
-    fn preconditions(reference: &Reference, transition: &Option<Action>) -> bool {
-        let enabled = reference.enabled();
-        match transition {
-            Some(action) => enabled.contains(action),
-            None => enabled.is_empty(),
+            Action::Exit(thread) => polls[thread as usize] == self.iterations,
+            _ => true,
         }
     }
-}
 
-struct GilConformance;
-
-impl StateMachineTest for GilConformance {
-    type SystemUnderTest = Session<GilTwin>;
-    type Reference = Reference;
-
-    fn init_test(reference: &Reference) -> Session<GilTwin> {
-        Session::start(reference.twin.clone())
-    }
-
-    fn apply(
-        mut session: Session<GilTwin>,
-        after: &Reference,
-        transition: Option<Action>,
-    ) -> Session<GilTwin> {
-        if let Some(action) = transition {
-            if let Err(failure) = session.perform(&action, &after.state) {
-                panic!("{:?}: {failure}", after.twin.variant);
-            }
+    fn advance(&self, _: &Gil, polls: &mut Vec<usize>, _: &GilState, action: &Action) {
+        if let Action::Poll { thread, .. } | Action::Bytecode(thread) = *action {
+            polls[thread as usize] += 1;
         }
-        session
     }
 }
 
@@ -129,7 +64,7 @@ prop_state_machine! {
 
     /// Every variant, 1–4 threads, 1–3 poll points each, up to 60 steps.
     #[test]
-    fn gil_twin_conforms_to_spec_step_by_step(sequential 1..60 => GilConformance);
+    fn gil_twin_conforms_to_spec_step_by_step(sequential 1..60 => Conformance<GilTwin>);
 }
 
 /// The harness is not vacuous: the `no-force-switch` twin, driven with the `cpython-3.11`

@@ -3,34 +3,15 @@
 //! Configuration of each test: Python threads N, rounds K per thread, clock ticks T, and the
 //! loom preemption bound PB (`LOOM_MAX_PREEMPTIONS` overrides it) or shuttle iterations.
 
-use gilcheck::exec::{
-    check_loom, check_shuttle_pct, check_shuttle_random, run_std, TwinFailure, TwinStats,
-};
+mod common;
+
+use common::{fails, passes};
+use gilcheck::exec::{check_loom, check_shuttle_pct, check_shuttle_random, run_std};
 use gilcheck::models::gil::GilVariant;
 use gilcheck::models::gil_twin::GilTwin;
 
 const SHUTTLE_ITERATIONS: usize = 1_000;
 const PCT_DEPTH: usize = 3;
-
-fn passes(result: Result<TwinStats, Box<TwinFailure>>) -> TwinStats {
-    match result {
-        Ok(stats) => {
-            assert!(stats.executions > 0, "{} ran nothing", stats.backend);
-            stats
-        }
-        Err(f) => panic!("{}: {}\n{}", f.backend, f.message, f.trace.to_text()),
-    }
-}
-
-fn fails(result: Result<TwinStats, Box<TwinFailure>>) -> Box<TwinFailure> {
-    match result {
-        Ok(stats) => panic!(
-            "{} passed {} executions of a bad variant",
-            stats.backend, stats.executions
-        ),
-        Err(failure) => failure,
-    }
-}
 
 #[test]
 fn loom_2_threads_k1_t1_every_interleaving_refines_the_spec() {

@@ -104,6 +104,22 @@ impl ObjectCell for RelaxedCell {
     }
 }
 
+/// A cell whose every access is a shuttle atomic, hence a scheduling point: shuttle can switch
+/// threads between the load and the store of a non-atomic update.
+pub struct ShuttleCell(shuttle::sync::atomic::AtomicU64);
+
+impl ObjectCell for ShuttleCell {
+    fn new(value: u64) -> Self {
+        ShuttleCell(shuttle::sync::atomic::AtomicU64::new(value))
+    }
+    fn read(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+    fn write(&self, value: u64) {
+        self.0.store(value, Ordering::Relaxed)
+    }
+}
+
 /// A cell checked by loom's race detector: concurrent accesses without a happens-before edge
 /// panic with "Causality violation".
 pub struct LoomCell(loom::cell::UnsafeCell<u64>);
@@ -239,5 +255,5 @@ facade!(
     true,
     shuttle_sync,
     shuttle_thread,
-    RelaxedCell
+    ShuttleCell
 );

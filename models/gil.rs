@@ -666,6 +666,7 @@ pub fn entry() -> ModelEntry {
         default_threads: 3,
         objects: 0..=0,
         default_objects: 0,
+        symmetric: true,
         properties: || describe(&Gil::new(GilVariant::Cpython311, Config::threads(1))),
         run: |variant, config, options, meta| {
             let variant = GilVariant::from_name(variant).expect("the registry checked the name");

@@ -749,9 +749,10 @@ pub fn entry() -> ModelEntry {
         summary: "Py_INCREF/Py_DECREF as load and store under the GIL, dealloc, immortal None",
         variants: VARIANTS,
         threads: 1..=3,
-        default_threads: 2,
+        default_threads: 3,
         objects: 1..=MAX_OBJECTS,
         default_objects: 2,
+        symmetric: false,
         properties: || {
             describe(&Refcount::new(
                 RcVariant::Cpython312,

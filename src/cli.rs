@@ -170,6 +170,15 @@ fn list() -> String {
             entry.threads.end(),
             entry.default_threads
         );
+        if *entry.objects.end() > 0 {
+            let _ = writeln!(
+                out,
+                "  objects {}..={} (default {})",
+                entry.objects.start(),
+                entry.objects.end(),
+                entry.default_objects
+            );
+        }
         let _ = writeln!(out, "  variants:");
         for v in entry.variants {
             let _ = writeln!(out, "    {:<22} {}", v.name, v.summary);
@@ -201,12 +210,10 @@ fn exit_code(report: &Report) -> Result<i32, UsageError> {
 
 fn header(entry: &ModelEntry, variant: &str, config: &Config, report: &Report) -> String {
     format!(
-        "{} / {} with {} threads{}{}{}: {} states, {} transitions, depth {}, {:.2} s, {:.0} states/s{}",
+        "{} / {} with {}{}: {} states, {} transitions, depth {}, {:.2} s, {:.0} states/s{}",
         entry.name,
         variant,
-        config.threads,
-        if config.finite { ", finite" } else { "" },
-        if config.spurious_wakeups { ", spurious wake-ups" } else { "" },
+        config.bounds(),
         if report.symmetry { ", symmetry" } else { "" },
         report.states,
         report.transitions,
@@ -247,19 +254,19 @@ fn describe_report(entry: &ModelEntry, variant: &str, config: &Config, report: &
 }
 
 fn prove(options: &Options) -> Result<i32, UsageError> {
-    let options = Options {
-        symmetry: true,
-        ..options.clone()
-    };
     let mut table = String::new();
     let mut incomplete = Vec::new();
     let _ = writeln!(
         table,
-        "{:<6} {:<20} {:<8} {:<12} {:>9} {:>7}  bounds",
+        "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7}  bounds",
         "model", "variant", "property", "verdict", "states", "seconds"
     );
     for entry in registry() {
         let config = entry.config(entry.default_threads);
+        let options = Options {
+            symmetry: entry.symmetric,
+            ..options.clone()
+        };
         let mut violators: Vec<(String, Vec<&str>)> = (entry.properties)()
             .iter()
             .map(|p| (p.id.to_string(), Vec::new()))
@@ -272,14 +279,15 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
             for r in &report.results {
                 let _ = writeln!(
                     table,
-                    "{:<6} {:<20} {:<8} {:<12} {:>9} {:>7.2}  {} threads, symmetry",
+                    "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7.2}  {}{}",
                     entry.name,
                     variant.name,
                     r.id,
                     r.verdict.to_string(),
                     report.states,
                     report.seconds,
-                    config.threads
+                    config.bounds(),
+                    if report.symmetry { ", symmetry" } else { "" }
                 );
                 if r.verdict == Verdict::Violated && !variant.faithful {
                     if let Some((_, names)) = violators.iter_mut().find(|(id, _)| *id == r.id) {
@@ -331,6 +339,9 @@ fn bench(entry: &ModelEntry, threads: &[usize]) -> Result<String, UsageError> {
     let variant = entry.variant(None)?;
     for &n in threads {
         for symmetry in [false, true] {
+            if symmetry && !entry.symmetric {
+                continue;
+            }
             let options = Options {
                 symmetry,
                 ..Options::default()

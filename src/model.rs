@@ -34,6 +34,23 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The bounds in words, e.g. `3 threads, 2 objects, finite`.
+    pub fn bounds(&self) -> String {
+        let mut words = vec![format!("{} threads", self.threads)];
+        if self.objects > 0 {
+            words.push(format!("{} objects", self.objects));
+        }
+        if self.finite {
+            words.push("finite".into());
+        }
+        if self.spurious_wakeups {
+            words.push("spurious wake-ups".into());
+        }
+        words.join(", ")
+    }
+}
+
 /// A named variant of a model: the faithful mirror of some CPython version, or a deliberately
 /// broken one that exists to show a property can fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

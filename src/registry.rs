@@ -31,6 +31,9 @@ pub struct ModelEntry {
     pub objects: RangeInclusive<usize>,
     /// Object count used by `prove` and when `--objects` is absent.
     pub default_objects: usize,
+    /// Whether the model's threads are interchangeable (its `canonical` hook reduces
+    /// symmetry); `prove` then uses symmetry reduction.
+    pub symmetric: bool,
     /// The model's properties.
     pub properties: fn() -> Vec<PropertyInfo>,
     /// Runs the explicit checker on a variant (already validated) and configuration.
@@ -91,6 +94,9 @@ impl ModelEntry {
                 config.threads
             )));
         }
+        if *self.objects.end() == 0 && config.objects > 0 {
+            return Err(UsageError(format!("model '{}' has no objects", self.name)));
+        }
         if !self.objects.contains(&config.objects) {
             return Err(UsageError(format!(
                 "model '{}' takes {} to {} objects, not {}",
@@ -98,6 +104,12 @@ impl ModelEntry {
                 self.objects.start(),
                 self.objects.end(),
                 config.objects
+            )));
+        }
+        if options.symmetry && !self.symmetric {
+            return Err(UsageError(format!(
+                "model '{}' has no thread symmetry (its threads run different programs)",
+                self.name
             )));
         }
         let meta = TraceMeta {

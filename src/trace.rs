@@ -86,10 +86,10 @@ impl Trace {
         let m = &self.meta;
         let _ = writeln!(
             out,
-            "trace of {} / {} ({} threads) from {}{}",
+            "trace of {} / {} ({}) from {}{}",
             m.model,
             m.variant,
-            m.config.threads,
+            m.config.bounds(),
             m.backend,
             self.property
                 .as_deref()

@@ -49,6 +49,28 @@ fn check_no_gil_exits_1_with_a_shortest_trace() {
 }
 
 #[test]
+fn check_refcount_no_gil_shows_the_lost_update() {
+    let (code, stdout, _) =
+        gilcheck(&["check", "refcount", "--variant", "no-gil", "--threads", "2"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("2 threads, 2 objects"), "{stdout}");
+    let trace = stdout
+        .split("counterexample for RC-S1")
+        .nth(1)
+        .expect("an RC-S1 counterexample");
+    let trace = trace.split("=> violates RC-S1").next().unwrap();
+    for thread in ["T0", "T1"] {
+        assert!(
+            trace.contains(&format!(
+                "{thread}   x0 = G[0]: Py_INCREF(obj0) reads ob_refcnt = 1"
+            )),
+            "{trace}"
+        );
+    }
+    assert!(trace.contains("writes ob_refcnt(obj0) = 2"), "{trace}");
+}
+
+#[test]
 fn json_output_is_a_report() {
     let (code, stdout, _) = gilcheck(&["check", "gil", "--threads", "2", "--json"]);
     assert_eq!(code, 0);
@@ -69,6 +91,18 @@ fn bad_input_gets_one_line_and_exit_2() {
     one_line_error(&["check", "gil", "--threads", "0"], "takes 1 to 5 threads");
     one_line_error(&["check", "gil", "--frobnicate"], "--frobnicate");
     one_line_error(&["bogus"], "bogus");
+    one_line_error(
+        &["check", "refcount", "--objects", "9"],
+        "takes 1 to 3 objects",
+    );
+    one_line_error(
+        &["check", "gil", "--objects", "2"],
+        "model 'gil' has no objects",
+    );
+    one_line_error(
+        &["check", "refcount", "--symmetry"],
+        "has no thread symmetry",
+    );
 }
 
 #[test]
@@ -95,6 +129,9 @@ fn list_names_models_variants_and_properties() {
         "no-force-switch",
         "GIL-S3",
         "GIL-R2",
+        "refcount:",
+        "objects 1..=3",
+        "RC-S5",
     ] {
         assert!(stdout.contains(needle), "{needle}");
     }
@@ -106,5 +143,6 @@ fn prove_prints_the_table_and_non_vacuity() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("GIL-S1   no-gil"), "{stdout}");
     assert!(stdout.contains("GIL-S3   handoff-under-mutex"), "{stdout}");
+    assert!(stdout.contains("RC-S5    missing-incref-3.11"), "{stdout}");
     assert!(!stdout.contains("NONE"), "{stdout}");
 }

@@ -414,6 +414,28 @@ impl Gil {
         }
     }
 
+    /// The steps of a model built on the GIL: each thread's GIL-protocol steps (wrapped by
+    /// `wrap`), and for a thread that runs code holding the GIL (`Eval`) or without it
+    /// (`Detached`), the steps `own` appends.
+    pub fn compose<A>(
+        &self,
+        s: &GilState,
+        out: &mut Vec<A>,
+        wrap: impl Fn(Action) -> A,
+        mut own: impl FnMut(u8, &mut Vec<A>),
+    ) {
+        let mut protocol = Vec::new();
+        for t in self.threads() {
+            match s.threads[t as usize] {
+                Pc::Eval | Pc::Detached => own(t, out),
+                _ => {
+                    self.protocol_actions(s, t, &mut protocol);
+                    out.extend(protocol.drain(..).map(&wrap));
+                }
+            }
+        }
+    }
+
     /// The step of a thread in `Pc::Eval` at an eval-breaker poll point (`Bytecode` in the
     /// `no-poll` variant).
     pub fn poll(&self, s: &GilState, t: u8) -> Action {

@@ -475,18 +475,8 @@ impl Model for Refcount {
     }
 
     fn actions(&self, s: &RcState, out: &mut Vec<RcAction>) {
-        let mut protocol = Vec::new();
-        for t in self.threads() {
-            match s.gil.threads[t as usize] {
-                Pc::Eval => self.work_actions(s, t, out),
-                Pc::Detached => self.work_actions(s, t, out),
-                _ => {
-                    protocol.clear();
-                    self.gil.protocol_actions(&s.gil, t, &mut protocol);
-                    out.extend(protocol.iter().map(|&a| RcAction::Gil(a)));
-                }
-            }
-        }
+        self.gil
+            .compose(&s.gil, out, RcAction::Gil, |t, out| self.work_actions(s, t, out));
     }
 
     fn next_state(&self, s: &RcState, action: &RcAction) -> RcState {

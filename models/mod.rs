@@ -1,7 +1,9 @@
 //! The models: one file per CPython mechanism. Registering a model is one line in `registry()`.
 
+pub mod cext;
 pub mod gil;
 pub mod gil_twin;
+pub mod io;
 pub mod refcount;
 pub mod refcount_twin;
 
@@ -9,7 +11,7 @@ use crate::registry::{ModelEntry, UsageError};
 
 /// Every registered model, in listing order.
 pub fn registry() -> Vec<ModelEntry> {
-    vec![gil::entry(), refcount::entry()]
+    vec![gil::entry(), refcount::entry(), io::entry(), cext::entry()]
 }
 
 /// The model registered as `name`.

@@ -475,8 +475,9 @@ impl Model for Refcount {
     }
 
     fn actions(&self, s: &RcState, out: &mut Vec<RcAction>) {
-        self.gil
-            .compose(&s.gil, out, RcAction::Gil, |t, out| self.work_actions(s, t, out));
+        self.gil.compose(&s.gil, out, RcAction::Gil, |t, out| {
+            self.work_actions(s, t, out)
+        });
     }
 
     fn next_state(&self, s: &RcState, action: &RcAction) -> RcState {

@@ -1,0 +1,406 @@
+//! Releasing the GIL around blocking I/O, and `PyGILState_Ensure`/`PyGILState_Release`, composed
+//! with the GIL model (`gil.rs`).
+//!
+//! `Py_BEGIN_ALLOW_THREADS` calls `PyEval_SaveThread` (3.11 `Python/ceval_gil.h`: clear the
+//! current thread state, `drop_gil` with it, so the FORCE_SWITCHING hand-off applies);
+//! `Py_END_ALLOW_THREADS` calls `PyEval_RestoreThread` (`take_gil`). `PyGILState_Ensure`
+//! (`Python/pystate.c`, 3.11) finds or creates the thread's auto thread state, takes the GIL
+//! with `PyEval_RestoreThread` unless the thread already holds it, increments
+//! `gilstate_counter` and returns LOCKED or UNLOCKED; `PyGILState_Release` decrements the
+//! counter and, at zero, deletes the thread state, which releases the GIL, or else calls
+//! `PyEval_SaveThread` if its Ensure returned UNLOCKED.
+//!
+//! Threads: T0 is a Python thread that runs bytecode, releases the GIL around a blocking call
+//! of any length, calls back into Python from C with `PyGILState_Ensure`/`Release` while still
+//! without the GIL, takes the GIL back, runs bytecode and exits. T1 (two or more threads) is a
+//! thread created by a C library: it calls `PyGILState_Ensure`, runs a Python callback that
+//! nests a second Ensure/Release pair, and releases. Further threads are CPU-bound Python
+//! threads that run bytecode forever. Running bytecode is the GIL model's poll step.
+
+use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
+use crate::explore;
+use crate::model::{Check, Config, Model, Property, Variant};
+use crate::registry::{describe, ModelEntry};
+
+/// One step of T0's or T1's program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IoOp {
+    /// `Py_BEGIN_ALLOW_THREADS` → `PyEval_SaveThread`.
+    AllowThreads,
+    /// A blocking system call starts (`read`, `recv`, `select`...).
+    Block,
+    /// The call returns, after any length of time.
+    Unblock,
+    /// `Py_END_ALLOW_THREADS` → `PyEval_RestoreThread`.
+    EndAllowThreads,
+    /// `PyGILState_Ensure`.
+    Ensure,
+    /// `PyGILState_Release`.
+    Release,
+}
+
+/// T0's and T1's progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IoWork {
+    /// Index of the next op.
+    pub next: u8,
+    /// `tstate->gilstate_counter` (0: no auto thread state).
+    pub counter: u8,
+    /// What each pending Ensure returned, innermost in bit 0: 1 = LOCKED.
+    pub saved: u8,
+    /// Inside the blocking call.
+    pub blocked: bool,
+    /// The state the last `PyGILState_Release` must restore (`Some(true)`: holding the GIL),
+    /// from its return to the thread's next step.
+    pub restores: Option<bool>,
+}
+
+/// A state: the GIL and the programs' progress.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IoState {
+    /// The GIL and each thread's place in its protocol.
+    pub gil: GilState,
+    /// T0 and T1.
+    pub work: [IoWork; 2],
+}
+
+/// One step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IoAction {
+    /// A step of the GIL protocol (a `Poll` is a run of bytecode ending at a poll point).
+    Gil(gil::Action),
+    /// T0 or T1 runs an op. `locked`: for `Ensure`, whether the thread held the GIL; for
+    /// `Release`, the state its Ensure found.
+    Run {
+        /// The thread.
+        thread: u8,
+        /// The op.
+        op: IoOp,
+        /// See above; `false` for other ops.
+        locked: bool,
+    },
+}
+
+/// The variants of the I/O model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoVariant {
+    /// 3.11 as written.
+    Cpython311,
+    /// Bad: the blocking call runs without `Py_BEGIN_ALLOW_THREADS` (it keeps the GIL).
+    BlockingWithGil,
+    /// Bad: `PyGILState_Release` calls `PyEval_SaveThread` whenever the counter stays above
+    /// zero, ignoring what Ensure returned.
+    ReleaseIgnoresNesting,
+}
+
+/// Registered variants, default first.
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "cpython-3.11",
+        summary: "PyEval_SaveThread/RestoreThread around I/O, PyGILState_Ensure/Release nesting",
+        faithful: true,
+    },
+    Variant {
+        name: "blocking-with-gil",
+        summary: "bad: the blocking call keeps the GIL (no Py_BEGIN_ALLOW_THREADS)",
+        faithful: false,
+    },
+    Variant {
+        name: "release-ignores-nesting",
+        summary: "bad: PyGILState_Release drops the GIL even when its Ensure returned LOCKED",
+        faithful: false,
+    },
+];
+
+impl IoVariant {
+    /// The variant registered under `name`.
+    pub fn from_name(name: &str) -> Option<IoVariant> {
+        Some(match name {
+            "cpython-3.11" => IoVariant::Cpython311,
+            "blocking-with-gil" => IoVariant::BlockingWithGil,
+            "release-ignores-nesting" => IoVariant::ReleaseIgnoresNesting,
+            _ => return None,
+        })
+    }
+}
+
+/// The I/O model for one variant and configuration.
+#[derive(Clone, Debug)]
+pub struct Io {
+    /// Which code the model mirrors.
+    pub variant: IoVariant,
+    /// Threads.
+    pub config: Config,
+    /// The GIL the threads share.
+    pub gil: Gil,
+}
+
+/// The Python thread that does I/O.
+const IO_THREAD: u8 = 0;
+/// The thread created by a C library.
+const FOREIGN_THREAD: u8 = 1;
+
+impl Io {
+    /// A model of `variant` with `config.threads` threads (1..=8).
+    pub fn new(variant: IoVariant, config: Config) -> Io {
+        let gil = Gil::new(
+            GilVariant::Cpython311,
+            Config {
+                finite: true,
+                ..config.clone()
+            },
+        );
+        Io {
+            variant,
+            config,
+            gil,
+        }
+    }
+
+    /// The program of T0 or T1.
+    pub fn program(&self, t: u8) -> &'static [IoOp] {
+        use IoOp::*;
+        match (t, self.variant) {
+            (IO_THREAD, IoVariant::BlockingWithGil) => &[Block, Unblock, Ensure, Release],
+            (IO_THREAD, _) => &[
+                AllowThreads,
+                Block,
+                Unblock,
+                Ensure,
+                Release,
+                EndAllowThreads,
+            ],
+            _ => &[Ensure, Ensure, Release, Release],
+        }
+    }
+
+    /// Whether thread `t` runs a program (T0, T1) rather than bytecode forever.
+    fn scripted(&self, t: u8) -> bool {
+        t <= FOREIGN_THREAD
+    }
+
+    fn holds_gil(s: &IoState, t: u8) -> bool {
+        s.gil.threads[t as usize] == Pc::Eval
+    }
+
+    fn own_actions(&self, s: &IoState, t: u8, out: &mut Vec<IoAction>) {
+        let detached = s.gil.threads[t as usize] == Pc::Detached;
+        if !self.scripted(t) {
+            out.push(IoAction::Gil(self.gil.poll(&s.gil, t)));
+            return;
+        }
+        let w = &s.work[t as usize];
+        if !detached && !w.blocked {
+            out.push(IoAction::Gil(self.gil.poll(&s.gil, t)));
+        }
+        let Some(&op) = self.program(t).get(w.next as usize) else {
+            if !detached {
+                out.push(IoAction::Gil(gil::Action::Exit(t)));
+            }
+            return;
+        };
+        // PyGILState_Release without the GIL is a fatal error in CPython: the thread stops.
+        if op == IoOp::Release && !Io::holds_gil(s, t) {
+            return;
+        }
+        let locked = match op {
+            IoOp::Ensure => Io::holds_gil(s, t),
+            IoOp::Release => w.saved & 1 == 1,
+            _ => false,
+        };
+        out.push(IoAction::Run {
+            thread: t,
+            op,
+            locked,
+        });
+    }
+}
+
+impl Model for Io {
+    type State = IoState;
+    type Action = IoAction;
+
+    fn init_states(&self) -> Vec<IoState> {
+        let mut gil = self.gil.init_states().remove(0);
+        let mut work = [IoWork::default(); 2];
+        // A thread created by `threading` has a thread state bound with counter 1.
+        work[IO_THREAD as usize].counter = 1;
+        if self.config.threads > 1 {
+            // The C library's thread has no thread state and no GIL.
+            gil.threads[FOREIGN_THREAD as usize] = Pc::Detached;
+        }
+        vec![IoState { gil, work }]
+    }
+
+    fn actions(&self, s: &IoState, out: &mut Vec<IoAction>) {
+        self.gil.compose(&s.gil, out, IoAction::Gil, |t, out| {
+            self.own_actions(s, t, out)
+        });
+    }
+
+    fn next_state(&self, s: &IoState, action: &IoAction) -> IoState {
+        let mut s = s.clone();
+        let (thread, op, locked) = match *action {
+            IoAction::Gil(a) => {
+                let t = a.thread() as usize;
+                // A thread's first step after its Release returned ends what IO-S2 checks.
+                if t < 2 && matches!(s.gil.threads[t], Pc::Eval | Pc::Detached) {
+                    s.work[t].restores = None;
+                }
+                self.gil.apply(&mut s.gil, &a);
+                return s;
+            }
+            IoAction::Run { thread, op, locked } => (thread, op, locked),
+        };
+        let w = &mut s.work[thread as usize];
+        w.next += 1;
+        w.restores = None;
+        match op {
+            IoOp::AllowThreads => self.gil.release(&mut s.gil, thread, After::Detach),
+            IoOp::EndAllowThreads => self.gil.restore(&mut s.gil, thread),
+            IoOp::Block => w.blocked = true,
+            IoOp::Unblock => w.blocked = false,
+            IoOp::Ensure => {
+                w.counter += 1;
+                w.saved = w.saved << 1 | u8::from(locked);
+                if !locked {
+                    self.gil.restore(&mut s.gil, thread);
+                }
+            }
+            IoOp::Release => {
+                w.counter -= 1;
+                w.saved >>= 1;
+                w.restores = Some(locked);
+                if w.counter == 0 {
+                    // PyThreadState_DeleteCurrent: the thread state goes, and the GIL with it.
+                    self.gil.release(&mut s.gil, thread, After::Exit);
+                } else if !locked || self.variant == IoVariant::ReleaseIgnoresNesting {
+                    self.gil.release(&mut s.gil, thread, After::Detach);
+                }
+            }
+        }
+        s
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property {
+                id: "IO-S1",
+                statement: "a thread inside a blocking call holds no GIL",
+                check: Check::Always(|_, s: &IoState| {
+                    (0..2).all(|t| !s.work[t as usize].blocked || !Io::holds_gil(s, t))
+                }),
+            },
+            Property {
+                id: "IO-S2",
+                statement: "PyGILState_Release leaves the thread holding the GIL exactly when \
+                            its matching PyGILState_Ensure found it holding it",
+                check: Check::Always(|_, s: &IoState| {
+                    (0..2).all(|t| match s.work[t as usize].restores {
+                        // Checked once Release's own drop_gil, if any, has returned.
+                        Some(locked) => match s.gil.threads[t as usize] {
+                            Pc::Eval => locked,
+                            Pc::Detached | Pc::Done => !locked,
+                            _ => true,
+                        },
+                        None => true,
+                    })
+                }),
+            },
+            Property {
+                id: "IO-R1",
+                statement: "while a thread is blocked in I/O another thread executes bytecode \
+                            (seed claim C4)",
+                check: Check::SometimesStep(|_, before: &IoState, action, _| {
+                    before.work[IO_THREAD as usize].blocked
+                        && matches!(action, IoAction::Gil(gil::Action::Poll { thread, .. })
+                            if *thread != IO_THREAD)
+                }),
+            },
+        ]
+    }
+
+    fn is_final(&self, s: &IoState) -> bool {
+        self.gil.is_final(&s.gil)
+    }
+
+    fn actor(&self, action: &IoAction) -> Option<usize> {
+        Some(match *action {
+            IoAction::Gil(a) => a.thread(),
+            IoAction::Run { thread, .. } => thread,
+        } as usize)
+    }
+
+    fn format_action(&self, action: &IoAction) -> String {
+        match *action {
+            IoAction::Gil(gil::Action::Poll { request, .. }) => format!(
+                "runs bytecode to a poll point{}",
+                if request {
+                    ", sees drop request -> drop_gil"
+                } else {
+                    ""
+                }
+            ),
+            IoAction::Gil(a) => self.gil.format_action(&a),
+            IoAction::Run { op, locked, .. } => match op {
+                IoOp::AllowThreads => "Py_BEGIN_ALLOW_THREADS -> PyEval_SaveThread".into(),
+                IoOp::Block => "blocking call starts".into(),
+                IoOp::Unblock => "blocking call returns".into(),
+                IoOp::EndAllowThreads => "Py_END_ALLOW_THREADS -> PyEval_RestoreThread".into(),
+                IoOp::Ensure if locked => "PyGILState_Ensure: holds the GIL -> LOCKED".into(),
+                IoOp::Ensure => {
+                    "PyGILState_Ensure: no GIL -> PyEval_RestoreThread, UNLOCKED".into()
+                }
+                IoOp::Release => format!(
+                    "PyGILState_Release (Ensure returned {})",
+                    if locked { "LOCKED" } else { "UNLOCKED" }
+                ),
+            },
+        }
+    }
+
+    fn format_state(&self, s: &IoState) -> String {
+        let programs: Vec<String> = (0..self.config.threads.min(2) as u8)
+            .map(|t| {
+                let w = &s.work[t as usize];
+                format!(
+                    "T{t}: op {} counter {}{}",
+                    w.next,
+                    w.counter,
+                    if w.blocked { " blocked" } else { "" }
+                )
+            })
+            .collect();
+        format!(
+            "{} | {}",
+            self.gil.format_state(&s.gil),
+            programs.join(", ")
+        )
+    }
+
+    fn observable(&self, action: &IoAction) -> IoAction {
+        match *action {
+            IoAction::Gil(a) => IoAction::Gil(self.gil.observable(&a)),
+            other => other,
+        }
+    }
+}
+
+/// The registry entry of the I/O model.
+pub fn entry() -> ModelEntry {
+    ModelEntry {
+        name: "io",
+        summary: "GIL released around blocking I/O; PyGILState_Ensure/Release with nesting",
+        variants: VARIANTS,
+        threads: 1..=4,
+        default_threads: 3,
+        objects: 0..=0,
+        default_objects: 0,
+        symmetric: false,
+        properties: || describe(&Io::new(IoVariant::Cpython311, Config::threads(1))),
+        run: |variant, config, options, meta| {
+            let variant = IoVariant::from_name(variant).expect("the registry checked the name");
+            explore::check(&Io::new(variant, config.clone()), meta, options)
+        },
+    }
+}

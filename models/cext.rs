@@ -114,7 +114,8 @@ const fn bit(t: u8) -> u8 {
 }
 
 impl Cext {
-    /// A model of `variant` with `config.threads` threads (1..=8); every thread loops forever.
+    /// A model of `variant` with `config.threads` threads (1..=8). Every thread loops forever
+    /// or, with `config.finite`, may exit between extension calls or between bytecodes.
     pub fn new(variant: CextVariant, config: Config) -> Cext {
         let gil = Gil::new(GilVariant::Cpython311, config.clone());
         Cext {
@@ -162,6 +163,9 @@ impl Cext {
         let detached = s.gil.threads[t as usize] == Pc::Detached;
         if !detached && (t != EXT_THREAD || s.next == 0) {
             out.push(CextAction::Gil(self.gil.poll(&s.gil, t)));
+            if self.config.finite {
+                out.push(CextAction::Gil(gil::Action::Exit(t)));
+            }
         }
         if t == EXT_THREAD {
             out.push(CextAction::Ext(self.program()[s.next as usize]));
@@ -236,6 +240,10 @@ impl Model for Cext {
                 }),
             },
         ]
+    }
+
+    fn is_final(&self, s: &CextState) -> bool {
+        self.gil.is_final(&s.gil)
     }
 
     fn actor(&self, action: &CextAction) -> Option<usize> {

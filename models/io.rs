@@ -141,15 +141,10 @@ const IO_THREAD: u8 = 0;
 const FOREIGN_THREAD: u8 = 1;
 
 impl Io {
-    /// A model of `variant` with `config.threads` threads (1..=8).
+    /// A model of `variant` with `config.threads` threads (1..=8); with `config.finite` the
+    /// CPU-bound threads may exit at any poll point.
     pub fn new(variant: IoVariant, config: Config) -> Io {
-        let gil = Gil::new(
-            GilVariant::Cpython311,
-            Config {
-                finite: true,
-                ..config.clone()
-            },
-        );
+        let gil = Gil::new(GilVariant::Cpython311, config.clone());
         Io {
             variant,
             config,
@@ -187,6 +182,9 @@ impl Io {
         let detached = s.gil.threads[t as usize] == Pc::Detached;
         if !self.scripted(t) {
             out.push(IoAction::Gil(self.gil.poll(&s.gil, t)));
+            if self.config.finite {
+                out.push(IoAction::Gil(gil::Action::Exit(t)));
+            }
             return;
         }
         let w = &s.work[t as usize];

@@ -1,9 +1,11 @@
 //! The models: one file per CPython mechanism. Registering a model is one line in `registry()`.
 
 pub mod cext;
+pub mod cext_twin;
 pub mod gil;
 pub mod gil_twin;
 pub mod io;
+pub mod io_twin;
 pub mod refcount;
 pub mod refcount_twin;
 

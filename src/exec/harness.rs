@@ -4,9 +4,10 @@ use super::{Backend, Log, Loom, Shuttle, Std};
 use crate::explore::replay_observed;
 use crate::model::Model;
 use crate::trace::{Trace, TraceMeta};
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Instant;
 
 /// A protocol written as threaded code over the sync facade, with the spec it must refine.
@@ -136,6 +137,28 @@ pub(super) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+thread_local! {
+    /// Set while loom runs on this thread (loom runs every modelled thread on its caller's).
+    static IN_LOOM: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A loom run's panics are expected and reported in its `TwinFailure`, but shuttle's panic
+/// hook, installed once per process by the first shuttle check, would print each of them as a
+/// shuttle failure. This hook, installed on top of shuttle's, keeps them quiet.
+fn quiet_loom_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Make shuttle install its hook now, so that ours runs first.
+        shuttle::check_random(|| {}, 1);
+        let next = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_LOOM.with(Cell::get) {
+                next(info)
+            }
+        }));
+    });
+}
+
 /// Explores every interleaving with loom. `preemption_bound` applies unless
 /// `LOOM_MAX_PREEMPTIONS` is set, which wins.
 pub fn check_loom<T: Twin>(
@@ -152,9 +175,13 @@ pub fn check_loom<T: Twin>(
     };
     let probe = Probe::new(twin, &label, Loom::NAME);
     let run = Arc::clone(&probe);
-    probe.finish(Instant::now(), move || {
+    quiet_loom_panics();
+    IN_LOOM.with(|quiet| quiet.set(true));
+    let result = probe.finish(Instant::now(), move || {
         builder.check(move || run.execute::<Loom>())
-    })
+    });
+    IN_LOOM.with(|quiet| quiet.set(false));
+    result
 }
 
 /// Samples `iterations` schedules with shuttle's random scheduler (`SHUTTLE_ITERATIONS`

@@ -5,9 +5,8 @@
 
 use super::cext::{Cext, CextAction, CextOp, CextVariant, VARIANTS};
 use super::gil::{Action as GilAction, GilVariant};
-use super::gil_twin::GilCore;
-use crate::exec::{Backend, Log, ObjectCell, Twin};
-use crate::model::Config;
+use super::gil_twin::{run_threads, GilCore, OnGil};
+use crate::exec::{twin_config, twin_meta, Backend, Log, ObjectCell, Twin};
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 
@@ -37,7 +36,25 @@ struct Shared<B: Backend> {
     spec: Cext,
     /// The Python object everybody reads and writes.
     object: B::Cell,
+    calls: usize,
+    rounds: usize,
     log: Log<CextAction>,
+}
+
+impl<B: Backend> OnGil<B> for Shared<B> {
+    type Action = CextAction;
+
+    fn core(&self) -> &GilCore<B, CextAction> {
+        &self.core
+    }
+
+    fn python_thread(&self, me: u8) {
+        if me == 0 {
+            self.extension_thread()
+        } else {
+            self.bytecode_thread(me)
+        }
+    }
 }
 
 impl<B: Backend> Shared<B> {
@@ -58,9 +75,9 @@ impl<B: Backend> Shared<B> {
     }
 
     /// T0: calls into the extension.
-    fn extension_thread(&self, calls: usize) {
+    fn extension_thread(&self) {
         self.core.take_gil(0);
-        for _ in 0..calls {
+        for _ in 0..self.calls {
             self.core.poll(0);
             for &op in self.spec.program() {
                 match op {
@@ -88,9 +105,9 @@ impl<B: Backend> Shared<B> {
     }
 
     /// A Python thread whose bytecode updates the object.
-    fn python_thread(&self, me: u8, rounds: usize) {
+    fn bytecode_thread(&self, me: u8) {
         self.core.take_gil(me);
-        for _ in 0..rounds {
+        for _ in 0..self.rounds {
             self.core.poll(me);
             let value = self.read(CextAction::Access(me));
             self.end(me, Some(value + 1));
@@ -123,27 +140,17 @@ impl Twin for CextTwin {
     type Spec = Cext;
 
     fn spec(&self, backend: &str) -> Cext {
-        Cext::new(
-            self.variant,
-            Config {
-                finite: true,
-                spurious_wakeups: backend == crate::exec::Std::NAME,
-                ..Config::threads(self.threads)
-            },
-        )
+        Cext::new(self.variant, twin_config(self.threads, backend))
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        let variant = VARIANTS
-            .iter()
-            .find(|v| CextVariant::from_name(v.name) == Some(self.variant))
-            .expect("every variant is registered");
-        TraceMeta {
-            model: "cext".into(),
-            variant: variant.name.into(),
-            config: self.spec(backend).config,
-            backend: backend.into(),
-        }
+        twin_meta(
+            "cext",
+            VARIANTS,
+            |name| CextVariant::from_name(name) == Some(self.variant),
+            self.spec(backend).config,
+            backend,
+        )
     }
 
     fn run<B: Backend>(&self, log: &Log<CextAction>) {
@@ -151,27 +158,10 @@ impl Twin for CextTwin {
             core: GilCore::new(GilVariant::Cpython311, false, log.clone()),
             spec: self.spec(B::NAME),
             object: B::Cell::new(0),
+            calls: self.calls,
+            rounds: self.rounds,
             log: log.clone(),
         });
-        let mut handles = Vec::new();
-        for me in 0..self.threads as u8 {
-            let shared = Arc::clone(&shared);
-            let (calls, rounds) = (self.calls, self.rounds);
-            handles.push(B::spawn(move || {
-                if me == 0 {
-                    shared.extension_thread(calls)
-                } else {
-                    shared.python_thread(me, rounds)
-                }
-            }));
-        }
-        if B::VIRTUAL_TIME {
-            let shared = Arc::clone(&shared);
-            let ticks = self.ticks;
-            handles.push(B::spawn(move || shared.core.clock(ticks)));
-        }
-        for handle in handles {
-            B::join(handle);
-        }
+        run_threads(&shared, self.threads, self.ticks);
     }
 }

@@ -15,9 +15,9 @@
 
 use super::gil::{self as spec, Action, Gil, GilState, GilVariant, Pc, Woken, VARIANTS};
 use crate::exec::{
-    Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView, TimedCondvar, Twin,
+    twin_config, twin_meta, Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView,
+    TimedCondvar, Twin,
 };
-use crate::model::Config;
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +81,43 @@ pub struct GilCore<B: Backend, A> {
 struct Shared<B: Backend> {
     core: GilCore<B, Action>,
     object: B::Cell,
+    iterations: usize,
+}
+
+/// The shared state of a twin built on the GIL: its `GilCore` and its Python threads' code.
+pub trait OnGil<B: Backend>: Send + Sync + 'static {
+    /// The spec actions it logs.
+    type Action: From<Action> + Clone;
+    /// The GIL.
+    fn core(&self) -> &GilCore<B, Self::Action>;
+    /// Python thread `me`, from start to exit.
+    fn python_thread(&self, me: u8);
+}
+
+/// Spawns `threads` Python threads on `shared` and, under virtual time, the clock firing
+/// `ticks` timeouts; returns their handles.
+pub fn spawn_threads<B: Backend, S: OnGil<B>>(
+    shared: &Arc<S>,
+    threads: usize,
+    ticks: usize,
+) -> Vec<B::JoinHandle> {
+    let mut handles = Vec::new();
+    for me in 0..threads as u8 {
+        let shared = Arc::clone(shared);
+        handles.push(B::spawn(move || shared.python_thread(me)));
+    }
+    if B::VIRTUAL_TIME {
+        let shared = Arc::clone(shared);
+        handles.push(B::spawn(move || shared.core().clock(ticks)));
+    }
+    handles
+}
+
+/// Runs a twin to the end: spawns its threads and joins them.
+pub fn run_threads<B: Backend, S: OnGil<B>>(shared: &Arc<S>, threads: usize, ticks: usize) {
+    for handle in spawn_threads(shared, threads, ticks) {
+        B::join(handle);
+    }
 }
 
 impl<B: Backend, A: From<Action> + Clone> GilCore<B, A> {
@@ -258,11 +295,17 @@ impl<B: Backend, A: From<Action> + Clone> GilCore<B, A> {
     }
 }
 
-impl<B: Backend> Shared<B> {
+impl<B: Backend> OnGil<B> for Shared<B> {
+    type Action = Action;
+
+    fn core(&self) -> &GilCore<B, Action> {
+        &self.core
+    }
+
     /// A CPU-bound Python thread.
-    fn python_thread(&self, me: u8, iterations: usize) {
+    fn python_thread(&self, me: u8) {
         self.core.take_gil(me);
-        for _ in 0..iterations {
+        for _ in 0..self.iterations {
             // Bytecode: a non-atomic update of a Python object, legal only under the GIL.
             self.object.write(self.object.read() + 1);
             self.core.poll(me);
@@ -275,57 +318,32 @@ impl Twin for GilTwin {
     type Spec = Gil;
 
     fn spec(&self, backend: &str) -> Gil {
-        Gil::new(
-            self.variant,
-            Config {
-                threads: self.threads,
-                objects: 0,
-                finite: true,
-                spurious_wakeups: backend == crate::exec::Std::NAME,
-            },
-        )
+        Gil::new(self.variant, twin_config(self.threads, backend))
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        let variant = VARIANTS
-            .iter()
-            .find(|v| GilVariant::from_name(v.name) == Some(self.variant))
-            .expect("every variant is registered");
-        TraceMeta {
-            model: "gil".into(),
-            variant: variant.name.into(),
-            config: self.spec(backend).config,
-            backend: backend.into(),
-        }
+        twin_meta(
+            "gil",
+            VARIANTS,
+            |name| GilVariant::from_name(name) == Some(self.variant),
+            self.spec(backend).config,
+            backend,
+        )
     }
 
     fn run<B: Backend>(&self, log: &Log<Action>) {
-        for handle in self.launch::<B>(log).1 {
-            B::join(handle);
-        }
+        run_threads(&self.shared::<B>(log), self.threads, self.ticks);
     }
 }
 
 impl GilTwin {
-    /// Builds the shared state and spawns the Python threads (and, under virtual time, the
-    /// clock).
-    fn launch<B: Backend>(&self, log: &Log<Action>) -> (Arc<Shared<B>>, Vec<B::JoinHandle>) {
-        let shared = Arc::new(Shared::<B> {
+    /// The shared state of a run.
+    fn shared<B: Backend>(&self, log: &Log<Action>) -> Arc<Shared<B>> {
+        Arc::new(Shared::<B> {
             core: GilCore::new(self.variant, self.relaxed_loads, log.clone()),
             object: B::Cell::new(0),
-        });
-        let mut handles = Vec::new();
-        for me in 0..self.threads as u8 {
-            let shared = Arc::clone(&shared);
-            let iterations = self.iterations;
-            handles.push(B::spawn(move || shared.python_thread(me, iterations)));
-        }
-        if B::VIRTUAL_TIME {
-            let shared = Arc::clone(&shared);
-            let ticks = self.ticks;
-            handles.push(B::spawn(move || shared.core.clock(ticks)));
-        }
-        (shared, handles)
+            iterations: self.iterations,
+        })
     }
 }
 
@@ -356,7 +374,8 @@ impl SteppedTwin for GilTwin {
     type Memory = GilMemory;
 
     fn start(&self, log: &Log<Action>) -> Box<dyn Fn() -> GilMemory + Send> {
-        let (shared, _) = self.launch::<Stepped>(log);
+        let shared = self.shared::<Stepped>(log);
+        spawn_threads(&shared, self.threads, self.ticks);
         Box::new(move || shared.core.memory())
     }
 

@@ -5,10 +5,9 @@
 //! them in the thread state.
 
 use super::gil::{self, Action as GilAction};
-use super::gil_twin::GilCore;
+use super::gil_twin::{run_threads, GilCore, OnGil};
 use super::io::{Io, IoAction, IoOp, IoVariant, VARIANTS};
-use crate::exec::{Backend, Log, Twin};
-use crate::model::Config;
+use crate::exec::{twin_config, twin_meta, Backend, Log, Twin};
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 
@@ -34,7 +33,24 @@ impl From<GilAction> for IoAction {
 struct Shared<B: Backend> {
     core: GilCore<B, IoAction>,
     spec: Io,
+    rounds: usize,
     log: Log<IoAction>,
+}
+
+impl<B: Backend> OnGil<B> for Shared<B> {
+    type Action = IoAction;
+
+    fn core(&self) -> &GilCore<B, IoAction> {
+        &self.core
+    }
+
+    fn python_thread(&self, me: u8) {
+        if me <= 1 {
+            self.scripted_thread(me)
+        } else {
+            self.cpu_thread(me)
+        }
+    }
 }
 
 impl<B: Backend> Shared<B> {
@@ -106,9 +122,9 @@ impl<B: Backend> Shared<B> {
     }
 
     /// A CPU-bound Python thread.
-    fn cpu_thread(&self, me: u8, rounds: usize) {
+    fn cpu_thread(&self, me: u8) {
         self.core.take_gil(me);
-        for _ in 0..rounds {
+        for _ in 0..self.rounds {
             self.core.poll(me);
         }
         self.core.exit(me);
@@ -132,55 +148,26 @@ impl Twin for IoTwin {
     type Spec = Io;
 
     fn spec(&self, backend: &str) -> Io {
-        Io::new(
-            self.variant,
-            Config {
-                finite: true,
-                spurious_wakeups: backend == crate::exec::Std::NAME,
-                ..Config::threads(self.threads)
-            },
-        )
+        Io::new(self.variant, twin_config(self.threads, backend))
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        let variant = VARIANTS
-            .iter()
-            .find(|v| IoVariant::from_name(v.name) == Some(self.variant))
-            .expect("every variant is registered");
-        TraceMeta {
-            model: "io".into(),
-            variant: variant.name.into(),
-            config: self.spec(backend).config,
-            backend: backend.into(),
-        }
+        twin_meta(
+            "io",
+            VARIANTS,
+            |name| IoVariant::from_name(name) == Some(self.variant),
+            self.spec(backend).config,
+            backend,
+        )
     }
 
     fn run<B: Backend>(&self, log: &Log<IoAction>) {
-        let spec = self.spec(B::NAME);
         let shared = Arc::new(Shared::<B> {
             core: GilCore::new(gil::GilVariant::Cpython311, false, log.clone()),
-            spec,
+            spec: self.spec(B::NAME),
+            rounds: self.rounds,
             log: log.clone(),
         });
-        let mut handles = Vec::new();
-        for me in 0..self.threads as u8 {
-            let shared = Arc::clone(&shared);
-            let rounds = self.rounds;
-            handles.push(B::spawn(move || {
-                if me <= 1 {
-                    shared.scripted_thread(me)
-                } else {
-                    shared.cpu_thread(me, rounds)
-                }
-            }));
-        }
-        if B::VIRTUAL_TIME {
-            let shared = Arc::clone(&shared);
-            let ticks = self.ticks;
-            handles.push(B::spawn(move || shared.core.clock(ticks)));
-        }
-        for handle in handles {
-            B::join(handle);
-        }
+        run_threads(&shared, self.threads, self.ticks);
     }
 }

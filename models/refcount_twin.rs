@@ -7,9 +7,13 @@
 //! logged, so the log replays on the spec in order.
 
 use super::gil::Action as GilAction;
-use super::gil_twin::{gil_cue, predict_gil, GilCore, GilMemory};
+use super::gil_twin::{
+    gil_cue, predict_gil, run_threads, spawn_threads, GilCore, GilMemory, OnGil,
+};
 use super::refcount::{Op, RcAction, RcState, RcVariant, Refcount, Why, IMMORTAL, NONE, VARIANTS};
-use crate::exec::{Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView, Twin};
+use crate::exec::{
+    twin_config, twin_meta, Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView, Twin,
+};
 use crate::model::{Config, Model};
 use crate::trace::TraceMeta;
 use std::sync::Arc;
@@ -46,6 +50,20 @@ struct Shared<B: Backend> {
 
 const fn bit(obj: u8) -> u8 {
     1 << obj
+}
+
+impl<B: Backend> OnGil<B> for Shared<B> {
+    type Action = RcAction;
+
+    fn core(&self) -> &GilCore<B, RcAction> {
+        &self.core
+    }
+
+    /// A Python thread running its program, with a poll point before each bytecode it runs
+    /// holding the GIL.
+    fn python_thread(&self, me: u8) {
+        self.program(me)
+    }
 }
 
 impl<B: Backend> Shared<B> {
@@ -105,9 +123,7 @@ impl<B: Backend> Shared<B> {
         }
     }
 
-    /// A Python thread running its program, with a poll point before each bytecode it runs
-    /// holding the GIL.
-    fn python_thread(&self, me: u8) {
+    fn program(&self, me: u8) {
         let mut held = 0u8;
         let mut detached = false;
         self.core.take_gil(me);
@@ -180,11 +196,11 @@ impl RefcountTwin {
         }
     }
 
-    /// Builds the shared state and spawns the Python threads (and the clock under virtual time).
-    fn launch<B: Backend>(&self, log: &Log<RcAction>) -> (Arc<Shared<B>>, Vec<B::JoinHandle>) {
+    /// The shared state of a run.
+    fn shared<B: Backend>(&self, log: &Log<RcAction>) -> Arc<Shared<B>> {
         let spec = self.spec(B::NAME);
         let init = spec.init_states().remove(0);
-        let shared = Arc::new(Shared::<B> {
+        Arc::new(Shared::<B> {
             core: GilCore::new(spec.gil.variant, false, log.clone()),
             refcnt: init
                 .refcnt
@@ -196,18 +212,7 @@ impl RefcountTwin {
                 .collect(),
             spec,
             log: log.clone(),
-        });
-        let mut handles = Vec::new();
-        for me in 0..self.threads as u8 {
-            let shared = Arc::clone(&shared);
-            handles.push(B::spawn(move || shared.python_thread(me)));
-        }
-        if B::VIRTUAL_TIME {
-            let shared = Arc::clone(&shared);
-            let ticks = self.ticks;
-            handles.push(B::spawn(move || shared.core.clock(ticks)));
-        }
-        (shared, handles)
+        })
     }
 }
 
@@ -218,31 +223,24 @@ impl Twin for RefcountTwin {
         Refcount::new(
             self.variant,
             Config {
-                threads: self.threads,
                 objects: self.objects,
-                finite: true,
-                spurious_wakeups: backend == crate::exec::Std::NAME,
+                ..twin_config(self.threads, backend)
             },
         )
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        let variant = VARIANTS
-            .iter()
-            .find(|v| RcVariant::from_name(v.name) == Some(self.variant))
-            .expect("every variant is registered");
-        TraceMeta {
-            model: "refcount".into(),
-            variant: variant.name.into(),
-            config: self.spec(backend).config,
-            backend: backend.into(),
-        }
+        twin_meta(
+            "refcount",
+            VARIANTS,
+            |name| RcVariant::from_name(name) == Some(self.variant),
+            self.spec(backend).config,
+            backend,
+        )
     }
 
     fn run<B: Backend>(&self, log: &Log<RcAction>) {
-        for handle in self.launch::<B>(log).1 {
-            B::join(handle);
-        }
+        run_threads(&self.shared::<B>(log), self.threads, self.ticks);
     }
 }
 
@@ -261,7 +259,8 @@ impl SteppedTwin for RefcountTwin {
     type Memory = RcMemory;
 
     fn start(&self, log: &Log<RcAction>) -> Box<dyn Fn() -> RcMemory + Send> {
-        let (shared, _) = self.launch::<Stepped>(log);
+        let shared = self.shared::<Stepped>(log);
+        spawn_threads(&shared, self.threads, self.ticks);
         Box::new(move || RcMemory {
             gil: shared.core.memory(),
             refcnt: (0..shared.refcnt.len() as u8)

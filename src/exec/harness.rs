@@ -2,7 +2,7 @@
 
 use super::{Backend, Log, Loom, Shuttle, Std};
 use crate::explore::replay_observed;
-use crate::model::Model;
+use crate::model::{Config, Model, Variant};
 use crate::trace::{Trace, TraceMeta};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -21,6 +21,37 @@ pub trait Twin: Send + Sync + 'static {
     /// One complete run under backend `B`, logging every spec action it performs. Spawns one
     /// thread per modelled thread and joins them all.
     fn run<B: Backend>(&self, log: &Log<<Self::Spec as Model>::Action>);
+}
+
+/// The spec configuration a twin run with `threads` threads is replayed on: threads finish,
+/// and under real threads (`std`) condition waits may wake spuriously.
+pub fn twin_config(threads: usize, backend: &str) -> Config {
+    Config {
+        finite: true,
+        spurious_wakeups: backend == Std::NAME,
+        ..Config::threads(threads)
+    }
+}
+
+/// The trace metadata of a twin of `model`, whose variant is the registered one that `is`
+/// accepts, run under `backend` with the spec configuration `config`.
+pub fn twin_meta(
+    model: &str,
+    variants: &[Variant],
+    is: impl Fn(&str) -> bool,
+    config: Config,
+    backend: &str,
+) -> TraceMeta {
+    let variant = variants
+        .iter()
+        .find(|v| is(v.name))
+        .expect("every variant is registered");
+    TraceMeta {
+        model: model.into(),
+        variant: variant.name.into(),
+        config,
+        backend: backend.into(),
+    }
 }
 
 /// How much a passing check explored.

@@ -254,6 +254,10 @@ impl Model for Cext {
         } as usize)
     }
 
+    fn thread_count(&self) -> usize {
+        self.config.threads
+    }
+
     fn format_action(&self, action: &CextAction) -> String {
         match *action {
             CextAction::Gil(gil::Action::Poll { request: false, .. }) => {

@@ -570,6 +570,10 @@ impl Model for Gil {
         Some(action.thread() as usize)
     }
 
+    fn thread_count(&self) -> usize {
+        self.config.threads
+    }
+
     fn format_action(&self, action: &Action) -> String {
         match *action {
             Action::TakeFree(_) => "take_gil: fast path -> acquire".into(),

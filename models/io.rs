@@ -329,6 +329,10 @@ impl Model for Io {
         } as usize)
     }
 
+    fn thread_count(&self) -> usize {
+        self.config.threads
+    }
+
     fn format_action(&self, action: &IoAction) -> String {
         match *action {
             IoAction::Gil(gil::Action::Poll { request, .. }) => format!(

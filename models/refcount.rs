@@ -623,6 +623,10 @@ impl Model for Refcount {
         }
     }
 
+    fn thread_count(&self) -> usize {
+        self.config.threads
+    }
+
     fn format_action(&self, action: &RcAction) -> String {
         match *action {
             RcAction::Gil(a) => self.gil.format_action(&a),

@@ -3,7 +3,7 @@
 //! a limit made a result inconclusive.
 
 use crate::explore::{Options, Report, Verdict};
-use crate::model::Config;
+use crate::model::{Config, Fairness};
 use crate::models::{self, registry};
 use crate::registry::{ModelEntry, UsageError};
 use clap::{Args, Parser, Subcommand};
@@ -76,6 +76,17 @@ struct SearchArgs {
     /// Stop after this many seconds (verdicts become inconclusive).
     #[arg(long, default_value_t = 600.0)]
     max_seconds: f64,
+    /// Check liveness under this fairness instead of each property's own: weak-thread,
+    /// strong-thread or strong-action.
+    #[arg(long, value_parser = parse_fairness)]
+    fairness: Option<Fairness>,
+}
+
+fn parse_fairness(name: &str) -> Result<Fairness, String> {
+    Fairness::from_name(name).ok_or_else(|| {
+        let known: Vec<_> = Fairness::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown fairness '{name}' (known: {})", known.join(", "))
+    })
 }
 
 impl SearchArgs {
@@ -84,6 +95,7 @@ impl SearchArgs {
             symmetry: self.symmetry,
             max_states: self.max_states,
             max_seconds: self.max_seconds,
+            fairness: self.fairness,
         }
     }
 }

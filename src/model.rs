@@ -63,6 +63,56 @@ pub struct Variant {
     pub faithful: bool,
 }
 
+/// Which infinite schedules a liveness property is checked over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fairness {
+    /// Weak fairness per thread: a thread that stays enabled is eventually scheduled.
+    WeakThread,
+    /// Strong fairness per thread: a thread enabled infinitely often is scheduled infinitely
+    /// often (any of its steps will do).
+    StrongThread,
+    /// Strong fairness per step: a step (same thread, same label) enabled infinitely often is
+    /// taken infinitely often. A race a thread can win infinitely often, it eventually wins.
+    StrongAction,
+}
+
+impl Fairness {
+    /// Every fairness assumption, weakest first.
+    pub const ALL: [Fairness; 3] = [
+        Fairness::WeakThread,
+        Fairness::StrongThread,
+        Fairness::StrongAction,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fairness::WeakThread => "weak-thread",
+            Fairness::StrongThread => "strong-thread",
+            Fairness::StrongAction => "strong-action",
+        }
+    }
+
+    /// The assumption in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fairness::WeakThread => "weak fairness per thread (a thread that stays enabled runs)",
+            Fairness::StrongThread => {
+                "strong fairness per thread (a thread enabled infinitely often runs infinitely often)"
+            }
+            Fairness::StrongAction => {
+                "strong fairness per step (a step enabled infinitely often is taken infinitely often)"
+            }
+        }
+    }
+
+    /// The fairness named `name`.
+    pub fn from_name(name: &str) -> Option<Fairness> {
+        Fairness::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
 /// How a property is checked.
 pub enum Check<M: Model> {
     /// Safety: the predicate holds in every reachable state.
@@ -73,6 +123,21 @@ pub enum Check<M: Model> {
     SometimesStep(fn(&M, &M::State, &M::Action, &M::State) -> bool),
     /// Safety: every reachable state that is not final has an enabled action.
     DeadlockFree,
+    /// Liveness, `from ~> to`: on every fair infinite run, a state where `from` holds is
+    /// followed (or accompanied) by one where `to` holds. With `each_thread` the predicates get
+    /// each thread index in turn and the property must hold for every thread; otherwise they
+    /// get 0. `true ~> P` says P holds infinitely often. A run that stops (no step enabled)
+    /// stays in its last state forever.
+    LeadsTo {
+        /// The trigger.
+        from: fn(&M, &M::State, usize) -> bool,
+        /// The response.
+        to: fn(&M, &M::State, usize) -> bool,
+        /// Check it for each thread.
+        each_thread: bool,
+        /// The schedules it is checked over (unless a run overrides it).
+        fairness: Fairness,
+    },
 }
 
 /// A property with a stable ID such as `GIL-S1`.
@@ -120,6 +185,13 @@ pub trait Model: Sized + Send + Sync {
     }
     /// The thread that performs `action`, if any.
     fn actor(&self, action: &Self::Action) -> Option<usize>;
+    /// How many threads the model runs (fairness and per-thread properties range over them).
+    fn thread_count(&self) -> usize;
+    /// Environment assumptions that liveness verdicts depend on, in words (for example how
+    /// timeouts behave). Printed next to every liveness verdict.
+    fn assumptions(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The stable, human-readable label of `action`; traces store it and replay matches it.
     fn format_action(&self, action: &Self::Action) -> String;
     /// The key parts of a state, in one line.
@@ -128,6 +200,13 @@ pub trait Model: Sized + Send + Sync {
     /// waiter a condition-variable signal wakes) erased. Defaults to the whole action.
     fn observable(&self, action: &Self::Action) -> Self::Action {
         action.clone()
+    }
+}
+
+impl<M: Model> Check<M> {
+    /// Whether the property is about infinite runs.
+    pub fn is_liveness(&self) -> bool {
+        matches!(self, Check::LeadsTo { .. })
     }
 }
 

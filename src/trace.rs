@@ -42,6 +42,10 @@ pub struct Trace {
     pub init: String,
     /// The steps, in order.
     pub steps: Vec<Step>,
+    /// For a lasso (a liveness counterexample): the index of the first step of the cycle;
+    /// the steps from there on repeat forever (the last returns to the state before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<usize>,
 }
 
 impl Trace {
@@ -65,6 +69,7 @@ impl Trace {
                     state: model.format_state(state),
                 })
                 .collect(),
+            cycle: None,
         }
     }
 
@@ -98,9 +103,20 @@ impl Trace {
         );
         let _ = writeln!(out, "  init            {}", self.init);
         for (i, step) in self.steps.iter().enumerate() {
+            if self.cycle == Some(i) {
+                let _ = writeln!(
+                    out,
+                    "  --- cycle: steps {}..{} repeat forever ---",
+                    i + 1,
+                    self.steps.len()
+                );
+            }
             let who = step.thread.map_or("env".to_string(), |t| format!("T{t}"));
             let _ = writeln!(out, "  {:>3}. {:<4} {}", i + 1, who, step.action);
             let _ = writeln!(out, "       {:<4} -> {}", "", step.state);
+        }
+        if let Some(start) = self.cycle {
+            let _ = writeln!(out, "  --- back to the state after step {start} ---");
         }
         if !self.outcome.is_empty() {
             let _ = writeln!(out, "  => {}", self.outcome);

@@ -71,6 +71,9 @@ impl Model for Increments {
     fn actor(&self, &t: &usize) -> Option<usize> {
         Some(t)
     }
+    fn thread_count(&self) -> usize {
+        2
+    }
     fn format_action(&self, &t: &usize) -> String {
         format!("step of T{t}")
     }
@@ -119,6 +122,9 @@ impl Model for TwoLocks {
     }
     fn actor(&self, &t: &usize) -> Option<usize> {
         Some(t)
+    }
+    fn thread_count(&self) -> usize {
+        2
     }
     fn format_action(&self, &t: &usize) -> String {
         format!("T{t} takes its next lock")

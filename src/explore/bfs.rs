@@ -2,12 +2,12 @@
 //! of indices into that vector is the visited set; each state keeps the index of its parent, so
 //! the first violation found is at minimal depth and its path is rebuilt by walking parents.
 
+use super::graph::Graph;
+use super::liveness::{leads_to, Lasso};
 use super::report::{PropertyResult, Report, Verdict};
-use crate::model::{Check, Model, Property};
+use super::store::{Store, NO_PARENT};
+use crate::model::{Check, Fairness, Model, Property};
 use crate::trace::{Trace, TraceMeta};
-use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
-use std::hash::BuildHasher;
 use std::time::Instant;
 
 /// Search options.
@@ -19,6 +19,8 @@ pub struct Options {
     pub max_states: usize,
     /// Stop (verdicts become inconclusive) after this many seconds.
     pub max_seconds: f64,
+    /// Check every liveness property under this fairness instead of its own.
+    pub fairness: Option<Fairness>,
 }
 
 impl Default for Options {
@@ -27,66 +29,8 @@ impl Default for Options {
             symmetry: false,
             max_states: 20_000_000,
             max_seconds: 600.0,
+            fairness: None,
         }
-    }
-}
-
-const NO_PARENT: u32 = u32::MAX;
-
-/// The visited set: states in discovery (= BFS) order, their parents, and an index table.
-struct Store<S> {
-    states: Vec<S>,
-    parents: Vec<u32>,
-    table: HashTable<u32>,
-    hasher: FxBuildHasher,
-}
-
-impl<S: Eq + std::hash::Hash> Store<S> {
-    fn new() -> Self {
-        Store {
-            states: Vec::new(),
-            parents: Vec::new(),
-            table: HashTable::new(),
-            hasher: FxBuildHasher,
-        }
-    }
-
-    /// Inserts `state` unless present; returns its index if it is new.
-    fn insert(&mut self, state: S, parent: u32) -> Option<usize> {
-        let hash = self.hasher.hash_one(&state);
-        let states = &self.states;
-        if self
-            .table
-            .find(hash, |&i| states[i as usize] == state)
-            .is_some()
-        {
-            return None;
-        }
-        let index = self.states.len();
-        self.states.push(state);
-        self.parents.push(parent);
-        let (states, hasher) = (&self.states, &self.hasher);
-        self.table.insert_unique(hash, index as u32, |&i| {
-            hasher.hash_one(&states[i as usize])
-        });
-        Some(index)
-    }
-
-    /// Indices from an initial state to `index`.
-    fn chain(&self, mut index: usize) -> Vec<usize> {
-        let mut chain = vec![index];
-        while self.parents[index] != NO_PARENT {
-            index = self.parents[index] as usize;
-            chain.push(index);
-        }
-        chain.reverse();
-        chain
-    }
-
-    fn memory_bytes(&self) -> usize {
-        self.states.capacity() * std::mem::size_of::<S>()
-            + self.parents.capacity() * 4
-            + self.table.capacity() * (4 + 1)
     }
 }
 
@@ -166,14 +110,19 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
     }
 
     let complete = limit.is_none();
+    let mut graph = None;
     let results = properties
         .iter()
         .zip(&found)
         .map(|(property, found)| {
+            let (id, statement) = (property.id, property.statement);
             let (verdict, trace) = match (found, &property.check) {
+                (_, Check::LeadsTo { .. }) => {
+                    let graph = graph.get_or_insert_with(|| Graph::build(model, options));
+                    return liveness_result(model, meta, options, property, graph);
+                }
                 (Some(found), check) => {
                     let trace = rebuild(model, &store, meta, *found, check, &represent);
-                    let (id, statement) = (property.id, property.statement);
                     if matches!(check, Check::Sometimes(_) | Check::SometimesStep(_)) {
                         let witness = format!("witness for {id}: {statement}");
                         (Verdict::Holds, Some(trace.about(id, witness)))
@@ -186,10 +135,11 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 (None, Check::Sometimes(_) | Check::SometimesStep(_)) => (Verdict::Violated, None),
             };
             PropertyResult {
-                id: property.id.to_string(),
-                statement: property.statement.to_string(),
+                id: id.to_string(),
+                statement: statement.to_string(),
                 verdict,
                 trace,
+                assumptions: Vec::new(),
             }
         })
         .collect();
@@ -204,6 +154,89 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         limit,
         results,
     }
+}
+
+/// Decides a leads-to property on the whole state graph (built without symmetry reduction),
+/// for each thread if it is per thread; the first fair lasso found refutes it.
+fn liveness_result<M: Model>(
+    model: &M,
+    meta: &TraceMeta,
+    options: &Options,
+    property: &Property<M>,
+    graph: &Result<Graph<M::State>, String>,
+) -> PropertyResult {
+    let Check::LeadsTo {
+        from,
+        to,
+        each_thread,
+        fairness,
+    } = property.check
+    else {
+        unreachable!("only leads-to properties are liveness properties")
+    };
+    let fairness = options.fairness.unwrap_or(fairness);
+    let mut assumptions = vec![fairness.describe().to_string()];
+    assumptions.extend(model.assumptions());
+    let threads = if each_thread { model.thread_count() } else { 1 };
+    let (verdict, trace) = match graph {
+        Err(_) => (Verdict::Inconclusive, None),
+        Ok(graph) => match (0..threads)
+            .find_map(|t| leads_to(model, graph, from, to, t, fairness).map(|l| (t, l)))
+        {
+            None => (Verdict::Holds, None),
+            Some((t, lasso)) => {
+                let trace = lasso_trace(model, graph, meta, &lasso);
+                let who = if each_thread {
+                    format!(" (thread T{t}, ")
+                } else {
+                    " (".to_string()
+                };
+                let ending = if lasso.cycle.is_some() {
+                    "the cycle repeats forever"
+                } else {
+                    "the run stops here"
+                };
+                let outcome = format!(
+                    "violates {}: {}{who}{ending}, under {})",
+                    property.id,
+                    property.statement,
+                    fairness.name()
+                );
+                (Verdict::Violated, Some(trace.about(property.id, outcome)))
+            }
+        },
+    };
+    PropertyResult {
+        id: property.id.to_string(),
+        statement: property.statement.to_string(),
+        verdict,
+        trace,
+        assumptions,
+    }
+}
+
+/// The trace of a lasso, its cycle marked.
+fn lasso_trace<M: Model>(
+    model: &M,
+    graph: &Graph<M::State>,
+    meta: &TraceMeta,
+    lasso: &Lasso,
+) -> Trace {
+    let states = &graph.store.states;
+    let mut actions = Vec::new();
+    let path: Vec<(M::Action, M::State)> = lasso
+        .steps
+        .iter()
+        .map(|&(source, edge)| {
+            actions.clear();
+            model.actions(&states[source], &mut actions);
+            let action = actions[graph.slot(edge)].clone();
+            (action, states[graph.target(edge)].clone())
+        })
+        .collect();
+    let mut trace = Trace::from_path(model, meta.clone(), &states[lasso.init], &path);
+    trace.cycle = lasso.cycle;
+    trace
 }
 
 /// Records the state-based properties that the new state `index` violates or witnesses.

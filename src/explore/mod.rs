@@ -3,8 +3,11 @@
 //! executable-twin runs against the specification.
 
 mod bfs;
+mod graph;
+mod liveness;
 mod replay;
 mod report;
+mod store;
 mod walk;
 
 pub use bfs::{check, Options};

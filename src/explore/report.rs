@@ -35,8 +35,12 @@ pub struct PropertyResult {
     pub statement: String,
     /// The verdict.
     pub verdict: Verdict,
-    /// Counterexample (safety) or witness (reachability), shortest in steps.
+    /// Counterexample (safety) or witness (reachability), shortest in steps; for liveness a
+    /// lasso (prefix and cycle).
     pub trace: Option<Trace>,
+    /// For liveness: the fairness and environment assumptions the verdict holds under.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
 }
 
 /// The outcome of one exhaustive search.

@@ -1,0 +1,167 @@
+//! The whole state graph, every edge kept, for liveness. No symmetry reduction: fairness and
+//! per-thread properties need thread identities. Edges are stored compactly (targets, the
+//! action's position in its source's action list, the actor), and strongly connected
+//! components of any induced subgraph are found with an iterative Tarjan.
+
+use super::store::{Store, NO_PARENT};
+use super::Options;
+use crate::model::Model;
+use std::time::Instant;
+
+/// Actor of a step by no thread.
+pub const NO_ACTOR: u8 = u8::MAX;
+
+/// The reachable state graph.
+pub struct Graph<S> {
+    /// States in BFS order, with BFS parents (shortest prefixes).
+    pub store: Store<S>,
+    /// Edges of state `i` are `offsets[i]..offsets[i + 1]`.
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    slots: Vec<u16>,
+    actors: Vec<u8>,
+}
+
+impl<S: Clone + Eq + std::hash::Hash> Graph<S> {
+    /// Explores every reachable state of `model`; `Err` names the limit that stopped it.
+    pub fn build<M: Model<State = S>>(model: &M, options: &Options) -> Result<Graph<S>, String> {
+        let start = Instant::now();
+        let mut graph = Graph {
+            store: Store::new(),
+            offsets: vec![0],
+            targets: Vec::new(),
+            slots: Vec::new(),
+            actors: Vec::new(),
+        };
+        for init in model.init_states() {
+            graph.store.insert(init, NO_PARENT);
+        }
+        let mut actions = Vec::new();
+        let mut head = 0;
+        while head < graph.store.states.len() {
+            let state = graph.store.states[head].clone();
+            actions.clear();
+            model.actions(&state, &mut actions);
+            for (slot, action) in actions.iter().enumerate() {
+                let next = model.next_state(&state, action);
+                let (target, _) = graph.store.intern(next, head as u32);
+                graph.targets.push(target as u32);
+                graph.slots.push(slot as u16);
+                graph
+                    .actors
+                    .push(model.actor(action).map_or(NO_ACTOR, |t| t as u8));
+            }
+            graph.offsets.push(graph.targets.len() as u32);
+            if graph.store.states.len() >= options.max_states {
+                return Err(format!("state limit {} reached", options.max_states));
+            }
+            if head % 1024 == 0 && start.elapsed().as_secs_f64() > options.max_seconds {
+                return Err(format!("time limit {}s reached", options.max_seconds));
+            }
+            head += 1;
+        }
+        Ok(graph)
+    }
+
+    /// Number of states.
+    pub fn len(&self) -> usize {
+        self.store.states.len()
+    }
+
+    /// Edge indices leaving state `s`.
+    pub fn edges(&self, s: usize) -> std::ops::Range<usize> {
+        self.offsets[s] as usize..self.offsets[s + 1] as usize
+    }
+
+    /// Target of edge `e`.
+    pub fn target(&self, e: usize) -> usize {
+        self.targets[e] as usize
+    }
+
+    /// Position of edge `e`'s action in its source's action list.
+    pub fn slot(&self, e: usize) -> usize {
+        self.slots[e] as usize
+    }
+
+    /// Thread that takes edge `e` (`NO_ACTOR` for none).
+    pub fn actor(&self, e: usize) -> u8 {
+        self.actors[e]
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// The strongly connected components of the subgraph induced by `inside` that contain a
+    /// cycle (at least one edge inside).
+    pub fn components(&self, inside: &[bool]) -> Vec<Vec<usize>> {
+        const UNSEEN: u32 = u32::MAX;
+        let n = self.len();
+        let mut index = vec![UNSEEN; n];
+        let mut low = vec![0u32; n];
+        let mut on_stack = vec![false; n];
+        let mut stack = Vec::new();
+        let mut result = Vec::new();
+        let mut counter = 0u32;
+        // Call stack of (state, next edge to look at).
+        let mut calls: Vec<(usize, usize)> = Vec::new();
+        for root in 0..n {
+            if !inside[root] || index[root] != UNSEEN {
+                continue;
+            }
+            calls.push((root, self.edges(root).start));
+            index[root] = counter;
+            low[root] = counter;
+            counter += 1;
+            stack.push(root);
+            on_stack[root] = true;
+            while let Some(&mut (v, ref mut next)) = calls.last_mut() {
+                let end = self.edges(v).end;
+                let mut descended = false;
+                while *next < end {
+                    let w = self.target(*next);
+                    *next += 1;
+                    if !inside[w] {
+                        continue;
+                    }
+                    if index[w] == UNSEEN {
+                        index[w] = counter;
+                        low[w] = counter;
+                        counter += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        calls.push((w, self.edges(w).start));
+                        descended = true;
+                        break;
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                }
+                if descended {
+                    continue;
+                }
+                calls.pop();
+                if let Some(&(parent, _)) = calls.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut component = Vec::new();
+                    loop {
+                        let w = stack.pop().expect("v is on the stack");
+                        on_stack[w] = false;
+                        component.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    let cyclic = component.len() > 1 || self.edges(v).any(|e| self.target(e) == v);
+                    if cyclic {
+                        result.push(component);
+                    }
+                }
+            }
+        }
+        result
+    }
+}

@@ -1,0 +1,231 @@
+//! Liveness under fairness. `from ~> to` fails exactly when some fair run reaches a state where
+//! `from` holds and `to` does not, and then never reaches `to`: a lasso made of a prefix, a path
+//! of `!to` states, and either a cycle of `!to` states that the fairness assumption allows or a
+//! state where the run stops. Fair cycles are found per strongly connected component of the
+//! `!to` subgraph: for weak fairness a component is fair when every thread enabled in all its
+//! states takes a step inside it; for strong fairness, units (threads or steps) enabled in it but
+//! never taken inside it are removed with every state that enables them, and the rest is
+//! decomposed again (the Emerson–Lei refinement for Streett conditions).
+
+use super::graph::Graph;
+use crate::model::{Fairness, Model};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
+
+/// A fair run that refutes a leads-to property, as edges of the graph.
+pub struct Lasso {
+    /// Initial state index.
+    pub init: usize,
+    /// `(source state, edge)` pairs, prefix first.
+    pub steps: Vec<(usize, usize)>,
+    /// Index in `steps` where the repeating cycle starts; `None` when the run stops in the last
+    /// state (nothing is enabled there).
+    pub cycle: Option<usize>,
+}
+
+/// The fairness unit of each edge: its thread, or for `StrongAction` its (thread, label) class.
+fn units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairness) -> Vec<u32> {
+    if fairness != Fairness::StrongAction {
+        return (0..graph.edge_count())
+            .map(|e| u32::from(graph.actor(e)))
+            .collect();
+    }
+    let mut classes: FxHashMap<(u8, String), u32> = FxHashMap::default();
+    let mut units = Vec::with_capacity(graph.edge_count());
+    let mut actions = Vec::new();
+    for s in 0..graph.len() {
+        actions.clear();
+        model.actions(&graph.store.states[s], &mut actions);
+        for e in graph.edges(s) {
+            let label = model.format_action(&actions[graph.slot(e)]);
+            let next = classes.len() as u32;
+            units.push(*classes.entry((graph.actor(e), label)).or_insert(next));
+        }
+    }
+    units
+}
+
+/// The components of the subgraph `inside` that contain a cycle fair under `fairness`.
+fn fair_components<S: Clone + Eq + std::hash::Hash>(
+    graph: &Graph<S>,
+    inside: &[bool],
+    units: &[u32],
+    fairness: Fairness,
+) -> Vec<Vec<usize>> {
+    let mut fair = Vec::new();
+    let mut work = graph.components(inside);
+    while let Some(component) = work.pop() {
+        let mut member = vec![false; graph.len()];
+        for &s in &component {
+            member[s] = true;
+        }
+        let enabled = |s: usize| graph.edges(s).map(|e| units[e]).collect::<FxHashSet<u32>>();
+        let taken: FxHashSet<u32> = component
+            .iter()
+            .flat_map(|&s| graph.edges(s))
+            .filter(|&e| member[graph.target(e)])
+            .map(|e| units[e])
+            .collect();
+        if fairness == Fairness::WeakThread {
+            let mut always = enabled(component[0]);
+            for &s in &component[1..] {
+                let here = enabled(s);
+                always.retain(|u| here.contains(u));
+            }
+            if always.iter().all(|u| taken.contains(u)) {
+                fair.push(component);
+            }
+            continue;
+        }
+        let starved: FxHashSet<u32> = component
+            .iter()
+            .flat_map(|&s| graph.edges(s))
+            .map(|e| units[e])
+            .filter(|u| !taken.contains(u))
+            .collect();
+        if starved.is_empty() {
+            fair.push(component);
+            continue;
+        }
+        let mut rest = member;
+        for &s in &component {
+            if graph.edges(s).any(|e| starved.contains(&units[e])) {
+                rest[s] = false;
+            }
+        }
+        work.extend(graph.components(&rest));
+    }
+    fair
+}
+
+/// A shortest path of `(source, edge)` steps from `start` to a state satisfying `goal`, through
+/// states in `allowed` only.
+fn path<S: Clone + Eq + std::hash::Hash>(
+    graph: &Graph<S>,
+    start: usize,
+    allowed: &[bool],
+    goal: impl Fn(usize) -> bool,
+) -> Vec<(usize, usize)> {
+    if goal(start) {
+        return Vec::new();
+    }
+    let mut parent: FxHashMap<usize, (usize, usize)> = FxHashMap::default();
+    let mut queue = VecDeque::from([start]);
+    while let Some(s) = queue.pop_front() {
+        for e in graph.edges(s) {
+            let t = graph.target(e);
+            if !allowed[t] || t == start || parent.contains_key(&t) {
+                continue;
+            }
+            parent.insert(t, (s, e));
+            if goal(t) {
+                let mut steps = Vec::new();
+                let mut at = t;
+                while at != start {
+                    let (s, e) = parent[&at];
+                    steps.push((s, e));
+                    at = s;
+                }
+                steps.reverse();
+                return steps;
+            }
+            queue.push_back(t);
+        }
+    }
+    unreachable!("the goal is reachable inside the allowed states")
+}
+
+/// Looks for a fair run on which `from(t)` is followed by `to(t)` never holding.
+pub fn leads_to<M: Model>(
+    model: &M,
+    graph: &Graph<M::State>,
+    from: fn(&M, &M::State, usize) -> bool,
+    to: fn(&M, &M::State, usize) -> bool,
+    t: usize,
+    fairness: Fairness,
+) -> Option<Lasso> {
+    let n = graph.len();
+    let states = &graph.store.states;
+    let bad: Vec<bool> = states.iter().map(|s| !to(model, s, t)).collect();
+    let units = units(model, graph, fairness);
+    let components = fair_components(graph, &bad, &units, fairness);
+    let mut component_of = vec![usize::MAX; n];
+    for (i, c) in components.iter().enumerate() {
+        for &s in c {
+            component_of[s] = i;
+        }
+    }
+    let stops = |s: usize| graph.edges(s).is_empty();
+    let accepting: Vec<bool> = (0..n)
+        .map(|s| component_of[s] != usize::MAX || (bad[s] && stops(s)))
+        .collect();
+    // States that reach an accepting state through `!to` states.
+    let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for s in 0..n {
+        for e in graph.edges(s) {
+            predecessors[graph.target(e)].push(s as u32);
+        }
+    }
+    let mut reaches = accepting.clone();
+    let mut queue: VecDeque<usize> = (0..n).filter(|&s| accepting[s]).collect();
+    while let Some(s) = queue.pop_front() {
+        for &p in &predecessors[s] {
+            let p = p as usize;
+            if bad[p] && !reaches[p] {
+                reaches[p] = true;
+                queue.push_back(p);
+            }
+        }
+    }
+    // States are in BFS order: the first trigger found has a shortest prefix.
+    let trigger = (0..n).find(|&s| reaches[s] && from(model, &states[s], t))?;
+    let chain = graph.store.chain(trigger);
+    let mut steps: Vec<(usize, usize)> = chain
+        .windows(2)
+        .map(|w| {
+            let e = graph
+                .edges(w[0])
+                .find(|&e| graph.target(e) == w[1])
+                .expect("a parent has an edge to its child");
+            (w[0], e)
+        })
+        .collect();
+    let into = path(graph, trigger, &bad, |s| accepting[s]);
+    let entry = into.last().map_or(trigger, |&(_, e)| graph.target(e));
+    steps.extend(into);
+    let Some(component) = components.get(component_of[entry]) else {
+        return Some(Lasso {
+            init: chain[0],
+            steps,
+            cycle: None,
+        });
+    };
+    let mut member = vec![false; n];
+    for &s in component {
+        member[s] = true;
+    }
+    // One step of every unit taken inside the component, then back to the entry.
+    let mut required: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
+    for &s in component {
+        for e in graph.edges(s) {
+            if member[graph.target(e)] {
+                required.entry(units[e]).or_insert((s, e));
+            }
+        }
+    }
+    let mut required: Vec<(usize, usize)> = required.into_values().collect();
+    required.sort_unstable();
+    let cycle_start = steps.len();
+    let mut at = entry;
+    for (s, e) in required {
+        steps.extend(path(graph, at, &member, |x| x == s));
+        steps.push((s, e));
+        at = graph.target(e);
+    }
+    steps.extend(path(graph, at, &member, |x| x == entry));
+    Some(Lasso {
+        init: chain[0],
+        steps,
+        cycle: Some(cycle_start),
+    })
+}

@@ -15,7 +15,7 @@
 //!   scheduler eventually does). Which waiter a signal wakes is a free choice (not FIFO).
 
 use crate::explore;
-use crate::model::{Check, Config, Model, Property, Variant};
+use crate::model::{Check, Config, Fairness, Model, Property, Variant};
 use crate::registry::{describe, ModelEntry};
 
 /// Largest number of threads a state can hold.
@@ -29,8 +29,17 @@ pub enum Pc {
     /// About to call `take_gil` (lock `gil->mutex`).
     Take,
     /// In `take_gil`'s `COND_TIMED_WAIT` on `gil->cond`. `notified`: a `COND_SIGNAL` chose this
-    /// waiter; `switched`: `switch_number` changed since the wait began.
-    Wait { notified: bool, switched: bool },
+    /// waiter; `switched`: `switch_number` changed since the wait began; `requested`: this
+    /// `take_gil` call set the drop request (3.11.2's `drop_requested`; tracked only by the
+    /// gh-96387 fix variants).
+    Wait {
+        notified: bool,
+        switched: bool,
+        requested: bool,
+    },
+    /// 3.11.2 `take_gil` exiting at shutdown: `gil->mutex` released, about to reset the drop
+    /// request it set.
+    ExitReset,
     /// `take_gil` took the GIL and still holds `gil->mutex`, about to clear the drop request.
     Acquired,
     /// Holds the GIL and runs bytecode between poll points.
@@ -85,6 +94,9 @@ pub struct GilState {
     pub last_holder: u8,
     /// Program counter of each thread; slots past the configured count stay `Done`.
     pub threads: [Pc; MAX_THREADS],
+    /// `Py_FinalizeEx` has started: daemon threads must exit (`tstate_must_exit`). Only the
+    /// gh-96387 variants finalize.
+    pub finalizing: bool,
 }
 
 /// Who a `COND_SIGNAL` on `gil->cond` wakes.
@@ -122,6 +134,9 @@ pub enum Action {
     Poll { thread: u8, request: bool },
     /// Running bytecode that never reaches a poll point (variant `no-poll`).
     Bytecode(u8),
+    /// 2.7 `PyEval_EvalFrameEx`, every `_Py_CheckInterval` ticks: release `interpreter_lock`
+    /// and at once try to take it again (variant `legacy-2.7`).
+    Tick(u8),
     /// The thread ends: `PyThreadState_DeleteCurrent` → `_PyEval_ReleaseLock` → `drop_gil`
     /// with the thread state (3.11 passes it, so FORCE_SWITCHING applies).
     Exit(u8),
@@ -134,6 +149,15 @@ pub enum Action {
     HandoffLock { thread: u8, waits: bool },
     /// `drop_gil`: the `switch_cond` wait returns (signalled by `take_gil`, or spuriously).
     SwitchWake(u8),
+    /// The main thread (T0), holding the GIL, starts `Py_FinalizeEx` (gh-96387 variants).
+    Finalize,
+    /// A daemon thread exits in `take_gil` because the runtime is finalizing: before locking
+    /// the mutex, after a timed-out wait (`reset`: the 3.11.2-under-mutex variant resets the
+    /// request it set first), or after acquiring (through `drop_gil`).
+    ShutdownExit { thread: u8, reset: bool },
+    /// 3.11.2: the exiting daemon thread, `gil->mutex` already released, resets the drop
+    /// request it set, then exits.
+    ResetAndExit(u8),
 }
 
 impl Action {
@@ -144,13 +168,17 @@ impl Action {
             | Action::TakeBlock(t)
             | Action::ClearRequest(t)
             | Action::Bytecode(t)
+            | Action::Tick(t)
             | Action::Exit(t)
             | Action::SwitchWake(t)
+            | Action::ResetAndExit(t)
+            | Action::ShutdownExit { thread: t, .. }
             | Action::Wake { thread: t, .. }
             | Action::Poll { thread: t, .. }
             | Action::Release { thread: t, .. }
             | Action::HandoffRead { thread: t, .. }
             | Action::HandoffLock { thread: t, .. } => t,
+            Action::Finalize => 0,
         }
     }
 }
@@ -168,6 +196,18 @@ pub enum GilVariant {
     NoPoll,
     /// Bad: `drop_gil` keeps `gil->mutex` across the hand-off wait (breaks the lock order).
     HandoffUnderMutex,
+    /// Python 2.7's GIL: a lock (mutex, condition, `locked` flag, as `thread_pthread.h` without
+    /// semaphores) that the holder releases and re-takes every check interval; no timed wait,
+    /// no drop request, no hand-off.
+    Legacy27,
+    /// gh-96387 as in 3.9.2: at shutdown a daemon waiter that set the drop request exits and
+    /// leaves it set; the main thread then waits in `drop_gil`'s hand-off for nobody.
+    Shutdown392,
+    /// The gh-96387 fix as written in 3.11.2: the exiting waiter unlocks `gil->mutex`, then
+    /// resets the request if it set one, then exits.
+    Shutdown3112,
+    /// The fix with the reset done before unlocking `gil->mutex` (not CPython's order).
+    ShutdownResetUnderMutex,
 }
 
 /// Registered variants, default first.
@@ -197,9 +237,62 @@ pub const VARIANTS: &[Variant] = &[
         summary: "bad: drop_gil holds gil->mutex while waiting on switch_cond",
         faithful: false,
     },
+    Variant {
+        name: "legacy-2.7",
+        summary: "Python 2.7: release and re-take the lock every 100 ticks, no hand-off",
+        faithful: true,
+    },
+    Variant {
+        name: "gh-96387-3.9.2",
+        summary: "shutdown as in 3.9.2: an exiting daemon waiter leaves its drop request set",
+        faithful: true,
+    },
+    Variant {
+        name: "gh-96387-3.11.2",
+        summary: "shutdown as in 3.11.2: unlock gil->mutex, then reset own drop request, exit",
+        faithful: true,
+    },
+    Variant {
+        name: "gh-96387-reset-under-mutex",
+        summary: "not CPython: the exiting waiter resets its request before unlocking",
+        faithful: false,
+    },
 ];
 
 impl GilVariant {
+    /// Whether it is the new GIL (3.2+): timed waits, drop requests, `take_gil`'s reset.
+    pub fn is_new_gil(self) -> bool {
+        self != GilVariant::Legacy27
+    }
+
+    /// Whether the runtime finalizes (T0 is the main thread, the others daemon threads).
+    pub fn finalizes(self) -> bool {
+        matches!(
+            self,
+            GilVariant::Shutdown392
+                | GilVariant::Shutdown3112
+                | GilVariant::ShutdownResetUnderMutex
+        )
+    }
+
+    /// Whether `take_gil` remembers that it set the drop request (the gh-96387 fix).
+    fn tracks_request(self) -> bool {
+        matches!(
+            self,
+            GilVariant::Shutdown3112 | GilVariant::ShutdownResetUnderMutex
+        )
+    }
+
+    /// Whether the executable twin implements the variant.
+    pub fn has_twin(self) -> bool {
+        !self.finalizes() && self != GilVariant::Legacy27
+    }
+
+    /// Whether `drop_gil` has the FORCE_SWITCHING hand-off.
+    pub fn forces_switch(self) -> bool {
+        !matches!(self, GilVariant::NoForceSwitch | GilVariant::Legacy27)
+    }
+
     /// The variant registered under `name`.
     pub fn from_name(name: &str) -> Option<GilVariant> {
         Some(match name {
@@ -208,6 +301,10 @@ impl GilVariant {
             "no-gil" => GilVariant::NoGil,
             "no-poll" => GilVariant::NoPoll,
             "handoff-under-mutex" => GilVariant::HandoffUnderMutex,
+            "legacy-2.7" => GilVariant::Legacy27,
+            "gh-96387-3.9.2" => GilVariant::Shutdown392,
+            "gh-96387-3.11.2" => GilVariant::Shutdown3112,
+            "gh-96387-reset-under-mutex" => GilVariant::ShutdownResetUnderMutex,
             _ => return None,
         })
     }
@@ -261,7 +358,12 @@ impl Gil {
                 *notified = true;
             }
         }
-        s.threads[t as usize] = Pc::Acquired;
+        // 2.7 has no drop request to reset: the thread runs at once.
+        s.threads[t as usize] = if self.variant.is_new_gil() {
+            Pc::Acquired
+        } else {
+            Pc::Eval
+        };
     }
 
     /// Where a thread goes when `drop_gil` returns.
@@ -279,6 +381,11 @@ impl Gil {
         let mutex_free = !self.mutex_held(s);
         let spurious = self.config.spurious_wakeups;
         match s.threads[t as usize] {
+            // Check A: on entry, before locking the mutex.
+            Pc::Take if self.must_exit(s, t) => out.push(Action::ShutdownExit {
+                thread: t,
+                reset: false,
+            }),
             Pc::Take if mutex_free => {
                 if !s.locked || self.variant == GilVariant::NoGil {
                     out.push(Action::TakeFree(t));
@@ -286,9 +393,26 @@ impl Gil {
                     out.push(Action::TakeBlock(t));
                 }
             }
-            Pc::Wait { notified, switched } if mutex_free => {
+            Pc::Wait {
+                notified,
+                switched,
+                requested,
+            } if mutex_free => {
                 for timed_out in [true, false] {
-                    if timed_out || notified || spurious {
+                    if timed_out && self.must_exit(s, t) && s.locked && !switched {
+                        // Check B: on a timeout that would request a drop, exit instead.
+                        out.push(Action::ShutdownExit {
+                            thread: t,
+                            reset: requested && self.variant == GilVariant::ShutdownResetUnderMutex,
+                        });
+                        continue;
+                    }
+                    let wakes = if timed_out {
+                        self.variant.is_new_gil()
+                    } else {
+                        notified || spurious
+                    };
+                    if wakes {
                         out.push(Action::Wake {
                             thread: t,
                             timed_out,
@@ -298,7 +422,12 @@ impl Gil {
                     }
                 }
             }
+            Pc::Acquired if self.must_exit(s, t) => out.push(Action::ShutdownExit {
+                thread: t,
+                reset: false,
+            }),
             Pc::Acquired => out.push(Action::ClearRequest(t)),
+            Pc::ExitReset => out.push(Action::ResetAndExit(t)),
             Pc::Release { .. } if mutex_free => {
                 let before = out.len();
                 for w in self.threads() {
@@ -342,6 +471,7 @@ impl Gil {
                 s.threads[t as usize] = Pc::Wait {
                     notified: false,
                     switched: false,
+                    requested: false,
                 }
             }
             Action::Wake {
@@ -356,9 +486,13 @@ impl Gil {
                 if acquires {
                     self.acquire(s, thread);
                 } else {
+                    let Pc::Wait { requested, .. } = s.threads[thread as usize] else {
+                        unreachable!("a waking thread waits")
+                    };
                     s.threads[thread as usize] = Pc::Wait {
                         notified: false,
                         switched: false,
+                        requested: requested || (requests && self.variant.tracks_request()),
                     };
                 }
             }
@@ -372,6 +506,7 @@ impl Gil {
                 }
             }
             Action::Bytecode(_) => {}
+            Action::Tick(t) => self.release(s, t, After::Retake),
             Action::Exit(t) => self.release(s, t, After::Exit),
             Action::Release { thread, woken } => {
                 s.locked = false;
@@ -381,7 +516,7 @@ impl Gil {
                     }
                 }
                 let after = s.threads[thread as usize].after();
-                s.threads[thread as usize] = if self.variant == GilVariant::NoForceSwitch {
+                s.threads[thread as usize] = if !self.variant.forces_switch() {
                     Gil::after_drop(after)
                 } else {
                     Pc::HandoffRead { after }
@@ -411,7 +546,31 @@ impl Gil {
                 let after = s.threads[t as usize].after();
                 s.threads[t as usize] = Gil::after_drop(after);
             }
+            Action::Finalize => s.finalizing = true,
+            Action::ShutdownExit { thread, reset } => {
+                let t = thread as usize;
+                s.threads[t] = match s.threads[t] {
+                    // Check C: unlock the mutex, drop_gil (with the hand-off), exit.
+                    Pc::Acquired => Pc::Release { after: After::Exit },
+                    Pc::Wait {
+                        requested: true, ..
+                    } if self.variant == GilVariant::Shutdown3112 => Pc::ExitReset,
+                    _ => Pc::Done,
+                };
+                if reset {
+                    s.drop_request = false;
+                }
+            }
+            Action::ResetAndExit(t) => {
+                s.drop_request = false;
+                s.threads[t as usize] = Pc::Done;
+            }
         }
+    }
+
+    /// `tstate_must_exit`: a daemon thread during finalization.
+    fn must_exit(&self, s: &GilState, t: u8) -> bool {
+        s.finalizing && t != 0
     }
 
     /// The steps of a model built on the GIL: each thread's GIL-protocol steps (wrapped by
@@ -441,6 +600,8 @@ impl Gil {
     pub fn poll(&self, s: &GilState, t: u8) -> Action {
         if self.variant == GilVariant::NoPoll {
             Action::Bytecode(t)
+        } else if self.variant == GilVariant::Legacy27 {
+            Action::Tick(t)
         } else {
             Action::Poll {
                 thread: t,
@@ -483,6 +644,7 @@ impl Model for Gil {
             drop_request: false,
             last_holder: NOBODY,
             threads,
+            finalizing: false,
         }]
     }
 
@@ -492,6 +654,9 @@ impl Model for Gil {
                 out.push(self.poll(s, t));
                 if self.config.finite {
                     out.push(Action::Exit(t));
+                }
+                if t == 0 && self.variant.finalizes() && !s.finalizing {
+                    out.push(Action::Finalize);
                 }
             } else {
                 self.protocol_actions(s, t, out);
@@ -543,6 +708,69 @@ impl Model for Gil {
                     matches!(action, Action::Poll { request: true, .. })
                 }),
             },
+            Property {
+                id: "GIL-L1",
+                statement: "every thread executes bytecode infinitely often",
+                check: Check::LeadsTo {
+                    from: |_, _, _| true,
+                    to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
+                    each_thread: true,
+                    fairness: Fairness::StrongThread,
+                },
+            },
+            Property {
+                id: "GIL-L2",
+                statement: "a waiter owed the GIL (a drop request pending and no switch since \
+                            its wait began) eventually holds it: it is not bypassed forever",
+                check: Check::LeadsTo {
+                    from: |_, s: &GilState, t| {
+                        s.drop_request
+                            && matches!(
+                                s.threads[t],
+                                Pc::Wait {
+                                    switched: false,
+                                    ..
+                                }
+                            )
+                    },
+                    to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
+                    each_thread: true,
+                    fairness: Fairness::StrongThread,
+                },
+            },
+            Property {
+                id: "GIL-L3",
+                statement: "a drop request is eventually honoured (reset by the next take_gil or \
+                            by the hand-off)",
+                check: Check::LeadsTo {
+                    from: |_, s: &GilState, _| s.drop_request,
+                    to: |_, s: &GilState, _| !s.drop_request,
+                    each_thread: false,
+                    fairness: Fairness::StrongThread,
+                },
+            },
+            Property {
+                id: "GIL-X1",
+                statement: "the main thread's FORCE_SWITCHING wait in drop_gil ends, also at \
+                            shutdown (gh-96387)",
+                check: Check::LeadsTo {
+                    from: |_, s: &GilState, _| matches!(s.threads[0], Pc::SwitchWait { .. }),
+                    to: |_, s: &GilState, _| !matches!(s.threads[0], Pc::SwitchWait { .. }),
+                    each_thread: false,
+                    fairness: Fairness::StrongThread,
+                },
+            },
+            Property {
+                id: "GIL-L4",
+                statement: "a thread that calls take_gil (as one returning from I/O does, in \
+                            PyEval_RestoreThread) eventually holds the GIL",
+                check: Check::LeadsTo {
+                    from: |_, s: &GilState, t| s.threads[t] == Pc::Take,
+                    to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
+                    each_thread: true,
+                    fairness: Fairness::StrongThread,
+                },
+            },
         ]
     }
 
@@ -553,6 +781,10 @@ impl Model for Gil {
     /// Threads are interchangeable: sort them by (program counter, is last holder) and rename
     /// `last_holder` accordingly. Equal keys are equal thread states, so the result is canonical.
     fn canonical(&self, s: &GilState) -> GilState {
+        if self.variant.finalizes() {
+            // T0 is the main thread: threads are not interchangeable.
+            return s.clone();
+        }
         let n = self.config.threads;
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&t| (s.threads[t], s.last_holder as usize == t));
@@ -572,6 +804,26 @@ impl Model for Gil {
 
     fn thread_count(&self) -> usize {
         self.config.threads
+    }
+
+    fn assumptions(&self) -> Vec<String> {
+        let mut out = vec![
+            "each critical section of gil->mutex or switch_mutex is one atomic step".to_string(),
+            "a signal wakes an arbitrary waiter (not FIFO)".to_string(),
+        ];
+        if self.variant.is_new_gil() {
+            out.push(
+                "the interval's timed wait may time out at any point (it is offered whenever \
+                 the waiter can run; fairness decides whether it is taken)"
+                    .into(),
+            );
+        }
+        out.push(if self.config.spurious_wakeups {
+            "condition waits may wake spuriously".into()
+        } else {
+            "condition waits wake only when signalled or timed out".into()
+        });
+        out
     }
 
     fn format_action(&self, action: &Action) -> String {
@@ -599,6 +851,7 @@ impl Model for Gil {
             }
             Action::Poll { request: false, .. } => "eval loop: poll point, no request".into(),
             Action::Bytecode(_) => "eval loop: bytecode, no poll point".into(),
+            Action::Tick(_) => "eval loop: check interval -> release the lock, re-take it".into(),
             Action::Exit(_) => "thread exits -> final drop_gil".into(),
             Action::Release { woken, .. } => format!(
                 "drop_gil: locked=0, signal cond{}",
@@ -621,6 +874,14 @@ impl Model for Gil {
                 "drop_gil: GIL already switched -> return".into()
             }
             Action::SwitchWake(_) => "drop_gil: switch_cond wait returns".into(),
+            Action::Finalize => "Py_FinalizeEx: the runtime starts finalizing".into(),
+            Action::ShutdownExit { reset: true, .. } => {
+                "take_gil: must exit -> reset own drop request, unlock mutex, exit thread".into()
+            }
+            Action::ShutdownExit { .. } => "take_gil: runtime finalizing -> exit thread".into(),
+            Action::ResetAndExit(_) => {
+                "take_gil: mutex unlocked -> reset own drop request, exit thread".into()
+            }
         }
     }
 
@@ -635,10 +896,11 @@ impl Model for Gil {
             .map(|t| format!("T{t}:{}", pc_name(s.threads[t as usize])))
             .collect();
         format!(
-            "locked={} last_holder={} drop_request={} | {}",
+            "locked={} last_holder={} drop_request={}{} | {}",
             s.locked as u8,
             holder,
             s.drop_request as u8,
+            if s.finalizing { " finalizing" } else { "" },
             threads.join(" ")
         )
     }
@@ -662,7 +924,10 @@ fn pc_name(pc: Pc) -> String {
     };
     match pc {
         Pc::Take => "take".into(),
-        Pc::Wait { notified, switched } => format!(
+        Pc::ExitReset => "exit-reset".into(),
+        Pc::Wait {
+            notified, switched, ..
+        } => format!(
             "wait{}{}",
             if notified { "(signalled)" } else { "" },
             if switched { "(switched)" } else { "" }

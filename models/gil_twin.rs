@@ -47,6 +47,10 @@ impl GilTwin {
     /// A twin of `variant` with `threads` Python threads, `iterations` poll rounds each, `ticks`
     /// clock ticks, reading the drop request with read-modify-writes.
     pub fn new(variant: GilVariant, threads: usize, iterations: usize, ticks: usize) -> GilTwin {
+        assert!(
+            variant.has_twin(),
+            "the twin does not implement {variant:?}"
+        );
         GilTwin {
             variant,
             threads,

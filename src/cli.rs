@@ -251,6 +251,12 @@ fn describe_report(entry: &ModelEntry, variant: &str, config: &Config, report: &
             r.statement
         );
     }
+    if let Some(live) = report.results.iter().find(|r| !r.assumptions.is_empty()) {
+        let _ = writeln!(out, "liveness verdicts assume:");
+        for assumption in &live.assumptions {
+            let _ = writeln!(out, "  - {assumption}");
+        }
+    }
     for r in &report.results {
         if let (Verdict::Violated, Some(trace)) = (r.verdict, &r.trace) {
             let _ = writeln!(
@@ -301,7 +307,7 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
                     config.bounds(),
                     if report.symmetry { ", symmetry" } else { "" }
                 );
-                if r.verdict == Verdict::Violated && !variant.faithful {
+                if r.verdict == Verdict::Violated && variant.name != entry.variants[0].name {
                     if let Some((_, names)) = violators.iter_mut().find(|(id, _)| *id == r.id) {
                         names.push(variant.name);
                     }
@@ -310,17 +316,18 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
         }
         let _ = writeln!(
             table,
-            "\nnon-vacuity ({}): bad variants that violate each property",
+            "\nnon-vacuity ({}): variants other than the default that violate each property",
             entry.name
         );
         for (id, names) in &violators {
             let names = if names.is_empty() {
-                "NONE: no bad variant violates it".to_string()
+                "NONE: no variant violates it".to_string()
             } else {
                 names.join(", ")
             };
             let _ = writeln!(table, "  {id:<8} {names}");
         }
+        table.push_str(&sensitivity(&entry, &config, &options)?);
         table.push('\n');
     }
     print!("{table}");
@@ -332,6 +339,62 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
             incomplete.join("; ")
         )))
     }
+}
+
+/// For each liveness property of the default variant: its verdict under the default
+/// assumptions and under each single change of them (another fairness, spurious wake-ups).
+fn sensitivity(
+    entry: &ModelEntry,
+    config: &Config,
+    options: &Options,
+) -> Result<String, UsageError> {
+    let live: Vec<&'static str> = (entry.properties)()
+        .iter()
+        .filter(|p| p.liveness)
+        .map(|p| p.id)
+        .collect();
+    if live.is_empty() {
+        return Ok(String::new());
+    }
+    let variant = entry.variant(None)?;
+    let mut changes: Vec<(String, Config, Options)> =
+        vec![("as stated".into(), config.clone(), options.clone())];
+    for fairness in Fairness::ALL {
+        let options = Options {
+            fairness: Some(fairness),
+            ..options.clone()
+        };
+        changes.push((fairness.name().into(), config.clone(), options));
+    }
+    let spurious = Config {
+        spurious_wakeups: !config.spurious_wakeups,
+        ..config.clone()
+    };
+    changes.push(("spurious wake-ups".into(), spurious, options.clone()));
+    let reports = changes
+        .iter()
+        .map(|(_, config, options)| entry.check(variant, config, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = format!(
+        "\nassumption sensitivity ({} / {}, {}): liveness verdicts as stated and with one change\n  {:<8}",
+        entry.name,
+        variant.name,
+        config.bounds(),
+        "property"
+    );
+    for (name, _, _) in &changes {
+        let _ = write!(out, " {name:>17}");
+    }
+    out.push('\n');
+    for id in live {
+        let _ = write!(out, "  {id:<8}");
+        for report in &reports {
+            let verdict = report.verdict(id).map_or("-".into(), |v| v.to_string());
+            let _ = write!(out, " {verdict:>17}");
+        }
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 fn bench(entry: &ModelEntry, threads: &[usize]) -> Result<String, UsageError> {

@@ -13,6 +13,8 @@ pub struct PropertyInfo {
     pub id: &'static str,
     /// One sentence.
     pub statement: &'static str,
+    /// Whether it is a liveness property (its verdict depends on fairness).
+    pub liveness: bool,
 }
 
 /// A registered model.
@@ -130,6 +132,7 @@ pub fn describe<M: Model>(model: &M) -> Vec<PropertyInfo> {
         .map(|p| PropertyInfo {
             id: p.id,
             statement: p.statement,
+            liveness: p.check.is_liveness(),
         })
         .collect()
 }

@@ -23,14 +23,34 @@ fn one_line_error(args: &[&str], needle: &str) {
 }
 
 #[test]
-fn check_of_the_default_variant_exits_0() {
-    let (code, stdout, _) = gilcheck(&["check", "gil", "--threads", "3"]);
-    assert_eq!(code, 0);
-    assert!(stdout.contains("499 states"), "{stdout}");
-    for id in ["GIL-S1", "GIL-S2", "GIL-S3", "GIL-R1", "GIL-R2"] {
+fn check_of_the_default_variant_with_2_threads_exits_0() {
+    let (code, stdout, _) = gilcheck(&["check", "gil", "--threads", "2"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("31 states"), "{stdout}");
+    for id in ["GIL-S1", "GIL-S3", "GIL-R1", "GIL-L1", "GIL-L2", "GIL-X1"] {
         let line = stdout.lines().find(|l| l.contains(id)).unwrap();
         assert!(line.contains("holds"), "{line}");
     }
+    assert!(stdout.contains("liveness verdicts assume:"), "{stdout}");
+    assert!(stdout.contains("strong fairness per thread"), "{stdout}");
+}
+
+#[test]
+fn with_3_threads_a_waiter_is_bypassed_forever() {
+    let (code, stdout, _) = gilcheck(&["check", "gil", "--threads", "3"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("499 states"), "{stdout}");
+    let line = stdout.lines().find(|l| l.contains("GIL-L2")).unwrap();
+    assert!(line.contains("violated"), "{line}");
+    let trace = stdout
+        .split("counterexample for GIL-L2")
+        .nth(1)
+        .expect("an L2 lasso");
+    assert!(trace.contains("--- cycle: steps"), "{trace}");
+    assert!(
+        trace.contains("--- back to the state after step"),
+        "{trace}"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! counterexamples, symmetry, limits.
 
 use gilcheck::explore::{check, replay_trace, Options, Report, Verdict};
-use gilcheck::model::Config;
+use gilcheck::model::{kind_of, Config, Fairness};
 use gilcheck::models::gil::{Gil, GilVariant};
 use gilcheck::trace::TraceMeta;
 
@@ -49,15 +49,28 @@ fn state_counts_of_the_default_variant_are_pinned() {
 }
 
 #[test]
-fn faithful_variants_satisfy_every_property() {
-    for variant in [GilVariant::Cpython311, GilVariant::NoForceSwitch] {
+fn faithful_variants_satisfy_every_safety_and_reachability_property() {
+    for variant in [
+        GilVariant::Cpython311,
+        GilVariant::NoForceSwitch,
+        GilVariant::Legacy27,
+    ] {
         for threads in 2..=4 {
             let report = run(variant, threads, false);
-            for r in &report.results {
-                assert_eq!(r.verdict, Verdict::Holds, "{variant:?} {threads} {}", r.id);
+            for r in report.results.iter().filter(|r| is_safety_or_reach(&r.id)) {
+                let expected = if variant == GilVariant::Legacy27 && r.id == "GIL-R2" {
+                    Verdict::Violated // 2.7 has no drop request
+                } else {
+                    Verdict::Holds
+                };
+                assert_eq!(r.verdict, expected, "{variant:?} {threads} {}", r.id);
             }
         }
     }
+}
+
+fn is_safety_or_reach(id: &str) -> bool {
+    matches!(kind_of(id), Some('S' | 'R'))
 }
 
 #[test]
@@ -172,7 +185,163 @@ fn spurious_wakeups_and_finite_threads_keep_the_safety_properties() {
         &meta("cpython-3.11", 3),
         &Options::default(),
     );
-    for r in &report.results {
+    for r in report.results.iter().filter(|r| is_safety_or_reach(&r.id)) {
         assert_eq!(r.verdict, Verdict::Holds, "{}", r.id);
     }
+}
+
+/// The verdicts of GIL-L1..L4 for `variant` with `threads` threads under `fairness`.
+fn liveness(variant: GilVariant, threads: usize, fairness: Option<Fairness>) -> Vec<Verdict> {
+    let options = Options {
+        fairness,
+        ..Options::default()
+    };
+    let report = check(
+        &Gil::new(variant, Config::threads(threads)),
+        &meta("test", threads),
+        &options,
+    );
+    ["GIL-L1", "GIL-L2", "GIL-L3", "GIL-L4"]
+        .iter()
+        .map(|id| report.verdict(id).unwrap())
+        .collect()
+}
+
+#[test]
+fn two_threads_with_force_switching_take_turns_forever() {
+    use Verdict::*;
+    assert_eq!(
+        liveness(GilVariant::Cpython311, 2, None),
+        [Holds, Holds, Holds, Holds]
+    );
+    // Without the hand-off the dropping thread can take the GIL back every time.
+    assert_eq!(
+        liveness(GilVariant::NoForceSwitch, 2, None),
+        [Violated, Violated, Holds, Violated]
+    );
+    // 2.7: release and re-take at once; the waiter never wins (no requests: L2, L3 vacuous).
+    assert_eq!(
+        liveness(GilVariant::Legacy27, 2, None),
+        [Violated, Holds, Holds, Violated]
+    );
+}
+
+#[test]
+fn three_threads_show_the_new_gil_is_not_fifo() {
+    use Verdict::*;
+    let model = Gil::new(GilVariant::Cpython311, Config::threads(3));
+    let report = check(&model, &meta("cpython-3.11", 3), &Options::default());
+    for (id, verdict) in [
+        ("GIL-L1", Violated),
+        ("GIL-L2", Violated),
+        ("GIL-L3", Holds),
+        ("GIL-L4", Violated),
+    ] {
+        assert_eq!(report.verdict(id), Some(verdict), "{id}");
+    }
+    // The L2 lasso: T0's request is pending when the cycle starts, and in the cycle other
+    // threads take the GIL while T0 only wakes and waits again.
+    let trace = report.result("GIL-L2").unwrap().trace.as_ref().unwrap();
+    let cycle = trace.cycle.expect("a cycle");
+    let victim = trace.steps[cycle..]
+        .iter()
+        .find(|s| s.action.contains("sets drop request"))
+        .and_then(|s| s.thread)
+        .expect("the victim keeps requesting");
+    assert!(trace.steps[cycle..]
+        .iter()
+        .filter(|s| s.thread == Some(victim))
+        .all(|s| s.action.starts_with("take_gil: cond wait returns")));
+    assert!(trace.steps[cycle..]
+        .iter()
+        .any(|s| s.thread != Some(victim) && s.action.contains("acquire")));
+    replay_trace(&model, trace).unwrap();
+}
+
+#[test]
+fn liveness_verdicts_depend_on_the_stated_assumptions() {
+    use Verdict::*;
+    // Strong fairness per step (a race won infinitely often is won): even 3 threads and the
+    // variants without a hand-off take turns.
+    for variant in [
+        GilVariant::Cpython311,
+        GilVariant::NoForceSwitch,
+        GilVariant::Legacy27,
+    ] {
+        assert_eq!(
+            liveness(variant, 3, Some(Fairness::StrongAction)),
+            [Holds, Holds, Holds, Holds],
+            "{variant:?}"
+        );
+    }
+    // Weak fairness per thread is enough with 2 threads and the hand-off.
+    assert_eq!(
+        liveness(GilVariant::Cpython311, 2, Some(Fairness::WeakThread)),
+        [Holds, Holds, Holds, Holds]
+    );
+    // A spurious wake-up ends drop_gil's single switch_cond wait: the dropping thread can
+    // take the GIL back, so 2 threads no longer take turns.
+    let spurious = Config {
+        spurious_wakeups: true,
+        ..Config::threads(2)
+    };
+    let report = check(
+        &Gil::new(GilVariant::Cpython311, spurious),
+        &meta("cpython-3.11", 2),
+        &Options::default(),
+    );
+    assert_eq!(report.verdict("GIL-L1"), Some(Violated));
+    let trace = report.result("GIL-L1").unwrap().trace.as_ref().unwrap();
+    assert!(trace
+        .steps
+        .iter()
+        .any(|s| s.action == "drop_gil: switch_cond wait returns"));
+}
+
+#[test]
+fn a_request_is_never_honoured_without_poll_points() {
+    let report = run(GilVariant::NoPoll, 2, false);
+    let result = report.result("GIL-L3").unwrap();
+    assert_eq!(result.verdict, Verdict::Violated);
+    assert!(result.trace.as_ref().unwrap().cycle.is_some());
+}
+
+#[test]
+fn gh_96387_the_bug_hangs_the_fix_as_written_still_can_and_a_reset_under_the_mutex_does_not() {
+    for (variant, verdict) in [
+        (GilVariant::Shutdown392, Verdict::Violated),
+        (GilVariant::Shutdown3112, Verdict::Violated),
+        (GilVariant::ShutdownResetUnderMutex, Verdict::Holds),
+    ] {
+        let report = run(variant, 2, false);
+        assert_eq!(report.verdict("GIL-X1"), Some(verdict), "{variant:?}");
+        assert_eq!(
+            report.verdict("GIL-S3"),
+            Some(verdict),
+            "{variant:?} deadlock"
+        );
+        assert_eq!(report.verdict("GIL-S1"), Some(Verdict::Holds));
+    }
+    // 3.9.2: the daemon thread exits leaving its request set; the main thread then waits in
+    // the hand-off for a new holder that never comes (the run stops there).
+    let report = run(GilVariant::Shutdown392, 2, false);
+    let trace = report.result("GIL-X1").unwrap().trace.as_ref().unwrap();
+    assert_eq!(trace.cycle, None);
+    let last = trace.steps.last().unwrap();
+    assert!(last.state.contains("T0:switch-wait"), "{}", trace.to_text());
+    assert!(last.state.contains("T1:done"), "{}", trace.to_text());
+    // 3.11.2: between unlocking gil->mutex and resetting its request, the exiting thread lets
+    // the main thread read the request and wait; the reset comes too late.
+    let report = run(GilVariant::Shutdown3112, 2, false);
+    let trace = report.result("GIL-X1").unwrap().trace.as_ref().unwrap();
+    let actions: Vec<&str> = trace.steps.iter().map(|s| s.action.as_str()).collect();
+    let waits = actions
+        .iter()
+        .position(|a| a.contains("wait on switch_cond"))
+        .expect("the main thread waits");
+    let reset = actions
+        .iter()
+        .position(|a| a.contains("reset own drop request"))
+        .expect("the daemon resets");
+    assert!(waits < reset, "{}", trace.to_text());
 }

@@ -26,6 +26,7 @@ impl Program for GilTwin {
         let variants: Vec<GilVariant> = VARIANTS
             .iter()
             .filter_map(|v| GilVariant::from_name(v.name))
+            .filter(|v| v.has_twin())
             .collect();
         (select(variants), 1..=4usize, 1..=3usize)
             .prop_map(|(variant, threads, iterations)| {

@@ -204,25 +204,31 @@ pub fn leads_to<M: Model>(
     for &s in component {
         member[s] = true;
     }
-    // One step of every unit taken inside the component, then back to the entry.
-    let mut required: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
-    for &s in component {
-        for e in graph.edges(s) {
-            if member[graph.target(e)] {
-                required.entry(units[e]).or_insert((s, e));
-            }
-        }
-    }
-    let mut required: Vec<(usize, usize)> = required.into_values().collect();
-    required.sort_unstable();
+    // One step of every unit taken inside the component, nearest first, then back to the
+    // entry.
+    let member = &member;
+    let internal = |x: usize| graph.edges(x).filter(move |&e| member[graph.target(e)]);
+    let mut remaining: FxHashSet<u32> = component
+        .iter()
+        .flat_map(|&x| internal(x))
+        .map(|e| units[e])
+        .collect();
     let cycle_start = steps.len();
     let mut at = entry;
-    for (s, e) in required {
-        steps.extend(path(graph, at, &member, |x| x == s));
-        steps.push((s, e));
-        at = graph.target(e);
+    while !remaining.is_empty() {
+        let to_source = path(graph, at, member, |x| {
+            internal(x).any(|e| remaining.contains(&units[e]))
+        });
+        let source = to_source.last().map_or(at, |&(_, e)| graph.target(e));
+        steps.extend(to_source);
+        let edge = internal(source)
+            .find(|&e| remaining.contains(&units[e]))
+            .expect("the path ends where such a step starts");
+        remaining.remove(&units[edge]);
+        steps.push((source, edge));
+        at = graph.target(edge);
     }
-    steps.extend(path(graph, at, &member, |x| x == entry));
+    steps.extend(path(graph, at, member, |x| x == entry));
     Some(Lasso {
         init: chain[0],
         steps,

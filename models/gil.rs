@@ -15,7 +15,7 @@
 //!   scheduler eventually does). Which waiter a signal wakes is a free choice (not FIFO).
 
 use crate::explore;
-use crate::model::{Check, Config, Fairness, Model, Property, Variant};
+use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
 use crate::registry::{describe, ModelEntry};
 
 /// Largest number of threads a state can hold.
@@ -747,6 +747,35 @@ impl Model for Gil {
                     to: |_, s: &GilState, _| !s.drop_request,
                     each_thread: false,
                     fairness: Fairness::StrongThread,
+                },
+            },
+            Property {
+                id: "GIL-B1",
+                statement: "a waiter owed the GIL is bypassed (another thread takes the GIL) a \
+                            bounded number of times before it holds the GIL",
+                check: Check::Count {
+                    from: |_, s: &GilState, t| {
+                        s.drop_request
+                            && matches!(
+                                s.threads[t],
+                                Pc::Wait {
+                                    switched: false,
+                                    ..
+                                }
+                            )
+                    },
+                    count: |_, _, action: &Action, _, t| match *action {
+                        Action::TakeFree(u) => u as usize != t,
+                        Action::Wake {
+                            thread,
+                            acquires: true,
+                            ..
+                        } => thread as usize != t,
+                        _ => false,
+                    },
+                    to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
+                    each_thread: true,
+                    claim: CountClaim::Bounded,
                 },
             },
             Property {

@@ -19,7 +19,7 @@
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
 use crate::explore;
-use crate::model::{Check, Config, Model, Property, Variant};
+use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
 use crate::registry::{describe, ModelEntry};
 
 /// One step of T0's or T1's program.
@@ -50,6 +50,8 @@ pub struct IoWork {
     pub saved: u8,
     /// Inside the blocking call.
     pub blocked: bool,
+    /// Between `Py_END_ALLOW_THREADS` and holding the GIL again.
+    pub returning: bool,
     /// The state the last `PyGILState_Release` must restore (`Some(true)`: holding the GIL),
     /// from its return to the thread's next step.
     pub restores: Option<bool>,
@@ -246,6 +248,9 @@ impl Model for Io {
                     s.work[t].restores = None;
                 }
                 self.gil.apply(&mut s.gil, &a);
+                if t < 2 && s.gil.threads[t] == Pc::Eval {
+                    s.work[t].returning = false;
+                }
                 return s;
             }
             IoAction::Run { thread, op, locked } => (thread, op, locked),
@@ -255,7 +260,10 @@ impl Model for Io {
         w.restores = None;
         match op {
             IoOp::AllowThreads => self.gil.release(&mut s.gil, thread, After::Detach),
-            IoOp::EndAllowThreads => self.gil.restore(&mut s.gil, thread),
+            IoOp::EndAllowThreads => {
+                w.returning = true;
+                self.gil.restore(&mut s.gil, thread);
+            }
             IoOp::Block => w.blocked = true,
             IoOp::Unblock => w.blocked = false,
             IoOp::Ensure => {
@@ -314,6 +322,33 @@ impl Model for Io {
                         && matches!(action, IoAction::Gil(gil::Action::Poll { thread, .. })
                             if *thread != IO_THREAD)
                 }),
+            },
+            Property {
+                id: "IO-X1",
+                statement: "a thread returning from I/O while only a CPU-bound thread holds or \
+                            wants the GIL gets it back only after at least one full interval has \
+                            expired and forced a drop request (the convoy effect of bpo-7946, \
+                            never fixed)",
+                check: Check::Count {
+                    from: |m: &Io, s: &IoState, _| {
+                        let io = IO_THREAD as usize;
+                        // The C library's thread is gone and no request is pending.
+                        s.gil.threads[io] == Pc::Take
+                            && s.work[io].returning
+                            && s.gil.threads[FOREIGN_THREAD as usize] == Pc::Done
+                            && !s.gil.drop_request
+                            && (2..m.config.threads).any(|t| s.gil.threads[t] == Pc::Eval)
+                    },
+                    count: |_, _, action: &IoAction, _, _| {
+                        matches!(
+                            action,
+                            IoAction::Gil(gil::Action::Wake { requests: true, .. })
+                        )
+                    },
+                    to: |_, s: &IoState, _| s.gil.threads[IO_THREAD as usize] == Pc::Eval,
+                    each_thread: false,
+                    claim: CountClaim::AtLeast(1),
+                },
             },
         ]
     }

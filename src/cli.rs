@@ -243,9 +243,10 @@ fn describe_report(entry: &ModelEntry, variant: &str, config: &Config, report: &
     let mut out = header(entry, variant, config, report);
     out.push('\n');
     for r in &report.results {
+        let numbers = r.numbers.map(|n| format!(" ({n})")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<8} {:<12} {}",
+            "  {:<8} {:<12} {}{numbers}",
             r.id,
             r.verdict.to_string(),
             r.statement

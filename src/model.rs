@@ -113,6 +113,16 @@ impl Fairness {
     }
 }
 
+/// What a counting property claims about the number of counted steps between a trigger and a
+/// response, over every run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountClaim {
+    /// The number is bounded: the checker computes the largest one.
+    Bounded,
+    /// Every run takes at least this many counted steps (the checker computes the smallest).
+    AtLeast(usize),
+}
+
 /// How a property is checked.
 pub enum Check<M: Model> {
     /// Safety: the predicate holds in every reachable state.
@@ -137,6 +147,22 @@ pub enum Check<M: Model> {
         each_thread: bool,
         /// The schedules it is checked over (unless a run overrides it).
         fairness: Fairness,
+    },
+    /// Bounded progress: the number of `count` steps taken from a state where `from` holds
+    /// until one where `to` holds, over every run (per thread with `each_thread`). The
+    /// checker computes the smallest and the largest number (the largest may be unbounded: a
+    /// reachable cycle takes a counted step without reaching `to`) and decides `claim`.
+    Count {
+        /// The trigger.
+        from: fn(&M, &M::State, usize) -> bool,
+        /// The steps counted: (before, action, after, thread).
+        count: fn(&M, &M::State, &M::Action, &M::State, usize) -> bool,
+        /// The response.
+        to: fn(&M, &M::State, usize) -> bool,
+        /// Check it for each thread.
+        each_thread: bool,
+        /// What must hold of the numbers.
+        claim: CountClaim,
     },
 }
 
@@ -207,6 +233,11 @@ impl<M: Model> Check<M> {
     /// Whether the property is about infinite runs.
     pub fn is_liveness(&self) -> bool {
         matches!(self, Check::LeadsTo { .. })
+    }
+
+    /// Whether it needs the whole state graph (liveness and counting properties).
+    pub fn needs_graph(&self) -> bool {
+        matches!(self, Check::LeadsTo { .. } | Check::Count { .. })
     }
 }
 

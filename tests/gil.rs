@@ -345,3 +345,31 @@ fn gh_96387_the_bug_hangs_the_fix_as_written_still_can_and_a_reset_under_the_mut
         .expect("the daemon resets");
     assert!(waits < reset, "{}", trace.to_text());
 }
+
+#[test]
+fn with_2_threads_a_requesting_waiter_is_never_bypassed_with_3_without_bound() {
+    let numbers = |variant, threads| {
+        let report = run(variant, threads, false);
+        let result = report.result("GIL-B1").unwrap().clone();
+        (
+            result.verdict,
+            result.numbers.expect("a count"),
+            result.trace,
+        )
+    };
+    let (verdict, counts, _) = numbers(GilVariant::Cpython311, 2);
+    assert_eq!((verdict, counts.max), (Verdict::Holds, Some(0)));
+    for (variant, threads) in [(GilVariant::Cpython311, 3), (GilVariant::NoForceSwitch, 2)] {
+        let (verdict, counts, trace) = numbers(variant, threads);
+        assert_eq!(
+            (verdict, counts.max),
+            (Verdict::Violated, None),
+            "{variant:?}"
+        );
+        let trace = trace.expect("a counted cycle");
+        let cycle = trace.cycle.expect("marked");
+        assert!(trace.steps[cycle..]
+            .iter()
+            .any(|s| s.action.contains("acquire")));
+    }
+}

@@ -30,7 +30,7 @@ fn trace_of(model: &Io, report: &Report, id: &str, verdict: Verdict) -> Vec<IoAc
 #[test]
 fn state_counts_of_the_default_variant_are_pinned() {
     // (threads, states), as computed by the checker; a change is a model change.
-    for (threads, states) in [(2, 875), (3, 11_413)] {
+    for (threads, states) in [(2, 936), (3, 12_446)] {
         let (_, report) = run(IoVariant::Cpython311, threads);
         assert_eq!(report.states, states, "{threads} threads");
         assert!(report.limit.is_none());
@@ -89,4 +89,18 @@ fn a_release_that_ignores_nesting_drops_the_gil_of_the_outer_ensure() {
         })
         .expect("the trace has a Release");
     assert!(release, "the inner Ensure had found the GIL held (LOCKED)");
+}
+
+#[test]
+fn the_convoy_a_thread_back_from_io_waits_at_least_one_interval() {
+    let (_, report) = run(IoVariant::Cpython311, 3);
+    let result = report.result("IO-X1").unwrap();
+    assert_eq!(result.verdict, Verdict::Holds);
+    let numbers = result.numbers.expect("a count");
+    assert_eq!(numbers.min, Some(1), "{numbers}");
+    // Without a clock the holder's poll points can come after any number of intervals.
+    assert_eq!(numbers.max, None, "{numbers}");
+    // Keeping the GIL across the blocking call leaves no return from I/O to measure.
+    let (_, report) = run(IoVariant::BlockingWithGil, 3);
+    assert_eq!(report.verdict("IO-X1"), Some(Verdict::Violated));
 }

@@ -4,9 +4,9 @@
 
 use super::graph::Graph;
 use super::liveness::{leads_to, Lasso};
-use super::report::{PropertyResult, Report, Verdict};
+use super::report::{Numbers, PropertyResult, Report, Verdict};
 use super::store::{Store, NO_PARENT};
-use crate::model::{Check, Fairness, Model, Property};
+use crate::model::{Check, CountClaim, Fairness, Model, Property};
 use crate::trace::{Trace, TraceMeta};
 use std::time::Instant;
 
@@ -121,6 +121,10 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                     let graph = graph.get_or_insert_with(|| Graph::build(model, options));
                     return liveness_result(model, meta, options, property, graph);
                 }
+                (_, Check::Count { .. }) => {
+                    let graph = graph.get_or_insert_with(|| Graph::build(model, options));
+                    return count_result(model, meta, property, graph);
+                }
                 (Some(found), check) => {
                     let trace = rebuild(model, &store, meta, *found, check, &represent);
                     if matches!(check, Check::Sometimes(_) | Check::SometimesStep(_)) {
@@ -139,6 +143,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 statement: statement.to_string(),
                 verdict,
                 trace,
+                numbers: None,
                 assumptions: Vec::new(),
             }
         })
@@ -211,8 +216,120 @@ fn liveness_result<M: Model>(
         statement: property.statement.to_string(),
         verdict,
         trace,
+        numbers: None,
         assumptions,
     }
+}
+
+/// Decides a counting property on the whole state graph: the fewest and most counted steps
+/// over every thread (if per thread), and the claim about them.
+fn count_result<M: Model>(
+    model: &M,
+    meta: &TraceMeta,
+    property: &Property<M>,
+    graph: &Result<Graph<M::State>, String>,
+) -> PropertyResult {
+    let Check::Count {
+        from,
+        count,
+        to,
+        each_thread,
+        claim,
+    } = property.check
+    else {
+        unreachable!("only counting properties are counted")
+    };
+    let mut result = PropertyResult {
+        id: property.id.to_string(),
+        statement: property.statement.to_string(),
+        verdict: Verdict::Inconclusive,
+        trace: None,
+        numbers: None,
+        assumptions: Vec::new(),
+    };
+    let Ok(graph) = graph else {
+        return result;
+    };
+    let threads = if each_thread { model.thread_count() } else { 1 };
+    let states = &graph.store.states;
+    let mut numbers = Numbers {
+        min: None,
+        max: Some(0),
+    };
+    let mut evidence: Option<(Vec<(usize, usize)>, bool)> = None;
+    let mut actions = Vec::new();
+    for t in 0..threads {
+        let mut counted = vec![false; graph.edge_count()];
+        for s in 0..graph.len() {
+            actions.clear();
+            model.actions(&states[s], &mut actions);
+            for e in graph.edges(s) {
+                let after = &states[graph.target(e)];
+                counted[e] = count(model, &states[s], &actions[graph.slot(e)], after, t);
+            }
+        }
+        let counts = super::count::counts(model, graph, from, &counted, to, t);
+        if counts
+            .min
+            .is_some_and(|m| numbers.min.is_none_or(|n| m < n))
+        {
+            numbers.min = counts.min;
+            if matches!(claim, CountClaim::AtLeast(_)) {
+                evidence = Some((counts.min_path, false));
+            }
+        }
+        match (numbers.max, counts.max) {
+            (Some(_), None) => {
+                numbers.max = None;
+                if claim == CountClaim::Bounded {
+                    evidence = Some((counts.cycle, true));
+                }
+            }
+            (Some(a), Some(b)) => numbers.max = Some(a.max(b)),
+            (None, _) => {}
+        }
+    }
+    let holds = match claim {
+        CountClaim::Bounded => numbers.max.is_some(),
+        CountClaim::AtLeast(n) => numbers.min.is_some_and(|m| m >= n),
+    };
+    result.verdict = if holds {
+        Verdict::Holds
+    } else {
+        Verdict::Violated
+    };
+    result.numbers = Some(numbers);
+    if let Some((steps, cyclic)) = evidence.filter(|(steps, _)| !steps.is_empty()) {
+        // The run: a shortest prefix to the evidence's first state, then the evidence.
+        let first = steps[0].0;
+        let chain = graph.store.chain(first);
+        let mut path: Vec<(usize, usize)> = chain
+            .windows(2)
+            .map(|w| {
+                let e = graph.edges(w[0]).find(|&e| graph.target(e) == w[1]);
+                (w[0], e.expect("a parent has an edge to its child"))
+            })
+            .collect();
+        let lasso = Lasso {
+            init: chain[0],
+            cycle: cyclic.then_some(path.len()),
+            steps: {
+                path.extend(steps);
+                path
+            },
+        };
+        let outcome = format!("{} ({numbers})", property.statement);
+        let trace = lasso_trace(model, graph, meta, &lasso);
+        result.trace = Some(if holds {
+            trace.about(
+                property.id,
+                format!("witness for {}: {outcome}", property.id),
+            )
+        } else {
+            trace.about(property.id, format!("violates {}: {outcome}", property.id))
+        });
+    }
+    result
 }
 
 /// The trace of a lasso, its cycle marked.

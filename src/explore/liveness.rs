@@ -100,7 +100,7 @@ fn fair_components<S: Clone + Eq + std::hash::Hash>(
 
 /// A shortest path of `(source, edge)` steps from `start` to a state satisfying `goal`, through
 /// states in `allowed` only.
-fn path<S: Clone + Eq + std::hash::Hash>(
+pub(super) fn path<S: Clone + Eq + std::hash::Hash>(
     graph: &Graph<S>,
     start: usize,
     allowed: &[bool],

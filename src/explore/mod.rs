@@ -3,6 +3,7 @@
 //! executable-twin runs against the specification.
 
 mod bfs;
+mod count;
 mod graph;
 mod liveness;
 mod replay;
@@ -12,5 +13,5 @@ mod walk;
 
 pub use bfs::{check, Options};
 pub use replay::{replay_observed, replay_trace, Refinement};
-pub use report::{PropertyResult, Report, Verdict};
+pub use report::{Numbers, PropertyResult, Report, Verdict};
 pub use walk::walk;

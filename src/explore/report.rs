@@ -38,9 +38,34 @@ pub struct PropertyResult {
     /// Counterexample (safety) or witness (reachability), shortest in steps; for liveness a
     /// lasso (prefix and cycle).
     pub trace: Option<Trace>,
+    /// For counting properties: the fewest and most counted steps (`None` for the most:
+    /// unbounded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numbers: Option<Numbers>,
     /// For liveness: the fairness and environment assumptions the verdict holds under.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
+}
+
+/// What a counting property measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Numbers {
+    /// Fewest counted steps from a trigger to a response (`None`: no trigger reaches one).
+    pub min: Option<usize>,
+    /// Most counted steps (`None`: unbounded).
+    pub max: Option<usize>,
+}
+
+impl fmt::Display for Numbers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |n: Option<usize>, none: &str| n.map_or(none.to_string(), |n| n.to_string());
+        write!(
+            f,
+            "min {}, max {}",
+            show(self.min, "none"),
+            show(self.max, "unbounded")
+        )
+    }
 }
 
 /// The outcome of one exhaustive search.

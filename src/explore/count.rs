@@ -1,0 +1,195 @@
+//! Counting properties: how many counted steps a run takes from a trigger state until a response
+//! state. The smallest number is a 0-1 breadth-first search from every trigger; the largest is
+//! unbounded when a cycle of non-response states that contains a counted step is reachable from
+//! a trigger, and otherwise a longest path over the strongly connected components.
+
+use super::graph::Graph;
+use super::liveness::path;
+use crate::model::Model;
+use std::collections::VecDeque;
+
+/// The numbers for one thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counts {
+    /// Fewest counted steps on a run from a trigger to a response (`None`: no trigger leads to
+    /// a response).
+    pub min: Option<usize>,
+    /// Most counted steps (`None`: unbounded).
+    pub max: Option<usize>,
+    /// When unbounded: a cycle of `(source, edge)` steps through open states that takes a
+    /// counted step, reachable from a trigger.
+    pub cycle: Vec<(usize, usize)>,
+    /// The response state reached with the fewest counted steps, and the 0-1 search's parent
+    /// edges to rebuild that run from its trigger.
+    pub min_path: Vec<(usize, usize)>,
+}
+
+/// The counts for thread `t`; `counted[e]` says whether edge `e` is counted.
+pub fn counts<M: Model>(
+    model: &M,
+    graph: &Graph<M::State>,
+    from: fn(&M, &M::State, usize) -> bool,
+    counted: &[bool],
+    to: fn(&M, &M::State, usize) -> bool,
+    t: usize,
+) -> Counts {
+    let n = graph.len();
+    let states = &graph.store.states;
+    let done: Vec<bool> = states.iter().map(|s| to(model, s, t)).collect();
+    let triggers: Vec<usize> = (0..n).filter(|&s| from(model, &states[s], t)).collect();
+    // States a trigger reaches without a response first.
+    let mut open = vec![false; n];
+    let mut queue: VecDeque<usize> = triggers.iter().copied().filter(|&s| !done[s]).collect();
+    for &s in &queue {
+        open[s] = true;
+    }
+    while let Some(s) = queue.pop_front() {
+        for e in graph.edges(s) {
+            let next = graph.target(e);
+            if !done[next] && !open[next] {
+                open[next] = true;
+                queue.push_back(next);
+            }
+        }
+    }
+    // Smallest: 0-1 BFS from the triggers to a response.
+    let mut distance = vec![usize::MAX; n];
+    let mut parent: Vec<Option<(usize, usize)>> = vec![None; n];
+    let mut closest = None;
+    let mut deque = VecDeque::new();
+    for &s in &triggers {
+        distance[s] = 0;
+        deque.push_back(s);
+    }
+    let mut min = None;
+    while let Some(s) = deque.pop_front() {
+        if done[s] {
+            if min.is_none_or(|m| distance[s] < m) {
+                min = Some(distance[s]);
+                closest = Some(s);
+            }
+            continue;
+        }
+        for e in graph.edges(s) {
+            let next = graph.target(e);
+            let d = distance[s] + usize::from(counted[e]);
+            if d < distance[next] {
+                distance[next] = d;
+                parent[next] = Some((s, e));
+                if counted[e] {
+                    deque.push_back(next);
+                } else {
+                    deque.push_front(next);
+                }
+            }
+        }
+    }
+    let mut min_path = Vec::new();
+    let mut at = closest;
+    while let Some(s) = at {
+        at = parent[s].map(|(p, e)| {
+            min_path.push((p, e));
+            p
+        });
+    }
+    min_path.reverse();
+    // Largest: unbounded if a component of open states has a counted edge inside.
+    let components = graph.components(&open);
+    let mut component_of = vec![usize::MAX; n];
+    for (i, c) in components.iter().enumerate() {
+        for &s in c {
+            component_of[s] = i;
+        }
+    }
+    for c in &components {
+        for &s in c {
+            let inside = graph
+                .edges(s)
+                .find(|&e| counted[e] && component_of[graph.target(e)] == component_of[s]);
+            if let Some(e) = inside {
+                let mut cycle = vec![(s, e)];
+                cycle.extend(path(graph, graph.target(e), &open, |x| x == s));
+                return Counts {
+                    min,
+                    max: None,
+                    cycle,
+                    min_path,
+                };
+            }
+        }
+    }
+    // No counted cycle: the longest path over the condensation (components and single
+    // states), whose edges inside a component are all uncounted.
+    let mut members: Vec<Vec<usize>> = components;
+    for s in 0..n {
+        if open[s] && component_of[s] == usize::MAX {
+            component_of[s] = members.len();
+            members.push(vec![s]);
+        }
+    }
+    let mut best = vec![usize::MAX; members.len()];
+    let mut max = 0;
+    for &root in triggers.iter().filter(|&&s| open[s]) {
+        max = max.max(longest(
+            graph,
+            component_of[root],
+            &members,
+            &component_of,
+            counted,
+            &mut best,
+        ));
+    }
+    Counts {
+        min,
+        max: Some(max),
+        cycle: Vec::new(),
+        min_path,
+    }
+}
+
+/// The most counted edges on a path from component `root` out of the open states, by an
+/// iterative post-order over the condensation (a DAG).
+fn longest<S: Clone + Eq + std::hash::Hash>(
+    graph: &Graph<S>,
+    root: usize,
+    members: &[Vec<usize>],
+    component_of: &[usize],
+    counted: &[bool],
+    best: &mut [usize],
+) -> usize {
+    let exits = |c: usize| {
+        members[c].iter().flat_map(move |&s| {
+            graph.edges(s).filter_map(move |e| {
+                let target = component_of[graph.target(e)];
+                (target != c).then_some((e, target))
+            })
+        })
+    };
+    let mut stack = vec![(root, false)];
+    while let Some((c, expanded)) = stack.pop() {
+        if best[c] != usize::MAX {
+            continue;
+        }
+        if !expanded {
+            stack.push((c, true));
+            for (_, target) in exits(c) {
+                if target != usize::MAX && best[target] == usize::MAX {
+                    stack.push((target, false));
+                }
+            }
+            continue;
+        }
+        best[c] = exits(c)
+            .map(|(e, target)| {
+                let tail = if target == usize::MAX {
+                    0
+                } else {
+                    best[target]
+                };
+                usize::from(counted[e]) + tail
+            })
+            .max()
+            .unwrap_or(0);
+    }
+    best[root]
+}

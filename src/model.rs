@@ -123,6 +123,10 @@ pub enum CountClaim {
     AtLeast(usize),
 }
 
+/// A predicate on one step of one thread: (model, before, action, after, thread).
+pub type StepPredicate<M> =
+    fn(&M, &<M as Model>::State, &<M as Model>::Action, &<M as Model>::State, usize) -> bool;
+
 /// How a property is checked.
 pub enum Check<M: Model> {
     /// Safety: the predicate holds in every reachable state.
@@ -156,7 +160,7 @@ pub enum Check<M: Model> {
         /// The trigger.
         from: fn(&M, &M::State, usize) -> bool,
         /// The steps counted: (before, action, after, thread).
-        count: fn(&M, &M::State, &M::Action, &M::State, usize) -> bool,
+        count: StepPredicate<M>,
         /// The response.
         to: fn(&M, &M::State, usize) -> bool,
         /// Check it for each thread.

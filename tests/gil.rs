@@ -1,8 +1,8 @@
 //! The GIL model under the explicit checker: pinned state counts, verdicts per variant, shortest
 //! counterexamples, symmetry, limits.
 
-use gilcheck::explore::{check, replay_trace, Options, Report, Verdict};
-use gilcheck::model::{kind_of, Config, Fairness};
+use gilcheck::explore::{check, replay_trace, run_count, Options, Report, Verdict};
+use gilcheck::model::{kind_of, Check, Config, Fairness, Model};
 use gilcheck::models::gil::{Gil, GilVariant};
 use gilcheck::trace::TraceMeta;
 
@@ -372,4 +372,29 @@ fn with_2_threads_a_requesting_waiter_is_never_bypassed_with_3_without_bound() {
             .iter()
             .any(|s| s.action.contains("acquire")));
     }
+}
+
+#[test]
+fn counting_along_one_run_sees_the_bypasses_of_the_unbounded_witness() {
+    let model = Gil::new(GilVariant::Cpython311, Config::threads(3));
+    let report = check(&model, &meta("cpython-3.11", 3), &Options::default());
+    let trace = report.result("GIL-B1").unwrap().trace.as_ref().unwrap();
+    let actions = replay_trace(&model, trace).unwrap();
+    let property = model
+        .properties()
+        .into_iter()
+        .find(|p| p.id == "GIL-B1")
+        .unwrap();
+    let Check::Count {
+        from, count, to, ..
+    } = property.check
+    else {
+        panic!("GIL-B1 counts")
+    };
+    let init = model.init_states().remove(0);
+    let most = (0..3)
+        .map(|t| run_count(&model, &init, &actions, (from, count, to), t))
+        .max()
+        .unwrap();
+    assert!(most >= 1, "{}", trace.to_text());
 }

@@ -1,8 +1,8 @@
 //! Runs an executable twin under each backend and replays every run on its specification.
 
 use super::{Backend, Log, Loom, Shuttle, Std};
-use crate::explore::replay_observed;
-use crate::model::{Config, Model, Variant};
+use crate::explore::{check, replay_observed, run_count, Options, Replayed};
+use crate::model::{Check, Config, CountClaim, Model, Variant};
 use crate::trace::{Trace, TraceMeta};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -54,6 +54,51 @@ pub fn twin_meta(
     }
 }
 
+/// The bounded counting properties of `spec` (by index) with the largest count the explicit
+/// checker computes for the spec; unbounded ones are left out (no run can exceed them), and so
+/// is everything when the spec is too large to explore quickly (8 threads, say).
+fn computed_bounds<M: Model>(spec: &M, meta: &TraceMeta) -> Vec<(usize, usize)> {
+    let properties = spec.properties();
+    let counted = properties.iter().any(|p| {
+        matches!(
+            p.check,
+            Check::Count {
+                claim: CountClaim::Bounded,
+                ..
+            }
+        )
+    });
+    if !counted {
+        return Vec::new();
+    }
+    let quick = Options {
+        max_states: 200_000,
+        max_seconds: 10.0,
+        ..Options::default()
+    };
+    let report = check(spec, meta, &quick);
+    if report.limit.is_some() {
+        return Vec::new();
+    }
+    properties
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            matches!(
+                p.check,
+                Check::Count {
+                    claim: CountClaim::Bounded,
+                    ..
+                }
+            )
+        })
+        .filter_map(|(i, p)| {
+            let max = report.result(p.id)?.numbers?.max?;
+            Some((i, max))
+        })
+        .collect()
+}
+
 /// How much a passing check explored.
 #[derive(Clone, Debug)]
 pub struct TwinStats {
@@ -88,14 +133,20 @@ struct Probe<T: Twin> {
     /// The trace of a replay failure.
     failure: Mutex<Option<Trace>>,
     executions: AtomicUsize,
+    /// The spec's bounded counting properties and the largest count the explicit checker
+    /// computed for each: every run must stay within it.
+    bounds: Vec<(usize, usize)>,
 }
 
 impl<T: Twin> Probe<T> {
     fn new(twin: T, backend: &str, base: &str) -> Arc<Self> {
         let mut meta = twin.meta(backend);
         meta.backend = backend.to_string();
+        let spec = twin.spec(base);
+        let bounds = computed_bounds(&spec, &meta);
         Arc::new(Probe {
-            spec: twin.spec(base),
+            bounds,
+            spec,
             twin,
             backend: backend.to_string(),
             meta,
@@ -110,13 +161,49 @@ impl<T: Twin> Probe<T> {
         let log = Log::default();
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = log.clone();
         self.twin.run::<B>(&log);
-        if let Err(refusal) = replay_observed(&self.spec, &self.meta, &log.snapshot(), true) {
-            let trace = refusal.trace().clone();
-            let outcome = trace.outcome.clone();
-            *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(trace);
-            panic!("{outcome}");
+        let run = match replay_observed(&self.spec, &self.meta, &log.snapshot(), true) {
+            Ok(run) => run,
+            Err(refusal) => self.fail(refusal.trace().clone()),
+        };
+        if let Some(outcome) = self.exceeded_bound(&run) {
+            self.fail(run.trace(&self.spec, &self.meta).about("bound", outcome));
         }
         self.executions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records `trace` as the failure and stops the execution.
+    fn fail(&self, trace: Trace) -> ! {
+        let outcome = trace.outcome.clone();
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(trace);
+        panic!("{outcome}");
+    }
+
+    /// The first bounded counting property the run exceeds, in words.
+    fn exceeded_bound(&self, run: &Replayed<T::Spec>) -> Option<String> {
+        if self.bounds.is_empty() {
+            return None;
+        }
+        let actions = run.actions();
+        let init = &run.init;
+        let properties = self.spec.properties();
+        for &(index, bound) in &self.bounds {
+            let Check::Count {
+                from, count, to, ..
+            } = properties[index].check
+            else {
+                unreachable!("bounds are counting properties")
+            };
+            for t in 0..self.spec.thread_count() {
+                let n = run_count(&self.spec, init, &actions, (from, count, to), t);
+                if n > bound {
+                    let id = properties[index].id;
+                    return Some(format!(
+                        "exceeds {id}: T{t} counted {n} steps, the explicit checker's bound is {bound}"
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// Runs `check` (which calls `execute` many times) and turns a panic into a failure.
@@ -142,7 +229,7 @@ impl<T: Twin> Probe<T> {
                         .unwrap_or_else(|e| e.into_inner())
                         .snapshot();
                     let mut trace = match replay_observed(&self.spec, &self.meta, &log, false) {
-                        Ok(trace) => trace,
+                        Ok(run) => run.trace(&self.spec, &self.meta),
                         Err(refusal) => refusal.trace().clone(),
                     };
                     trace.outcome = format!("{}: {message}", self.backend);

@@ -5,7 +5,7 @@
 
 use super::graph::Graph;
 use super::liveness::path;
-use crate::model::Model;
+use crate::model::{Model, StepPredicate};
 use std::collections::VecDeque;
 
 /// The numbers for one thread.
@@ -192,4 +192,38 @@ fn longest<S: Clone + Eq + std::hash::Hash>(
             .unwrap_or(0);
     }
     best[root]
+}
+
+/// The most counted steps thread `t` takes between a trigger and a response along one run
+/// (`actions` applied from `init`); a trigger still open at the end counts what it has.
+pub fn run_count<M: Model>(
+    model: &M,
+    init: &M::State,
+    actions: &[M::Action],
+    property: (
+        fn(&M, &M::State, usize) -> bool,
+        StepPredicate<M>,
+        fn(&M, &M::State, usize) -> bool,
+    ),
+    t: usize,
+) -> usize {
+    let (from, count, to) = property;
+    let mut state = init.clone();
+    let mut open: Option<usize> = None;
+    let mut most = 0;
+    for action in actions {
+        if open.is_none() && from(model, &state, t) && !to(model, &state, t) {
+            open = Some(0);
+        }
+        let next = model.next_state(&state, action);
+        if let Some(n) = open.as_mut() {
+            *n += usize::from(count(model, &state, action, &next, t));
+            most = most.max(*n);
+            if to(model, &next, t) {
+                open = None;
+            }
+        }
+        state = next;
+    }
+    most
 }

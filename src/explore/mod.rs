@@ -12,6 +12,7 @@ mod store;
 mod walk;
 
 pub use bfs::{check, Options};
-pub use replay::{replay_observed, replay_trace, Refinement};
+pub use count::run_count;
+pub use replay::{replay_observed, replay_trace, Refinement, Replayed};
 pub use report::{Numbers, PropertyResult, Report, Verdict};
 pub use walk::walk;

@@ -49,14 +49,34 @@ struct Node<M: Model> {
     state: M::State,
 }
 
-/// Replays `observed` on `model` and returns the run as a spec trace. With `finished`, the run
-/// completed, so the spec must be able to be in a final state at the end.
+/// A run replayed on the spec: one spec path consistent with every observation.
+pub struct Replayed<M: Model> {
+    /// The initial state.
+    pub init: M::State,
+    /// Each step's spec action and the state after it.
+    pub path: Vec<(M::Action, M::State)>,
+}
+
+impl<M: Model> Replayed<M> {
+    /// The run as a trace.
+    pub fn trace(&self, model: &M, meta: &TraceMeta) -> Trace {
+        Trace::from_path(model, meta.clone(), &self.init, &self.path)
+    }
+
+    /// The spec actions of the run.
+    pub fn actions(&self) -> Vec<M::Action> {
+        self.path.iter().map(|(a, _)| a.clone()).collect()
+    }
+}
+
+/// Replays `observed` on `model` and returns one spec path for the run. With `finished`, the
+/// run completed, so the spec must be able to be in a final state at the end.
 pub fn replay_observed<M: Model>(
     model: &M,
     meta: &TraceMeta,
     observed: &[M::Action],
     finished: bool,
-) -> Result<Trace, Box<Refinement>> {
+) -> Result<Replayed<M>, Box<Refinement>> {
     let properties = model.properties();
     let mut nodes: Vec<Node<M>> = Vec::new();
     let mut frontier: Vec<usize> = Vec::new();
@@ -120,10 +140,15 @@ pub fn replay_observed<M: Model>(
             "refinement failure: the run finished but the specification has not".to_string();
         return Err(Box::new(Refinement::Unfinished { trace }));
     }
-    Ok(path_trace(model, meta, &nodes, frontier[0]))
+    Ok(spec_path(&nodes, frontier[0]))
 }
 
 fn path_trace<M: Model>(model: &M, meta: &TraceMeta, nodes: &[Node<M>], last: usize) -> Trace {
+    spec_path(nodes, last).trace(model, meta)
+}
+
+/// The spec path from a root of the replay tree to node `last`.
+fn spec_path<M: Model>(nodes: &[Node<M>], last: usize) -> Replayed<M> {
     let mut path = Vec::new();
     let mut index = last;
     while let Some(parent) = nodes[index].parent {
@@ -135,7 +160,10 @@ fn path_trace<M: Model>(model: &M, meta: &TraceMeta, nodes: &[Node<M>], last: us
         index = parent;
     }
     path.reverse();
-    Trace::from_path(model, meta.clone(), &nodes[index].state, &path)
+    Replayed {
+        init: nodes[index].state.clone(),
+        path,
+    }
 }
 
 /// Re-derives the actions of a recorded trace (any backend) from its step labels, starting from

@@ -2,7 +2,7 @@
 //! counterexamples, symmetry, limits.
 
 use gilcheck::explore::{check, replay_trace, run_count, Options, Report, Verdict};
-use gilcheck::model::{kind_of, Check, Config, Fairness, Model};
+use gilcheck::model::{kind_of, Config, Fairness, Model};
 use gilcheck::models::gil::{Gil, GilVariant};
 use gilcheck::trace::TraceMeta;
 

@@ -5,7 +5,7 @@
 
 use super::graph::Graph;
 use super::liveness::path;
-use crate::model::{Model, StepPredicate};
+use crate::model::{Check, Model};
 use std::collections::VecDeque;
 
 /// The numbers for one thread.
@@ -195,19 +195,21 @@ fn longest<S: Clone + Eq + std::hash::Hash>(
 }
 
 /// The most counted steps thread `t` takes between a trigger and a response along one run
-/// (`actions` applied from `init`); a trigger still open at the end counts what it has.
+/// (`actions` applied from `init`) for the counting property `check`; a trigger still open at
+/// the end counts what it has.
 pub fn run_count<M: Model>(
     model: &M,
     init: &M::State,
     actions: &[M::Action],
-    property: (
-        fn(&M, &M::State, usize) -> bool,
-        StepPredicate<M>,
-        fn(&M, &M::State, usize) -> bool,
-    ),
+    check: &Check<M>,
     t: usize,
 ) -> usize {
-    let (from, count, to) = property;
+    let Check::Count {
+        from, count, to, ..
+    } = *check
+    else {
+        panic!("run_count needs a counting property")
+    };
     let mut state = init.clone();
     let mut open: Option<usize> = None;
     let mut most = 0;

@@ -187,14 +187,8 @@ impl<T: Twin> Probe<T> {
         let init = &run.init;
         let properties = self.spec.properties();
         for &(index, bound) in &self.bounds {
-            let Check::Count {
-                from, count, to, ..
-            } = properties[index].check
-            else {
-                unreachable!("bounds are counting properties")
-            };
             for t in 0..self.spec.thread_count() {
-                let n = run_count(&self.spec, init, &actions, (from, count, to), t);
+                let n = run_count(&self.spec, init, &actions, &properties[index].check, t);
                 if n > bound {
                     let id = properties[index].id;
                     return Some(format!(

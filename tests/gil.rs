@@ -385,15 +385,9 @@ fn counting_along_one_run_sees_the_bypasses_of_the_unbounded_witness() {
         .into_iter()
         .find(|p| p.id == "GIL-B1")
         .unwrap();
-    let Check::Count {
-        from, count, to, ..
-    } = property.check
-    else {
-        panic!("GIL-B1 counts")
-    };
     let init = model.init_states().remove(0);
     let most = (0..3)
-        .map(|t| run_count(&model, &init, &actions, (from, count, to), t))
+        .map(|t| run_count(&model, &init, &actions, &property.check, t))
         .max()
         .unwrap();
     assert!(most >= 1, "{}", trace.to_text());

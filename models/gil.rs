@@ -750,6 +750,17 @@ impl Model for Gil {
                 },
             },
             Property {
+                id: "GIL-L4",
+                statement: "a thread that calls take_gil (as one returning from I/O does, in \
+                            PyEval_RestoreThread) eventually holds the GIL",
+                check: Check::LeadsTo {
+                    from: |_, s: &GilState, t| s.threads[t] == Pc::Take,
+                    to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
+                    each_thread: true,
+                    fairness: Fairness::StrongThread,
+                },
+            },
+            Property {
                 id: "GIL-B1",
                 statement: "a waiter owed the GIL is bypassed (another thread takes the GIL) a \
                             bounded number of times before it holds the GIL",
@@ -786,17 +797,6 @@ impl Model for Gil {
                     from: |_, s: &GilState, _| matches!(s.threads[0], Pc::SwitchWait { .. }),
                     to: |_, s: &GilState, _| !matches!(s.threads[0], Pc::SwitchWait { .. }),
                     each_thread: false,
-                    fairness: Fairness::StrongThread,
-                },
-            },
-            Property {
-                id: "GIL-L4",
-                statement: "a thread that calls take_gil (as one returning from I/O does, in \
-                            PyEval_RestoreThread) eventually holds the GIL",
-                check: Check::LeadsTo {
-                    from: |_, s: &GilState, t| s.threads[t] == Pc::Take,
-                    to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
-                    each_thread: true,
                     fairness: Fairness::StrongThread,
                 },
             },

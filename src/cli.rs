@@ -328,7 +328,17 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
             };
             let _ = writeln!(table, "  {id:<8} {names}");
         }
-        table.push_str(&sensitivity(&entry, &config, &options)?);
+        let mut counts = vec![config.threads];
+        if config.threads > 2 && entry.threads.contains(&2) {
+            counts.insert(0, 2);
+        }
+        for threads in counts {
+            let config = Config {
+                threads,
+                ..config.clone()
+            };
+            table.push_str(&sensitivity(&entry, &config, &options)?);
+        }
         table.push('\n');
     }
     print!("{table}");
@@ -394,6 +404,13 @@ fn sensitivity(
             let _ = write!(out, " {verdict:>17}");
         }
         out.push('\n');
+    }
+    if let Some(stated) = reports[0]
+        .results
+        .iter()
+        .find(|r| !r.assumptions.is_empty())
+    {
+        let _ = writeln!(out, "  as stated: {}", stated.assumptions.join("; "));
     }
     Ok(out)
 }

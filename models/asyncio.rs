@@ -71,13 +71,13 @@ pub enum AsyncVariant {
 /// Registered variants, default first.
 pub const VARIANTS: &[Variant] = &[
     Variant {
-        name: "offload-to-thread",
-        summary: "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread",
+        name: "offload-to-process",
+        summary: "CPU work in a ProcessPoolExecutor: another process, another GIL",
         faithful: true,
     },
     Variant {
-        name: "offload-to-process",
-        summary: "CPU work in a ProcessPoolExecutor: another process, another GIL",
+        name: "offload-to-thread",
+        summary: "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread",
         faithful: true,
     },
     Variant {
@@ -188,8 +188,9 @@ impl Model for Asyncio {
         if !s.ready {
             out.push(AsyncAction::IoArrives);
         }
-        self.gil
-            .compose(&s.gil, out, AsyncAction::Gil, |t, out| self.own_actions(s, t, out));
+        self.gil.compose(&s.gil, out, AsyncAction::Gil, |t, out| {
+            self.own_actions(s, t, out)
+        });
     }
 
     fn next_state(&self, s: &AsyncState, action: &AsyncAction) -> AsyncState {
@@ -343,7 +344,12 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: || describe(&Asyncio::new(AsyncVariant::OffloadToThread, Config::threads(1))),
+        properties: || {
+            describe(&Asyncio::new(
+                AsyncVariant::OffloadToProcess,
+                Config::threads(1),
+            ))
+        },
         run: |variant, config, options, meta| {
             let variant = AsyncVariant::from_name(variant).expect("the registry checked the name");
             explore::check(&Asyncio::new(variant, config.clone()), meta, options)

@@ -1,11 +1,14 @@
 //! The models: one file per CPython mechanism. Registering a model is one line in `registry()`.
 
+pub mod asyncio;
+pub mod bytecode;
 pub mod cext;
 pub mod cext_twin;
 pub mod gil;
 pub mod gil_twin;
 pub mod io;
 pub mod io_twin;
+pub mod multiprocessing;
 pub mod refcount;
 pub mod refcount_twin;
 
@@ -13,7 +16,15 @@ use crate::registry::{ModelEntry, UsageError};
 
 /// Every registered model, in listing order.
 pub fn registry() -> Vec<ModelEntry> {
-    vec![gil::entry(), refcount::entry(), io::entry(), cext::entry()]
+    vec![
+        gil::entry(),
+        refcount::entry(),
+        io::entry(),
+        cext::entry(),
+        asyncio::entry(),
+        multiprocessing::entry(),
+        bytecode::entry(),
+    ]
 }
 
 /// The model registered as `name`.

@@ -54,6 +54,12 @@ enum Command {
         #[command(flatten)]
         search: SearchArgs,
     },
+    /// Judge the seed essay's claims C1–C9 from the checker's results (a Markdown table).
+    Verdicts {
+        /// Replace the table between the markers in this file (README.md) instead of printing.
+        #[arg(long)]
+        write: Option<std::path::PathBuf>,
+    },
     /// Measure the explicit checker: states/s and bytes per state.
     Bench {
         /// Model to measure.
@@ -163,6 +169,14 @@ fn run(command: Command) -> Result<i32, UsageError> {
             Ok(exit_code(&report)?)
         }
         Command::Prove { search } => prove(&search.options()),
+        Command::Verdicts { write } => {
+            let table = crate::verdicts::table();
+            match write {
+                None => println!("{table}"),
+                Some(path) => write_table(&path, &table)?,
+            }
+            Ok(0)
+        }
         Command::Bench { model, threads } => {
             let entry = models::find(&model)?;
             print!("{}", bench(&entry, &threads)?);
@@ -350,6 +364,25 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
             incomplete.join("; ")
         )))
     }
+}
+
+/// Replaces the verdict table in `path`, writing a temporary file first so that a failure
+/// leaves the file as it was.
+fn write_table(path: &std::path::Path, table: &str) -> Result<(), UsageError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
+    let updated = crate::verdicts::splice(&text, table).ok_or_else(|| {
+        UsageError(format!(
+            "{shown} has no verdict markers ({} ... {})",
+            crate::verdicts::BEGIN,
+            crate::verdicts::END
+        ))
+    })?;
+    let temporary = path.with_extension("verdicts.tmp");
+    std::fs::write(&temporary, updated)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))
 }
 
 /// For each liveness property of the default variant: its verdict under the default

@@ -10,6 +10,7 @@ pub mod explore;
 pub mod model;
 pub mod registry;
 pub mod trace;
+pub mod verdicts;
 
 #[path = "../models/mod.rs"]
 pub mod models;

@@ -1,0 +1,549 @@
+//! `counter += 1` run by several threads, as the bytecodes the interpreter executes, composed
+//! with the GIL model (`gil.rs`). It judges seed claim C1 where it is misread as "the GIL makes
+//! my code thread-safe", and claim C9 ("PyPy, Jython and IronPython have no GIL").
+//!
+//! The program: a module global `counter = 0`; each of the threads runs
+//! `for _ in range(K): counter += 1` with `K = INCREMENTS = 2` (a constant; `config.objects`
+//! is not used). CPython 3.11 compiles the statement to four bytecodes, each a case of
+//! `_PyEval_EvalFrameDefault` (`Python/ceval.c`) and each one step here:
+//! - `LOAD_GLOBAL counter`: `_PyDict_LoadGlobal` on the module dict, push the int;
+//! - `LOAD_CONST 1`: push the constant;
+//! - `BINARY_OP 13 (+=)`: `PyNumber_InPlaceAdd` (for an int, `long_add`: a new int object);
+//!   3.9, PyPy and the GIL-free runtimes name it `INPLACE_ADD`;
+//! - `STORE_GLOBAL counter`: `PyDict_SetItem` on the module dict.
+//!
+//! For an int nothing inside one of these bytecodes runs Python code or releases the GIL, so a
+//! bytecode is atomic with respect to the GIL. The loop's own bytecodes (`FOR_ITER`,
+//! `STORE_FAST _`, `JUMP_BACKWARD`) touch nothing shared and are folded into the statement
+//! boundary. After `K` statements the thread returns and exits (`PyThreadState_DeleteCurrent`
+//! → `drop_gil`, `gil::Action::Exit`).
+//!
+//! Where the GIL can change hands is where the running thread polls the eval breaker
+//! (`gil.poll`), always between bytecodes, and which boundaries poll depends on the runtime:
+//! - CPython 3.11 (`cpython-3.11`): `DISPATCH()` does not test the eval breaker;
+//!   `CHECK_EVAL_BREAKER()` sits only in `RESUME`, backward jumps (`JUMP_BACKWARD_QUICK`) and the
+//!   `CALL` family (3.10+, reference §1.5). In this loop that is the `JUMP_BACKWARD` between two
+//!   statements (and `RESUME` / `CALL range` before the first): the statement boundary only. No
+//!   switch can fall inside this `counter += 1`. That is an accident of where 3.11 polls, not a
+//!   guarantee: a call inside the statement (`counter += f()`) brings a `CALL` poll point between
+//!   the load and the store.
+//! - CPython 3.9 (`cpython-3.9`): the loop top tests the eval breaker, and every bytecode that
+//!   ends in `DISPATCH()` goes back there; `LOAD_CONST` ends in `FAST_DISPATCH()`, which skips
+//!   the test. Poll points: after `LOAD_GLOBAL`, after `INPLACE_ADD`, after `STORE_GLOBAL`.
+//!   3.9's `take_gil`/`drop_gil` are the 3.11 protocol (reference §1.7), so the GIL component is
+//!   the same.
+//! - PyPy (`pypy`): PyPy has a GIL (`rpython/translator/c/src/thread_gil.c`; its FAQ: "Yes,
+//!   PyPy has a GIL"). Its interpreter (`pypy/interpreter/pyopcode.py`, `dispatch_bytecode`)
+//!   calls `ExecutionContext.bytecode_trace` before every bytecode; that counts down the ticker
+//!   and runs the periodic actions, the GIL release among them. JIT-compiled loops check only at
+//!   back edges (`interp_jit.py`, `jump_absolute`), but every loop is interpreted until it is
+//!   hot. Modelled: a poll point before every bytecode, composed with CPython's GIL component.
+//!   Real PyPy differs in the lock itself: releasing is a store of 0 to the word `rpy_fastgil`;
+//!   one "stealer" thread polls it every 0.1 ms while the other waiters queue FIFO on
+//!   `mutex_gil_stealer`; the holder yields every "checkinterval" ticks. For PY-S1 only "one
+//!   thread runs bytecode at a time, and switches happen between bytecodes, at any of them"
+//!   matters, and that is what the composition keeps.
+//! - Jython and IronPython (`jython`, `ironpython`): no GIL (reference §6). The GIL component
+//!   runs as `GilVariant::NoGil` (`take_gil` does not exclude), so every thread runs at once,
+//!   and there is no poll point (nothing to drop). Jython compiles to JVM bytecode, IronPython
+//!   to CIL through the DLR; the four steps stand for the compiled code's read of the module
+//!   global, the constant, the add and the write of the global, and keep the labels of the
+//!   equivalent CPython bytecodes. The JVM and the CLR make each step atomic here (sequential
+//!   consistency; their weaker memory models only add outcomes) but not the load-store pair.
+//!   Objects are traced by the host's garbage collector, not reference counted: nothing to
+//!   model.
+//! - With a lock (`with-lock`): `with lock: counter += 1`, `lock = threading.Lock()`. 3.11
+//!   compiles `with` to `BEFORE_WITH`, which calls `lock.__enter__` (`lock_PyThread_acquire_lock`
+//!   → `acquire_timed`, `Modules/_threadmodule.c`: a non-blocking try holding the GIL; if the
+//!   lock is taken, `Py_BEGIN_ALLOW_THREADS` around the blocking acquire, reference §3.5), and
+//!   after the body a `CALL` of `__exit__` (`lock_PyThread_release_lock`). Poll points: before
+//!   every bytecode, a superset of 3.9's, 3.11's and PyPy's, so a switch can fall inside the
+//!   critical section; fewer poll points only remove schedules, so what holds here holds for
+//!   each of those runtimes.
+
+use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
+use crate::explore;
+use crate::model::{Check, Config, Model, Property, Variant};
+use crate::registry::{describe, ModelEntry};
+
+/// `counter += 1` statements each thread runs (`K`).
+pub const INCREMENTS: u8 = 2;
+/// Most threads a state holds.
+pub const MAX_THREADS: usize = 3;
+/// `lock` is free.
+pub const FREE: u8 = u8::MAX;
+
+/// Where a thread is in its loop; the payload is the int on its value stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Pos {
+    /// Between statements: before `LOAD_GLOBAL` (or `BEFORE_WITH` with the lock).
+    #[default]
+    Stmt,
+    /// `with-lock`: `acquire_timed` found the lock taken and blocks without the GIL.
+    Blocked,
+    /// `with-lock`: holds the lock, before `LOAD_GLOBAL`.
+    Locked,
+    /// After `LOAD_GLOBAL`: stack `[v]`.
+    Loaded(u8),
+    /// After `LOAD_CONST 1`: stack `[v, 1]`.
+    Const(u8),
+    /// After the add: stack `[v + 1]`.
+    Added(u8),
+    /// `with-lock`: after `STORE_GLOBAL`, still holding the lock.
+    Stored,
+}
+
+impl Pos {
+    /// Between its `LOAD_GLOBAL` and its `STORE_GLOBAL`.
+    pub fn mid_statement(self) -> bool {
+        matches!(self, Pos::Loaded(_) | Pos::Const(_) | Pos::Added(_))
+    }
+}
+
+/// One thread's progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Worker {
+    /// Where it is in the statement.
+    pub pos: Pos,
+    /// Statements completed.
+    pub done: u8,
+}
+
+/// A state: the GIL, the global, the lock and each thread's progress.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BytecodeState {
+    /// The GIL and each thread's place in its protocol.
+    pub gil: GilState,
+    /// The module global `counter`.
+    pub counter: u8,
+    /// `with-lock`: the thread holding `lock`, or `FREE`.
+    pub lock: u8,
+    /// Each thread's progress; slots past the configured count stay default.
+    pub threads: [Worker; MAX_THREADS],
+}
+
+/// One step of the Python code (the fields after the thread are what it observed or computed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `LOAD_GLOBAL counter`: reads the global, pushes it.
+    LoadGlobal { value: u8 },
+    /// `LOAD_CONST 1`.
+    LoadConst,
+    /// `BINARY_OP +=` (3.11) / `INPLACE_ADD`: pops `v, 1`, pushes `v + 1`.
+    Add { result: u8 },
+    /// `STORE_GLOBAL counter`: pops the sum into the global.
+    StoreGlobal { value: u8 },
+    /// `BEFORE_WITH` → `lock.__enter__` → `acquire_timed`: the non-blocking try succeeds.
+    Acquire,
+    /// `acquire_timed`: the non-blocking try fails; `Py_BEGIN_ALLOW_THREADS`
+    /// (`PyEval_SaveThread`, `drop_gil`), then the blocking acquire.
+    AcquireBlocks,
+    /// The blocking acquire returns with the lock; `Py_END_ALLOW_THREADS`
+    /// (`PyEval_RestoreThread` → `take_gil`).
+    AcquireWakes,
+    /// `CALL` of `__exit__` → `lock_PyThread_release_lock`.
+    Release,
+}
+
+/// One step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BytecodeAction {
+    /// A step of the GIL protocol (a `Poll` is the eval-breaker check between two bytecodes).
+    Gil(gil::Action),
+    /// A thread runs one bytecode (or lock step).
+    Op { thread: u8, op: Op },
+}
+
+/// The variants of the bytecode model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BytecodeVariant {
+    /// CPython 3.11: polls only at `RESUME`, backward jumps and calls.
+    Cpython311,
+    /// CPython 3.9: polls after every bytecode that ends in `DISPATCH()`.
+    Cpython39,
+    /// `with lock: counter += 1`, polls before every bytecode.
+    WithLock,
+    /// PyPy's interpreter: a GIL, polls before every bytecode.
+    Pypy,
+    /// Jython: no GIL.
+    Jython,
+    /// IronPython: no GIL.
+    Ironpython,
+}
+
+/// Registered variants, default first.
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "cpython-3.11",
+        summary: "GIL polled only at RESUME, backward jumps and calls: never inside counter += 1",
+        faithful: true,
+    },
+    Variant {
+        name: "cpython-3.9",
+        summary:
+            "GIL polled after every DISPATCH()ing bytecode: between LOAD_GLOBAL and STORE_GLOBAL",
+        faithful: true,
+    },
+    Variant {
+        name: "with-lock",
+        summary: "with lock: counter += 1 (threading.Lock), GIL polled before every bytecode",
+        faithful: true,
+    },
+    Variant {
+        name: "pypy",
+        summary: "PyPy has a GIL; its interpreter may switch before any bytecode",
+        faithful: true,
+    },
+    Variant {
+        name: "jython",
+        summary: "no GIL: threads run bytecode in parallel on the JVM",
+        faithful: true,
+    },
+    Variant {
+        name: "ironpython",
+        summary: "no GIL: threads run bytecode in parallel on the CLR",
+        faithful: true,
+    },
+];
+
+impl BytecodeVariant {
+    /// The variant registered under `name`.
+    pub fn from_name(name: &str) -> Option<BytecodeVariant> {
+        Some(match name {
+            "cpython-3.11" => BytecodeVariant::Cpython311,
+            "cpython-3.9" => BytecodeVariant::Cpython39,
+            "with-lock" => BytecodeVariant::WithLock,
+            "pypy" => BytecodeVariant::Pypy,
+            "jython" => BytecodeVariant::Jython,
+            "ironpython" => BytecodeVariant::Ironpython,
+            _ => return None,
+        })
+    }
+
+    /// Whether the runtime has a GIL.
+    pub fn has_gil(self) -> bool {
+        !matches!(self, BytecodeVariant::Jython | BytecodeVariant::Ironpython)
+    }
+
+    /// Whether the statement runs inside `with lock:`.
+    pub fn locks(self) -> bool {
+        self == BytecodeVariant::WithLock
+    }
+
+    /// Whether the running thread polls the eval breaker at `pos` (before its next bytecode).
+    pub fn polls_at(self, pos: Pos) -> bool {
+        match self {
+            // JUMP_BACKWARD_QUICK (or RESUME and CALL range before the first statement).
+            BytecodeVariant::Cpython311 => pos == Pos::Stmt,
+            // DISPATCH() after STORE_GLOBAL, LOAD_GLOBAL and INPLACE_ADD; FAST_DISPATCH() after
+            // LOAD_CONST.
+            BytecodeVariant::Cpython39 => !matches!(pos, Pos::Const(_)),
+            BytecodeVariant::WithLock | BytecodeVariant::Pypy => pos != Pos::Blocked,
+            BytecodeVariant::Jython | BytecodeVariant::Ironpython => false,
+        }
+    }
+}
+
+/// The bytecode model for one variant and configuration.
+#[derive(Clone, Debug)]
+pub struct Bytecode {
+    /// Which runtime the model mirrors.
+    pub variant: BytecodeVariant,
+    /// Threads.
+    pub config: Config,
+    /// The GIL the threads share (`NoGil` for Jython and IronPython).
+    pub gil: Gil,
+}
+
+impl Bytecode {
+    /// A model of `variant` with `config.threads` threads (1..=`MAX_THREADS`). Threads always
+    /// finish: `config.finite` is ignored.
+    pub fn new(variant: BytecodeVariant, config: Config) -> Bytecode {
+        assert!((1..=MAX_THREADS).contains(&config.threads));
+        let gil_variant = if variant.has_gil() {
+            GilVariant::Cpython311
+        } else {
+            GilVariant::NoGil
+        };
+        let gil = Gil::new(
+            gil_variant,
+            Config {
+                finite: true,
+                ..config.clone()
+            },
+        );
+        Bytecode {
+            variant,
+            config,
+            gil,
+        }
+    }
+
+    fn threads(&self) -> impl Iterator<Item = u8> {
+        0..self.config.threads as u8
+    }
+
+    /// Threads running bytecode (`Pc::Eval`: past `take_gil`, not detached).
+    pub fn running(&self, s: &BytecodeState) -> usize {
+        self.threads()
+            .filter(|&t| s.gil.threads[t as usize] == Pc::Eval)
+            .count()
+    }
+
+    /// The name of the add bytecode in this runtime.
+    fn add_name(&self) -> &'static str {
+        match self.variant {
+            BytecodeVariant::Cpython311 | BytecodeVariant::WithLock => "BINARY_OP +=",
+            _ => "INPLACE_ADD",
+        }
+    }
+
+    /// The steps of thread `t`, which runs Python code (`Eval`) or blocks in `acquire_timed`
+    /// without the GIL (`Detached`).
+    fn own_actions(&self, s: &BytecodeState, t: u8, out: &mut Vec<BytecodeAction>) {
+        let w = s.threads[t as usize];
+        let op = |op| BytecodeAction::Op { thread: t, op };
+        if s.gil.threads[t as usize] == Pc::Detached {
+            if s.lock == FREE {
+                out.push(op(Op::AcquireWakes));
+            }
+            return;
+        }
+        if self.variant.polls_at(w.pos) {
+            out.push(BytecodeAction::Gil(self.gil.poll(&s.gil, t)));
+        }
+        out.push(match w.pos {
+            Pos::Stmt if w.done == INCREMENTS => BytecodeAction::Gil(gil::Action::Exit(t)),
+            Pos::Stmt if self.variant.locks() && s.lock == FREE => op(Op::Acquire),
+            Pos::Stmt if self.variant.locks() => op(Op::AcquireBlocks),
+            Pos::Stmt | Pos::Locked => op(Op::LoadGlobal { value: s.counter }),
+            Pos::Loaded(_) => op(Op::LoadConst),
+            Pos::Const(v) => op(Op::Add { result: v + 1 }),
+            Pos::Added(v) => op(Op::StoreGlobal { value: v }),
+            Pos::Stored => op(Op::Release),
+            Pos::Blocked => unreachable!("a blocked thread is detached"),
+        });
+    }
+}
+
+impl Model for Bytecode {
+    type State = BytecodeState;
+    type Action = BytecodeAction;
+
+    fn init_states(&self) -> Vec<BytecodeState> {
+        vec![BytecodeState {
+            gil: self.gil.init_states().remove(0),
+            counter: 0,
+            lock: FREE,
+            threads: [Worker::default(); MAX_THREADS],
+        }]
+    }
+
+    fn actions(&self, s: &BytecodeState, out: &mut Vec<BytecodeAction>) {
+        self.gil
+            .compose(&s.gil, out, BytecodeAction::Gil, |t, out| {
+                self.own_actions(s, t, out)
+            });
+    }
+
+    fn next_state(&self, s: &BytecodeState, action: &BytecodeAction) -> BytecodeState {
+        let mut s = s.clone();
+        let (t, op) = match *action {
+            BytecodeAction::Gil(a) => {
+                self.gil.apply(&mut s.gil, &a);
+                return s;
+            }
+            BytecodeAction::Op { thread, op } => (thread, op),
+        };
+        let w = &mut s.threads[t as usize];
+        match op {
+            Op::LoadGlobal { value } => w.pos = Pos::Loaded(value),
+            Op::LoadConst => {
+                let Pos::Loaded(v) = w.pos else {
+                    unreachable!("LOAD_CONST follows LOAD_GLOBAL")
+                };
+                w.pos = Pos::Const(v);
+            }
+            Op::Add { result } => w.pos = Pos::Added(result),
+            Op::StoreGlobal { value } => {
+                s.counter = value;
+                if self.variant.locks() {
+                    w.pos = Pos::Stored;
+                } else {
+                    w.pos = Pos::Stmt;
+                    w.done += 1;
+                }
+            }
+            Op::Acquire => {
+                s.lock = t;
+                w.pos = Pos::Locked;
+            }
+            Op::AcquireBlocks => {
+                w.pos = Pos::Blocked;
+                self.gil.release(&mut s.gil, t, After::Detach);
+            }
+            Op::AcquireWakes => {
+                s.lock = t;
+                w.pos = Pos::Locked;
+                self.gil.restore(&mut s.gil, t);
+            }
+            Op::Release => {
+                s.lock = FREE;
+                w.pos = Pos::Stmt;
+                w.done += 1;
+            }
+        }
+        s
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property {
+                id: "PY-S1",
+                statement: "when every thread has finished, counter equals threads x K: no \
+                            `counter += 1` is lost",
+                check: Check::Always(|m: &Bytecode, s: &BytecodeState| {
+                    !m.is_final(s) || s.counter as usize == m.config.threads * INCREMENTS as usize
+                }),
+            },
+            Property {
+                id: "PY-S2",
+                statement: "at most one thread runs bytecode at any moment (is in the eval loop \
+                            past take_gil; a bytecode is one step)",
+                check: Check::Always(|m: &Bytecode, s: &BytecodeState| m.running(s) <= 1),
+            },
+            Property {
+                id: "PY-R1",
+                statement: "a thread executes a bytecode while another thread is also running \
+                            bytecode (parallel bytecode)",
+                check: Check::SometimesStep(|m: &Bytecode, before: &BytecodeState, action, _| {
+                    // Only bytecode: not a blocked `lock.acquire` returning without the GIL.
+                    matches!(*action, BytecodeAction::Op { thread, .. }
+                        if before.gil.threads[thread as usize] == Pc::Eval
+                            && m.threads().any(|u| u != thread
+                                && before.gil.threads[u as usize] == Pc::Eval))
+                }),
+            },
+            Property {
+                id: "PY-R2",
+                statement: "a thread drops the GIL between the LOAD_GLOBAL and the STORE_GLOBAL \
+                            of one `counter += 1`",
+                check: Check::SometimesStep(|_, before: &BytecodeState, action, _| {
+                    matches!(*action,
+                        BytecodeAction::Gil(gil::Action::Poll { thread, request: true })
+                        if before.threads[thread as usize].pos.mid_statement())
+                }),
+            },
+        ]
+    }
+
+    fn is_final(&self, s: &BytecodeState) -> bool {
+        self.gil.is_final(&s.gil)
+    }
+
+    fn actor(&self, action: &BytecodeAction) -> Option<usize> {
+        Some(match *action {
+            BytecodeAction::Gil(a) => a.thread(),
+            BytecodeAction::Op { thread, .. } => thread,
+        } as usize)
+    }
+
+    fn thread_count(&self) -> usize {
+        self.config.threads
+    }
+
+    fn format_action(&self, action: &BytecodeAction) -> String {
+        let op = match *action {
+            BytecodeAction::Gil(gil::Action::Poll { request: false, .. }) => {
+                return "eval breaker between bytecodes: no request".into()
+            }
+            BytecodeAction::Gil(gil::Action::Poll { request: true, .. }) => {
+                return "eval breaker between bytecodes: drop request -> drop_gil".into()
+            }
+            // The GIL component of a GIL-free runtime only starts and ends threads.
+            BytecodeAction::Gil(a) if !self.variant.has_gil() => {
+                return format!("[no GIL] {}", self.gil.format_action(&a))
+            }
+            BytecodeAction::Gil(a) => return self.gil.format_action(&a),
+            BytecodeAction::Op { op, .. } => op,
+        };
+        match op {
+            Op::LoadGlobal { value } => format!("LOAD_GLOBAL counter -> {value}"),
+            Op::LoadConst => "LOAD_CONST 1".into(),
+            Op::Add { result } => format!("{} -> {result}", self.add_name()),
+            Op::StoreGlobal { value } => format!("STORE_GLOBAL counter <- {value}"),
+            Op::Acquire => "BEFORE_WITH: lock.acquire() takes the free lock".into(),
+            Op::AcquireBlocks => {
+                "BEFORE_WITH: lock.acquire() finds it taken -> drop_gil, block on the lock".into()
+            }
+            Op::AcquireWakes => "lock.acquire() gets the lock -> take_gil".into(),
+            Op::Release => "CALL __exit__: lock.release()".into(),
+        }
+    }
+
+    fn format_state(&self, s: &BytecodeState) -> String {
+        let lock = if !self.variant.locks() {
+            String::new()
+        } else if s.lock == FREE {
+            " lock=free".into()
+        } else {
+            format!(" lock=T{}", s.lock)
+        };
+        let threads: Vec<String> = self
+            .threads()
+            .map(|t| {
+                let w = s.threads[t as usize];
+                let at = match w.pos {
+                    Pos::Stmt => "between statements".to_string(),
+                    Pos::Blocked => "blocked on lock".into(),
+                    Pos::Locked => "holds lock, stack []".into(),
+                    Pos::Loaded(v) => format!("stack [{v}]"),
+                    Pos::Const(v) => format!("stack [{v}, 1]"),
+                    Pos::Added(v) => format!("stack [{v}]"),
+                    Pos::Stored => "stored, holds lock".into(),
+                };
+                format!("T{t}: {}/{INCREMENTS} done, {at}", w.done)
+            })
+            .collect();
+        format!(
+            "{} | counter={}{} | {}",
+            self.gil.format_state(&s.gil),
+            s.counter,
+            lock,
+            threads.join("; ")
+        )
+    }
+
+    fn observable(&self, action: &BytecodeAction) -> BytecodeAction {
+        match *action {
+            BytecodeAction::Gil(a) => BytecodeAction::Gil(self.gil.observable(&a)),
+            other => other,
+        }
+    }
+}
+
+/// The registry entry of the bytecode model.
+pub fn entry() -> ModelEntry {
+    ModelEntry {
+        name: "bytecode",
+        summary: "counter += 1 in several threads, bytecode by bytecode: CPython 3.11/3.9, a \
+                  lock, PyPy, Jython, IronPython",
+        variants: VARIANTS,
+        threads: 1..=3,
+        default_threads: 2,
+        objects: 0..=0,
+        default_objects: 0,
+        symmetric: false,
+        properties: || {
+            describe(&Bytecode::new(
+                BytecodeVariant::Cpython311,
+                Config::threads(1),
+            ))
+        },
+        run: |variant, config, options, meta| {
+            let variant =
+                BytecodeVariant::from_name(variant).expect("the registry checked the name");
+            explore::check(&Bytecode::new(variant, config.clone()), meta, options)
+        },
+    }
+}

@@ -66,25 +66,31 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let mut out = Vec::new();
 
     let excl = fact("gil", "cpython-3.11", 3, "GIL-S2");
-    let race = fact("bytecode", "cpython-3.11", 2, "PY-S1");
+    let old = fact("bytecode", "cpython-3.9", 2, "PY-S1");
+    let new = fact("bytecode", "cpython-3.11", 2, "PY-S1");
+    let switch = fact("bytecode", "cpython-3.11", 2, "PY-R2");
     let locked = fact("bytecode", "with-lock", 2, "PY-S1");
     out.push(ClaimVerdict {
         id: "C1",
         claim: "the GIL lets one thread run bytecode at a time and so prevents corruption",
-        verdict: if holds(&excl) && !holds(&race) {
+        verdict: if holds(&excl) && !holds(&old) && holds(&locked) {
             "true only for the interpreter's own state".into()
         } else {
             "see evidence".into()
         },
         why: format!(
-            "one thread at a time runs bytecode{}, but `counter += 1` still loses updates under \
-             the GIL{} and needs a lock{}; and the GIL is a hand-off protocol (timed requests, \
-             FORCE_SWITCHING), not a plain mutex",
-            if holds(&excl) { "" } else { " (NOT shown)" },
-            if holds(&race) { " (NOT shown)" } else { "" },
-            if holds(&locked) { "" } else { " (NOT shown)" },
+            "one thread at a time runs bytecode, but user data is not protected: `counter += 1` \
+             loses updates under the GIL on 3.9 (a switch between its load and its store), and \
+             only a lock makes it safe; on 3.11 it {} because no poll point falls inside the \
+             statement (a call inside it would add one); and the GIL is a hand-off protocol \
+             (timed requests, FORCE_SWITCHING), not a plain mutex",
+            if holds(&new) && !holds(&switch) {
+                "happens to be safe"
+            } else {
+                "also loses updates"
+            }
         ),
-        evidence: vec![excl.cite, race.cite, locked.cite],
+        evidence: vec![excl.cite, old.cite, new.cite, switch.cite, locked.cite],
     });
 
     let counted = fact("refcount", "cpython-3.12", 2, "RC-S1");

@@ -14,9 +14,8 @@
 //! - nowhere (bad usage): it runs as a coroutine on the loop and never awaits.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::explore;
 use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
-use crate::registry::{describe, ModelEntry};
+use crate::registry::{properties, run, ModelEntry, Registered};
 
 /// Where the event loop is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -230,16 +229,7 @@ impl Model for Asyncio {
                             becoming ready and running it are bounded (by the loop's own work)",
                 check: Check::Count {
                     from: |_, s: &AsyncState, _| s.ready && Asyncio::loop_waits_for_gil(s),
-                    count: |_, _, a: &AsyncAction, _, _| {
-                        matches!(
-                            a,
-                            AsyncAction::Gil(gil::Action::Wake {
-                                timed_out: true,
-                                requests: true,
-                                ..
-                            })
-                        )
-                    },
+                    count: |_, _, a: &AsyncAction, _, _| matches!(a, AsyncAction::Gil(g) if g.requests_drop()),
                     to: |_, s: &AsyncState, _| !s.ready,
                     each_thread: false,
                     claim: CountClaim::Bounded,
@@ -257,16 +247,7 @@ impl Model for Asyncio {
                             && s.gil.threads[WORKER as usize] == Pc::Eval
                             && !s.gil.drop_request
                     },
-                    count: |_, _, a: &AsyncAction, _, _| {
-                        matches!(
-                            a,
-                            AsyncAction::Gil(gil::Action::Wake {
-                                timed_out: true,
-                                requests: true,
-                                ..
-                            })
-                        )
-                    },
+                    count: |_, _, a: &AsyncAction, _, _| matches!(a, AsyncAction::Gil(g) if g.requests_drop()),
                     to: |_, s: &AsyncState, _| !s.ready,
                     each_thread: false,
                     claim: CountClaim::AtLeast(1),
@@ -333,6 +314,15 @@ impl Model for Asyncio {
     }
 }
 
+impl Registered for Asyncio {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+
+    fn build(variant: &str, config: &Config) -> Asyncio {
+        let variant = AsyncVariant::from_name(variant).expect("the registry checked the name");
+        Asyncio::new(variant, config.clone())
+    }
+}
+
 /// The registry entry of the asyncio model.
 pub fn entry() -> ModelEntry {
     ModelEntry {
@@ -344,15 +334,7 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: || {
-            describe(&Asyncio::new(
-                AsyncVariant::OffloadToProcess,
-                Config::threads(1),
-            ))
-        },
-        run: |variant, config, options, meta| {
-            let variant = AsyncVariant::from_name(variant).expect("the registry checked the name");
-            explore::check(&Asyncio::new(variant, config.clone()), meta, options)
-        },
+        properties: properties::<Asyncio>,
+        run: run::<Asyncio>,
     }
 }

@@ -62,9 +62,8 @@
 //!   each of those runtimes.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::explore;
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{describe, ModelEntry};
+use crate::registry::{properties, run, ModelEntry, Registered};
 
 /// `counter += 1` statements each thread runs (`K`).
 pub const INCREMENTS: u8 = 2;
@@ -522,6 +521,15 @@ impl Model for Bytecode {
     }
 }
 
+impl Registered for Bytecode {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+
+    fn build(variant: &str, config: &Config) -> Bytecode {
+        let variant = BytecodeVariant::from_name(variant).expect("the registry checked the name");
+        Bytecode::new(variant, config.clone())
+    }
+}
+
 /// The registry entry of the bytecode model.
 pub fn entry() -> ModelEntry {
     ModelEntry {
@@ -534,16 +542,7 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: || {
-            describe(&Bytecode::new(
-                BytecodeVariant::Cpython311,
-                Config::threads(1),
-            ))
-        },
-        run: |variant, config, options, meta| {
-            let variant =
-                BytecodeVariant::from_name(variant).expect("the registry checked the name");
-            explore::check(&Bytecode::new(variant, config.clone()), meta, options)
-        },
+        properties: properties::<Bytecode>,
+        run: run::<Bytecode>,
     }
 }

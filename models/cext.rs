@@ -10,9 +10,8 @@
 //! macros the thread must not touch any Python object.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::explore;
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{describe, ModelEntry};
+use crate::registry::{properties, run, ModelEntry, Registered};
 
 /// One step of the extension call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -297,6 +296,15 @@ impl Model for Cext {
     }
 }
 
+impl Registered for Cext {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+
+    fn build(variant: &str, config: &Config) -> Cext {
+        let variant = CextVariant::from_name(variant).expect("the registry checked the name");
+        Cext::new(variant, config.clone())
+    }
+}
+
 /// The registry entry of the extension model.
 pub fn entry() -> ModelEntry {
     ModelEntry {
@@ -308,10 +316,7 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: || describe(&Cext::new(CextVariant::Cpython311, Config::threads(1))),
-        run: |variant, config, options, meta| {
-            let variant = CextVariant::from_name(variant).expect("the registry checked the name");
-            explore::check(&Cext::new(variant, config.clone()), meta, options)
-        },
+        properties: properties::<Cext>,
+        run: run::<Cext>,
     }
 }

@@ -14,9 +14,8 @@
 //! - The interval is not a number: a timed wait may time out at any point (and under a fair
 //!   scheduler eventually does). Which waiter a signal wakes is a free choice (not FIFO).
 
-use crate::explore;
 use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
-use crate::registry::{describe, ModelEntry};
+use crate::registry::{properties, run, ModelEntry, Registered};
 
 /// Largest number of threads a state can hold.
 pub const MAX_THREADS: usize = 8;
@@ -161,6 +160,19 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the step is a waiter's interval expiring with no switch: it sets the drop
+    /// request (one full switch interval has passed).
+    pub fn requests_drop(&self) -> bool {
+        matches!(
+            self,
+            Action::Wake {
+                timed_out: true,
+                requests: true,
+                ..
+            }
+        )
+    }
+
     /// The thread that takes the step.
     pub fn thread(&self) -> u8 {
         match *self {
@@ -976,6 +988,15 @@ fn pc_name(pc: Pc) -> String {
     }
 }
 
+impl Registered for Gil {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+
+    fn build(variant: &str, config: &Config) -> Gil {
+        let variant = GilVariant::from_name(variant).expect("the registry checked the name");
+        Gil::new(variant, config.clone())
+    }
+}
+
 /// The registry entry of the GIL model.
 pub fn entry() -> ModelEntry {
     ModelEntry {
@@ -987,10 +1008,7 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: true,
-        properties: || describe(&Gil::new(GilVariant::Cpython311, Config::threads(1))),
-        run: |variant, config, options, meta| {
-            let variant = GilVariant::from_name(variant).expect("the registry checked the name");
-            explore::check(&Gil::new(variant, config.clone()), meta, options)
-        },
+        properties: properties::<Gil>,
+        run: run::<Gil>,
     }
 }

@@ -18,9 +18,8 @@
 //! threads that run bytecode forever. Running bytecode is the GIL model's poll step.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::explore;
 use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
-use crate::registry::{describe, ModelEntry};
+use crate::registry::{properties, run, ModelEntry, Registered};
 
 /// One step of T0's or T1's program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -339,12 +338,7 @@ impl Model for Io {
                             && !s.gil.drop_request
                             && (2..m.config.threads).any(|t| s.gil.threads[t] == Pc::Eval)
                     },
-                    count: |_, _, action: &IoAction, _, _| {
-                        matches!(
-                            action,
-                            IoAction::Gil(gil::Action::Wake { requests: true, .. })
-                        )
-                    },
+                    count: |_, _, action: &IoAction, _, _| matches!(action, IoAction::Gil(g) if g.requests_drop()),
                     to: |_, s: &IoState, _| s.gil.threads[IO_THREAD as usize] == Pc::Eval,
                     each_thread: false,
                     claim: CountClaim::AtLeast(1),
@@ -423,6 +417,15 @@ impl Model for Io {
     }
 }
 
+impl Registered for Io {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+
+    fn build(variant: &str, config: &Config) -> Io {
+        let variant = IoVariant::from_name(variant).expect("the registry checked the name");
+        Io::new(variant, config.clone())
+    }
+}
+
 /// The registry entry of the I/O model.
 pub fn entry() -> ModelEntry {
     ModelEntry {
@@ -434,10 +437,7 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: || describe(&Io::new(IoVariant::Cpython311, Config::threads(1))),
-        run: |variant, config, options, meta| {
-            let variant = IoVariant::from_name(variant).expect("the registry checked the name");
-            explore::check(&Io::new(variant, config.clone()), meta, options)
-        },
+        properties: properties::<Io>,
+        run: run::<Io>,
     }
 }

@@ -10,9 +10,8 @@
 //! sharing one GIL, as `threading` does.
 
 use super::gil::{self, Gil, GilState, GilVariant, Pc};
-use crate::explore;
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{describe, ModelEntry};
+use crate::registry::{properties, run, ModelEntry, Registered};
 
 /// Number of processes (`multiprocessing.Pool(2)`, say).
 pub const PROCESSES: usize = 2;
@@ -257,6 +256,15 @@ impl Model for Multiprocessing {
     }
 }
 
+impl Registered for Multiprocessing {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+
+    fn build(variant: &str, config: &Config) -> Multiprocessing {
+        let variant = MpVariant::from_name(variant).expect("the registry checked the name");
+        Multiprocessing::new(variant, config.clone())
+    }
+}
+
 /// The registry entry of the multiprocessing model (`--threads` is threads per process).
 pub fn entry() -> ModelEntry {
     ModelEntry {
@@ -269,19 +277,7 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: || {
-            describe(&Multiprocessing::new(
-                MpVariant::Processes,
-                Config::threads(1),
-            ))
-        },
-        run: |variant, config, options, meta| {
-            let variant = MpVariant::from_name(variant).expect("the registry checked the name");
-            explore::check(
-                &Multiprocessing::new(variant, config.clone()),
-                meta,
-                options,
-            )
-        },
+        properties: properties::<Multiprocessing>,
+        run: run::<Multiprocessing>,
     }
 }

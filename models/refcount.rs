@@ -15,9 +15,8 @@
 //! `del x_o` and `del y`. Each of these is one bytecode, with poll points between them.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::explore;
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{describe, ModelEntry};
+use crate::registry::{properties, run, ModelEntry, Registered};
 
 /// Most mortal objects a state holds.
 pub const MAX_OBJECTS: usize = 3;
@@ -737,6 +736,15 @@ fn op_name(op: Op) -> String {
     }
 }
 
+impl Registered for Refcount {
+    const VARIANTS: &'static [Variant] = VARIANTS;
+
+    fn build(variant: &str, config: &Config) -> Refcount {
+        let variant = RcVariant::from_name(variant).expect("the registry checked the name");
+        Refcount::new(variant, config.clone())
+    }
+}
+
 /// The registry entry of the refcount model.
 pub fn entry() -> ModelEntry {
     ModelEntry {
@@ -748,18 +756,7 @@ pub fn entry() -> ModelEntry {
         objects: 1..=MAX_OBJECTS,
         default_objects: 2,
         symmetric: false,
-        properties: || {
-            describe(&Refcount::new(
-                RcVariant::Cpython312,
-                Config {
-                    objects: 1,
-                    ..Config::threads(1)
-                },
-            ))
-        },
-        run: |variant, config, options, meta| {
-            let variant = RcVariant::from_name(variant).expect("the registry checked the name");
-            explore::check(&Refcount::new(variant, config.clone()), meta, options)
-        },
+        properties: properties::<Refcount>,
+        run: run::<Refcount>,
     }
 }

@@ -124,6 +124,33 @@ impl ModelEntry {
     }
 }
 
+/// A model the registry builds by variant name: one per file under `models/`.
+pub trait Registered: Model {
+    /// Its variants, the default first.
+    const VARIANTS: &'static [Variant];
+    /// The model of `variant` (a registered name, already validated) under `config`.
+    fn build(variant: &str, config: &Config) -> Self;
+}
+
+/// `ModelEntry::run` of a registered model.
+pub fn run<M: Registered>(
+    variant: &str,
+    config: &Config,
+    options: &Options,
+    meta: &TraceMeta,
+) -> Report {
+    crate::explore::check(&M::build(variant, config), meta, options)
+}
+
+/// `ModelEntry::properties` of a registered model (read off its default variant).
+pub fn properties<M: Registered>() -> Vec<PropertyInfo> {
+    let config = Config {
+        objects: 1,
+        ..Config::threads(1)
+    };
+    describe(&M::build(M::VARIANTS[0].name, &config))
+}
+
 /// The ID and statement of each of `model`'s properties.
 pub fn describe<M: Model>(model: &M) -> Vec<PropertyInfo> {
     model

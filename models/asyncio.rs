@@ -70,13 +70,13 @@ pub enum AsyncVariant {
 /// Registered variants, default first.
 pub const VARIANTS: &[Variant] = &[
     Variant {
-        name: "offload-to-process",
-        summary: "CPU work in a ProcessPoolExecutor: another process, another GIL",
+        name: "offload-to-thread",
+        summary: "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread",
         faithful: true,
     },
     Variant {
-        name: "offload-to-thread",
-        summary: "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread",
+        name: "offload-to-process",
+        summary: "CPU work in a ProcessPoolExecutor: another process, another GIL",
         faithful: true,
     },
     Variant {
@@ -166,6 +166,12 @@ impl Asyncio {
     }
 }
 
+/// Whether the step is the loop's own timed wait in `take_gil` expiring: one full switch
+/// interval the loop waited for the GIL.
+fn loop_interval_expires(action: &AsyncAction) -> bool {
+    matches!(action, AsyncAction::Gil(g) if g.requests_drop() && g.thread() == LOOP)
+}
+
 impl Model for Asyncio {
     type State = AsyncState;
     type Action = AsyncAction;
@@ -229,7 +235,7 @@ impl Model for Asyncio {
                             becoming ready and running it are bounded (by the loop's own work)",
                 check: Check::Count {
                     from: |_, s: &AsyncState, _| s.ready && Asyncio::loop_waits_for_gil(s),
-                    count: |_, _, a: &AsyncAction, _, _| matches!(a, AsyncAction::Gil(g) if g.requests_drop()),
+                    count: |_, _, a: &AsyncAction, _, _| loop_interval_expires(a),
                     to: |_, s: &AsyncState, _| !s.ready,
                     each_thread: false,
                     claim: CountClaim::Bounded,
@@ -247,7 +253,7 @@ impl Model for Asyncio {
                             && s.gil.threads[WORKER as usize] == Pc::Eval
                             && !s.gil.drop_request
                     },
-                    count: |_, _, a: &AsyncAction, _, _| matches!(a, AsyncAction::Gil(g) if g.requests_drop()),
+                    count: |_, _, a: &AsyncAction, _, _| loop_interval_expires(a),
                     to: |_, s: &AsyncState, _| !s.ready,
                     each_thread: false,
                     claim: CountClaim::AtLeast(1),

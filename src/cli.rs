@@ -300,7 +300,7 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
             symmetry: entry.symmetric,
             ..options.clone()
         };
-        let mut violators: Vec<(String, Vec<&str>)> = (entry.properties)()
+        let mut violators: Vec<(String, Vec<String>)> = (entry.properties)()
             .iter()
             .map(|p| (p.id.to_string(), Vec::new()))
             .collect();
@@ -322,16 +322,20 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
                     config.bounds(),
                     if report.symmetry { ", symmetry" } else { "" }
                 );
-                if r.verdict == Verdict::Violated && variant.name != entry.variants[0].name {
+                if r.verdict == Verdict::Violated {
                     if let Some((_, names)) = violators.iter_mut().find(|(id, _)| *id == r.id) {
-                        names.push(variant.name);
+                        names.push(if variant.name == entry.variants[0].name {
+                            format!("{} (default)", variant.name)
+                        } else {
+                            variant.name.to_string()
+                        });
                     }
                 }
             }
         }
         let _ = writeln!(
             table,
-            "\nnon-vacuity ({}): variants other than the default that violate each property",
+            "\nnon-vacuity ({}): variants that violate each property",
             entry.name
         );
         for (id, names) in &violators {

@@ -636,6 +636,19 @@ impl Gil {
     }
 }
 
+/// Whether waiter `t` is owed the GIL: a drop request is pending and no switch happened since
+/// its wait began (it, or a waiter like it, asked the holder to drop).
+pub fn owed_gil(s: &GilState, t: usize) -> bool {
+    s.drop_request
+        && matches!(
+            s.threads[t],
+            Pc::Wait {
+                switched: false,
+                ..
+            }
+        )
+}
+
 /// Whether thread `t` holds the GIL: between returning from `take_gil` (it is `Acquired` once
 /// `locked` is set) and `drop_gil` setting `locked = 0`.
 pub fn holds_gil(s: &GilState, t: usize) -> bool {
@@ -735,16 +748,7 @@ impl Model for Gil {
                 statement: "a waiter owed the GIL (a drop request pending and no switch since \
                             its wait began) eventually holds it: it is not bypassed forever",
                 check: Check::LeadsTo {
-                    from: |_, s: &GilState, t| {
-                        s.drop_request
-                            && matches!(
-                                s.threads[t],
-                                Pc::Wait {
-                                    switched: false,
-                                    ..
-                                }
-                            )
-                    },
+                    from: |_, s: &GilState, t| owed_gil(s, t),
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
                     each_thread: true,
                     fairness: Fairness::StrongThread,
@@ -777,16 +781,7 @@ impl Model for Gil {
                 statement: "a waiter owed the GIL is bypassed (another thread takes the GIL) a \
                             bounded number of times before it holds the GIL",
                 check: Check::Count {
-                    from: |_, s: &GilState, t| {
-                        s.drop_request
-                            && matches!(
-                                s.threads[t],
-                                Pc::Wait {
-                                    switched: false,
-                                    ..
-                                }
-                            )
-                    },
+                    from: |_, s: &GilState, t| owed_gil(s, t),
                     count: |_, _, action: &Action, _, t| match *action {
                         Action::TakeFree(u) => u as usize != t,
                         Action::Wake {

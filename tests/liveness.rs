@@ -124,18 +124,21 @@ impl Model for Locks {
     }
 }
 
-fn run(lock: Lock, fairness: Fairness) -> Report {
-    let meta = TraceMeta {
+fn meta() -> TraceMeta {
+    TraceMeta {
         model: "locks".into(),
         variant: "test".into(),
         config: Config::threads(2),
         backend: "explicit".into(),
-    };
+    }
+}
+
+fn run(lock: Lock, fairness: Fairness) -> Report {
     let options = Options {
         fairness: Some(fairness),
         ..Options::default()
     };
-    check(&Locks { lock }, &meta, &options)
+    check(&Locks { lock }, &meta(), &options)
 }
 
 #[test]
@@ -217,12 +220,6 @@ fn a_lock_never_released_fails_under_every_fairness() {
 
 #[test]
 fn a_state_limit_makes_liveness_inconclusive() {
-    let meta = TraceMeta {
-        model: "locks".into(),
-        variant: "test".into(),
-        config: Config::threads(2),
-        backend: "explicit".into(),
-    };
     let options = Options {
         max_states: 3,
         ..Options::default()
@@ -231,7 +228,7 @@ fn a_state_limit_makes_liveness_inconclusive() {
         &Locks {
             lock: Lock::Handoff,
         },
-        &meta,
+        &meta(),
         &options,
     );
     assert_eq!(report.verdict("LOCK-L1"), Some(Verdict::Inconclusive));

@@ -125,13 +125,22 @@ pub struct BytecodeState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     /// `LOAD_GLOBAL counter`: reads the global, pushes it.
-    LoadGlobal { value: u8 },
+    LoadGlobal {
+        /// The value read.
+        value: u8,
+    },
     /// `LOAD_CONST 1`.
     LoadConst,
     /// `BINARY_OP +=` (3.11) / `INPLACE_ADD`: pops `v, 1`, pushes `v + 1`.
-    Add { result: u8 },
+    Add {
+        /// The sum pushed.
+        result: u8,
+    },
     /// `STORE_GLOBAL counter`: pops the sum into the global.
-    StoreGlobal { value: u8 },
+    StoreGlobal {
+        /// The value written.
+        value: u8,
+    },
     /// `BEFORE_WITH` → `lock.__enter__` → `acquire_timed`: the non-blocking try succeeds.
     Acquire,
     /// `acquire_timed`: the non-blocking try fails; `Py_BEGIN_ALLOW_THREADS`
@@ -150,7 +159,12 @@ pub enum BytecodeAction {
     /// A step of the GIL protocol (a `Poll` is the eval-breaker check between two bytecodes).
     Gil(gil::Action),
     /// A thread runs one bytecode (or lock step).
-    Op { thread: u8, op: Op },
+    Op {
+        /// The thread.
+        thread: u8,
+        /// The step.
+        op: Op,
+    },
 }
 
 /// The variants of the bytecode model.

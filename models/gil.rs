@@ -32,8 +32,11 @@ pub enum Pc {
     /// `take_gil` call set the drop request (3.11.2's `drop_requested`; tracked only by the
     /// gh-96387 fix variants).
     Wait {
+        /// A signal chose this waiter.
         notified: bool,
+        /// `switch_number` changed since the wait began.
         switched: bool,
+        /// This call set the drop request (gh-96387 fix variants only).
         requested: bool,
     },
     /// 3.11.2 `take_gil` exiting at shutdown: `gil->mutex` released, about to reset the drop
@@ -44,13 +47,27 @@ pub enum Pc {
     /// Holds the GIL and runs bytecode between poll points.
     Eval,
     /// About to run `drop_gil`'s release (lock `mutex`, `locked = 0`, signal `cond`).
-    Release { after: After },
+    Release {
+        /// Where the thread goes when `drop_gil` returns.
+        after: After,
+    },
     /// `drop_gil`, FORCE_SWITCHING: about to read the drop request (relaxed, no lock).
-    HandoffRead { after: After },
+    HandoffRead {
+        /// Where the thread goes when `drop_gil` returns.
+        after: After,
+    },
     /// `drop_gil`, FORCE_SWITCHING: about to lock `switch_mutex` and test `last_holder`.
-    HandoffLock { after: After },
+    HandoffLock {
+        /// Where the thread goes when `drop_gil` returns.
+        after: After,
+    },
     /// `drop_gil`, FORCE_SWITCHING: the single `COND_WAIT` on `switch_cond`.
-    SwitchWait { notified: bool, after: After },
+    SwitchWait {
+        /// `take_gil` signalled `switch_cond` since the wait began.
+        notified: bool,
+        /// Where the thread goes when `drop_gil` returns.
+        after: After,
+    },
     /// Between `PyEval_SaveThread` and `PyEval_RestoreThread`: running without the GIL
     /// (blocking I/O, C code). The model composed with the GIL decides when it comes back.
     Detached,
@@ -121,16 +138,25 @@ pub enum Action {
     /// `take_gil`: `COND_TIMED_WAIT` returns (re-locking `mutex`); on a timeout with the GIL still
     /// held and no switch, set the drop request; then wait again or take the free GIL.
     Wake {
+        /// The waiter.
         thread: u8,
+        /// The interval's timeout ended the wait (else a signal or a spurious wake).
         timed_out: bool,
+        /// It sets the drop request (timed out, GIL held, no switch).
         requests: bool,
+        /// The GIL is free: it takes it.
         acquires: bool,
     },
     /// `take_gil`'s tail: `RESET_GIL_DROP_REQUEST`, unlock `mutex`.
     ClearRequest(u8),
     /// `_PyEval_EvalFrameDefault`: `CHECK_EVAL_BREAKER` at a poll point; with a drop request,
     /// `eval_frame_handle_pending` calls `drop_gil`.
-    Poll { thread: u8, request: bool },
+    Poll {
+        /// The holder.
+        thread: u8,
+        /// It saw a drop request.
+        request: bool,
+    },
     /// Running bytecode that never reaches a poll point (variant `no-poll`).
     Bytecode(u8),
     /// 2.7 `PyEval_EvalFrameEx`, every `_Py_CheckInterval` ticks: release `interpreter_lock`
@@ -140,12 +166,27 @@ pub enum Action {
     /// with the thread state (3.11 passes it, so FORCE_SWITCHING applies).
     Exit(u8),
     /// `drop_gil`: lock `mutex`, `locked = 0`, `COND_SIGNAL(cond)`, unlock.
-    Release { thread: u8, woken: Woken },
+    Release {
+        /// The holder.
+        thread: u8,
+        /// The waiter the signal wakes.
+        woken: Woken,
+    },
     /// `drop_gil`: FORCE_SWITCHING reads `gil_drop_request` (relaxed, no lock).
-    HandoffRead { thread: u8, request: bool },
+    HandoffRead {
+        /// The dropping thread.
+        thread: u8,
+        /// It saw a drop request.
+        request: bool,
+    },
     /// `drop_gil`: lock `switch_mutex`; if `last_holder` is still me, reset the request and
     /// `COND_WAIT(switch_cond)`; else unlock.
-    HandoffLock { thread: u8, waits: bool },
+    HandoffLock {
+        /// The dropping thread.
+        thread: u8,
+        /// `last_holder` is still itself: it waits on `switch_cond`.
+        waits: bool,
+    },
     /// `drop_gil`: the `switch_cond` wait returns (signalled by `take_gil`, or spuriously).
     SwitchWake(u8),
     /// The main thread (T0), holding the GIL, starts `Py_FinalizeEx` (gh-96387 variants).
@@ -153,7 +194,12 @@ pub enum Action {
     /// A daemon thread exits in `take_gil` because the runtime is finalizing: before locking
     /// the mutex, after a timed-out wait (`reset`: the 3.11.2-under-mutex variant resets the
     /// request it set first), or after acquiring (through `drop_gil`).
-    ShutdownExit { thread: u8, reset: bool },
+    ShutdownExit {
+        /// The daemon thread.
+        thread: u8,
+        /// It resets the drop request it set before unlocking (reset-under-mutex variant).
+        reset: bool,
+    },
     /// 3.11.2: the exiting daemon thread, `gil->mutex` already released, resets the drop
     /// request it set, then exits.
     ResetAndExit(u8),

@@ -4,6 +4,8 @@
 //! The engine (`model`, `explore`, `exec`, `trace`) knows nothing about CPython; the models
 //! under `models/` do.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod exec;
 pub mod explore;

@@ -9,6 +9,7 @@ pub mod gil_twin;
 pub mod io;
 pub mod io_twin;
 pub mod multiprocessing;
+pub mod pypy;
 pub mod refcount;
 pub mod refcount_twin;
 
@@ -23,6 +24,7 @@ pub fn registry() -> Vec<ModelEntry> {
         cext::entry(),
         asyncio::entry(),
         multiprocessing::entry(),
+        pypy::entry(),
         bytecode::entry(),
     ]
 }

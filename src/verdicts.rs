@@ -210,20 +210,35 @@ pub fn claims() -> Vec<ClaimVerdict> {
     });
 
     let pypy = fact("bytecode", "pypy", 2, "PY-R1");
+    let pypy_lock = fact("pypy", "pypy", 3, "PYPY-S1");
+    let pypy_fair = fact("pypy", "pypy", 3, "PYPY-L1");
     let jython = fact("bytecode", "jython", 2, "PY-R1");
     let ironpython = fact("bytecode", "ironpython", 2, "PY-R1");
     out.push(ClaimVerdict {
         id: "C9",
         claim: "PyPy, Jython and IronPython have no GIL",
-        verdict: if !holds(&pypy) && holds(&jython) && holds(&ironpython) {
+        verdict: if !holds(&pypy) && holds(&pypy_lock) && holds(&jython) && holds(&ironpython) {
             "false for PyPy, true for Jython and IronPython".into()
         } else {
             "see evidence".into()
         },
-        why: "PyPy has a GIL (its threads never run bytecode at once); Jython and IronPython run \
-              bytecode in parallel, so `counter += 1` needs a lock there too"
-            .into(),
-        evidence: vec![pypy.cite, jython.cite, ironpython.cite],
+        why: format!(
+            "PyPy has a GIL (its threads never run bytecode at once; its own lock, rpy_fastgil \
+             with a FIFO stealer queue, excludes{}); Jython and IronPython run bytecode in \
+             parallel, so `counter += 1` needs a lock there too",
+            if holds(&pypy_fair) {
+                " and, unlike CPython's, lets every thread run infinitely often"
+            } else {
+                ""
+            }
+        ),
+        evidence: vec![
+            pypy.cite,
+            pypy_lock.cite,
+            pypy_fair.cite,
+            jython.cite,
+            ironpython.cite,
+        ],
     });
     out
 }

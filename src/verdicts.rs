@@ -57,6 +57,15 @@ fn fact(model: &str, variant: &str, threads: usize, id: &str) -> Fact {
     }
 }
 
+/// `verdict` when the facts bear it out, else a pointer to the evidence.
+fn judged(borne_out: bool, verdict: &str) -> String {
+    if borne_out {
+        verdict.into()
+    } else {
+        "see evidence".into()
+    }
+}
+
 fn holds(f: &Fact) -> bool {
     f.verdict == Verdict::Holds
 }
@@ -73,11 +82,10 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C1",
         claim: "the GIL lets one thread run bytecode at a time and so prevents corruption",
-        verdict: if holds(&excl) && !holds(&old) && holds(&locked) {
-            "true only for the interpreter's own state".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(
+            holds(&excl) && !holds(&old) && holds(&locked),
+            "true only for the interpreter's own state",
+        ),
         why: format!(
             "one thread at a time runs bytecode, but user data is not protected: `counter += 1` \
              loses updates under the GIL on 3.9 (a switch between its load and its store), and \
@@ -98,11 +106,10 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C2",
         claim: "reference counting needs atomic updates, which is why the GIL exists",
-        verdict: if holds(&counted) && !holds(&unguarded) {
-            "true for the default build, with a correction".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(
+            holds(&counted) && !holds(&unguarded),
+            "true for the default build, with a correction",
+        ),
         why: "Py_INCREF/Py_DECREF are plain load-and-store, not atomic: they are correct because \
               the GIL serialises them, and without it counts are lost (the free-threaded build's \
               biased counting is not modelled yet)"
@@ -116,11 +123,10 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C3",
         claim: "CPU-bound threads run effectively sequentially, the GIL passed between them",
-        verdict: if !holds(&one_process) && holds(&turns2) && !holds(&turns3) {
-            "true, but the passing is not fair beyond 2 threads".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(
+            !holds(&one_process) && holds(&turns2) && !holds(&turns3),
+            "true, but the passing is not fair beyond 2 threads",
+        ),
         why: "no two threads of one process run bytecode at the same moment; 2 threads take \
               turns forever, but with 3 a waiter can be bypassed forever (not FIFO)"
             .into(),
@@ -132,11 +138,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C4",
         claim: "the GIL is released during I/O, so I/O-bound threads benefit",
-        verdict: if holds(&overlap) && holds(&convoy) {
-            "true, at a cost".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(holds(&overlap) && holds(&convoy), "true, at a cost"),
         why: "another thread runs bytecode while one is blocked, but a thread back from I/O waits \
               at least one full switch interval for a CPU-bound holder (the bpo-7946 convoy)"
             .into(),
@@ -148,11 +150,10 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C5",
         claim: "asyncio is single-threaded and not affected by the GIL",
-        verdict: if holds(&beside) && holds(&alone) {
-            "false whenever another thread runs Python code".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(
+            holds(&beside) && holds(&alone),
+            "false whenever another thread runs Python code",
+        ),
         why: "the loop releases the GIL in its selector and must take it back: with a Python \
               thread beside it (thread-pool offload included) it waits whole switch intervals \
               before serving a ready callback; only with no other Python thread is the wait zero"
@@ -165,11 +166,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C6",
         claim: "CPU-bound work blocks the event loop; offload it to a thread or process",
-        verdict: if !holds(&blocked) && holds(&offloaded) {
-            "true".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(!holds(&blocked) && holds(&offloaded), "true"),
         why: "a coroutine that computes without awaiting starves every ready callback; offloaded \
               work lets the loop serve them (to a thread: late, see C5)"
             .into(),
@@ -197,11 +194,10 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C8",
         claim: "C extensions release the GIL and so use several cores, even single-threaded",
-        verdict: if holds(&ext) && !holds(&re_like) {
-            "true only with other Python threads".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(
+            holds(&ext) && !holds(&re_like),
+            "true only with other Python threads",
+        ),
         why: "releasing the GIL lets other Python threads run beside the C code (not every \
               extension does: the re engine keeps it); a single-threaded program gets several \
               cores only from the library's own native threads"
@@ -217,11 +213,10 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C9",
         claim: "PyPy, Jython and IronPython have no GIL",
-        verdict: if !holds(&pypy) && holds(&pypy_lock) && holds(&jython) && holds(&ironpython) {
-            "false for PyPy, true for Jython and IronPython".into()
-        } else {
-            "see evidence".into()
-        },
+        verdict: judged(
+            !holds(&pypy) && holds(&pypy_lock) && holds(&jython) && holds(&ironpython),
+            "false for PyPy, true for Jython and IronPython",
+        ),
         why: format!(
             "PyPy has a GIL (its threads never run bytecode at once; its own lock, rpy_fastgil \
              with a FIFO stealer queue, excludes{}); Jython and IronPython run bytecode in \

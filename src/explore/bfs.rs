@@ -301,17 +301,9 @@ fn count_result<M: Model>(
     result.numbers = Some(numbers);
     if let Some((steps, cyclic)) = evidence.filter(|(steps, _)| !steps.is_empty()) {
         // The run: a shortest prefix to the evidence's first state, then the evidence.
-        let first = steps[0].0;
-        let chain = graph.store.chain(first);
-        let mut path: Vec<(usize, usize)> = chain
-            .windows(2)
-            .map(|w| {
-                let e = graph.edges(w[0]).find(|&e| graph.target(e) == w[1]);
-                (w[0], e.expect("a parent has an edge to its child"))
-            })
-            .collect();
+        let (init, mut path) = graph.prefix(steps[0].0);
         let lasso = Lasso {
-            init: chain[0],
+            init,
             cycle: cyclic.then_some(path.len()),
             steps: {
                 path.extend(steps);

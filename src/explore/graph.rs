@@ -88,6 +88,20 @@ impl<S: Clone + Eq + std::hash::Hash> Graph<S> {
         self.actors[e]
     }
 
+    /// A shortest path from an initial state to `state`, as `(source, edge)` steps along BFS
+    /// parents, and the initial state it starts from.
+    pub fn prefix(&self, state: usize) -> (usize, Vec<(usize, usize)>) {
+        let chain = self.store.chain(state);
+        let steps = chain
+            .windows(2)
+            .map(|w| {
+                let e = self.edges(w[0]).find(|&e| self.target(e) == w[1]);
+                (w[0], e.expect("a parent has an edge to its child"))
+            })
+            .collect();
+        (chain[0], steps)
+    }
+
     /// Number of edges.
     pub fn edge_count(&self) -> usize {
         self.targets.len()

@@ -179,23 +179,13 @@ pub fn leads_to<M: Model>(
     }
     // States are in BFS order: the first trigger found has a shortest prefix.
     let trigger = (0..n).find(|&s| reaches[s] && from(model, &states[s], t))?;
-    let chain = graph.store.chain(trigger);
-    let mut steps: Vec<(usize, usize)> = chain
-        .windows(2)
-        .map(|w| {
-            let e = graph
-                .edges(w[0])
-                .find(|&e| graph.target(e) == w[1])
-                .expect("a parent has an edge to its child");
-            (w[0], e)
-        })
-        .collect();
+    let (init, mut steps) = graph.prefix(trigger);
     let into = path(graph, trigger, &bad, |s| accepting[s]);
     let entry = into.last().map_or(trigger, |&(_, e)| graph.target(e));
     steps.extend(into);
     let Some(component) = components.get(component_of[entry]) else {
         return Some(Lasso {
-            init: chain[0],
+            init,
             steps,
             cycle: None,
         });
@@ -230,7 +220,7 @@ pub fn leads_to<M: Model>(
     }
     steps.extend(path(graph, at, member, |x| x == entry));
     Some(Lasso {
-        init: chain[0],
+        init,
         steps,
         cycle: Some(cycle_start),
     })

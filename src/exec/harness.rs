@@ -2,7 +2,7 @@
 
 use super::{Backend, Log, Loom, Shuttle, Std};
 use crate::explore::{check, replay_observed, run_count, Options, Replayed};
-use crate::model::{Check, Config, CountClaim, Model, Variant};
+use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
 use crate::trace::{Trace, TraceMeta};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -54,21 +54,24 @@ pub fn twin_meta(
     }
 }
 
-/// The bounded counting properties of `spec` (by index) with the largest count the explicit
+/// The bounded counting properties of `spec` with the largest count the explicit
 /// checker computes for the spec; unbounded ones are left out (no run can exceed them), and so
 /// is everything when the spec is too large to explore quickly (8 threads, say).
-fn computed_bounds<M: Model>(spec: &M, meta: &TraceMeta) -> Vec<(usize, usize)> {
-    let properties = spec.properties();
-    let counted = properties.iter().any(|p| {
-        matches!(
-            p.check,
-            Check::Count {
-                claim: CountClaim::Bounded,
-                ..
-            }
-        )
-    });
-    if !counted {
+fn computed_bounds<M: Model>(spec: &M, meta: &TraceMeta) -> Vec<(Property<M>, usize)> {
+    let bounded: Vec<Property<M>> = spec
+        .properties()
+        .into_iter()
+        .filter(|p| {
+            matches!(
+                p.check,
+                Check::Count {
+                    claim: CountClaim::Bounded,
+                    ..
+                }
+            )
+        })
+        .collect();
+    if bounded.is_empty() {
         return Vec::new();
     }
     let quick = Options {
@@ -80,21 +83,11 @@ fn computed_bounds<M: Model>(spec: &M, meta: &TraceMeta) -> Vec<(usize, usize)> 
     if report.limit.is_some() {
         return Vec::new();
     }
-    properties
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| {
-            matches!(
-                p.check,
-                Check::Count {
-                    claim: CountClaim::Bounded,
-                    ..
-                }
-            )
-        })
-        .filter_map(|(i, p)| {
+    bounded
+        .into_iter()
+        .filter_map(|p| {
             let max = report.result(p.id)?.numbers?.max?;
-            Some((i, max))
+            Some((p, max))
         })
         .collect()
 }
@@ -135,7 +128,7 @@ struct Probe<T: Twin> {
     executions: AtomicUsize,
     /// The spec's bounded counting properties and the largest count the explicit checker
     /// computed for each: every run must stay within it.
-    bounds: Vec<(usize, usize)>,
+    bounds: Vec<(Property<T::Spec>, usize)>,
 }
 
 impl<T: Twin> Probe<T> {
@@ -185,12 +178,11 @@ impl<T: Twin> Probe<T> {
         }
         let actions = run.actions();
         let init = &run.init;
-        let properties = self.spec.properties();
-        for &(index, bound) in &self.bounds {
+        for (property, bound) in &self.bounds {
             for t in 0..self.spec.thread_count() {
-                let n = run_count(&self.spec, init, &actions, &properties[index].check, t);
-                if n > bound {
-                    let id = properties[index].id;
+                let n = run_count(&self.spec, init, &actions, &property.check, t);
+                if n > *bound {
+                    let id = property.id;
                     return Some(format!(
                         "exceeds {id}: T{t} counted {n} steps, the explicit checker's bound is {bound}"
                     ));

@@ -51,7 +51,14 @@
 //!   equivalent CPython bytecodes. The JVM and the CLR make each step atomic here (sequential
 //!   consistency; their weaker memory models only add outcomes) but not the load-store pair.
 //!   Objects are traced by the host's garbage collector, not reference counted: nothing to
-//!   model.
+//!   model. What the host does guarantee is that a write of the global is one write: the
+//!   global holds a reference to an int object, and reference writes are atomic (JLS §17.7;
+//!   ECMA-335 §I.12.6.6 for aligned native-size writes). PY-S3 checks that no read ever sees a
+//!   value no thread computed.
+//! - Torn writes (`jvm-torn-long`, bad): a GIL-free runtime that kept the counter in a plain
+//!   non-volatile Java `long` on a 32-bit JVM, which JLS §17.7 lets the JVM write as two
+//!   separate 32-bit halves, high half first here. The model scales the halves down to two bits
+//!   (`LOW_BITS`) so the tear shows at these small counts.
 //! - With a lock (`with-lock`): `with lock: counter += 1`, `lock = threading.Lock()`. 3.11
 //!   compiles `with` to `BEFORE_WITH`, which calls `lock.__enter__` (`lock_PyThread_acquire_lock`
 //!   → `acquire_timed`, `Modules/_threadmodule.c`: a non-blocking try holding the GIL; if the
@@ -71,6 +78,8 @@ pub const INCREMENTS: u8 = 2;
 pub const MAX_THREADS: usize = 3;
 /// `lock` is free.
 pub const FREE: u8 = u8::MAX;
+/// `jvm-torn-long`: the bits of the counter's low half (two 32-bit halves, scaled down).
+pub const LOW_BITS: u8 = 0b11;
 
 /// Where a thread is in its loop; the payload is the int on its value stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -88,6 +97,8 @@ pub enum Pos {
     Const(u8),
     /// After the add: stack `[v + 1]`.
     Added(u8),
+    /// `jvm-torn-long`: wrote the high half of `v + 1`, not yet the low half.
+    HalfStored(u8),
     /// `with-lock`: after `STORE_GLOBAL`, still holding the lock.
     Stored,
 }
@@ -95,7 +106,10 @@ pub enum Pos {
 impl Pos {
     /// Between its `LOAD_GLOBAL` and its `STORE_GLOBAL`.
     pub fn mid_statement(self) -> bool {
-        matches!(self, Pos::Loaded(_) | Pos::Const(_) | Pos::Added(_))
+        matches!(
+            self,
+            Pos::Loaded(_) | Pos::Const(_) | Pos::Added(_) | Pos::HalfStored(_)
+        )
     }
 }
 
@@ -136,9 +150,14 @@ pub enum Op {
         /// The sum pushed.
         result: u8,
     },
-    /// `STORE_GLOBAL counter`: pops the sum into the global.
+    /// `STORE_GLOBAL counter`: pops the sum into the global (`jvm-torn-long`: its low half).
     StoreGlobal {
         /// The value written.
+        value: u8,
+    },
+    /// `jvm-torn-long`: the first of the two writes of the store, the high half.
+    StoreHighHalf {
+        /// The value being written.
         value: u8,
     },
     /// `BEFORE_WITH` → `lock.__enter__` → `acquire_timed`: the non-blocking try succeeds.
@@ -182,6 +201,8 @@ pub enum BytecodeVariant {
     Jython,
     /// IronPython: no GIL.
     Ironpython,
+    /// No GIL and a store written as two halves (bad).
+    JvmTornLong,
 }
 
 /// Registered variants, default first.
@@ -217,6 +238,12 @@ pub const VARIANTS: &[Variant] = &[
         summary: "no GIL: threads run bytecode in parallel on the CLR",
         faithful: true,
     },
+    Variant {
+        name: "jvm-torn-long",
+        summary: "no GIL and the counter a plain Java long on a 32-bit JVM: a store is two \
+                  half-writes (JLS 17.7)",
+        faithful: false,
+    },
 ];
 
 impl BytecodeVariant {
@@ -229,13 +256,17 @@ impl BytecodeVariant {
             "pypy" => BytecodeVariant::Pypy,
             "jython" => BytecodeVariant::Jython,
             "ironpython" => BytecodeVariant::Ironpython,
+            "jvm-torn-long" => BytecodeVariant::JvmTornLong,
             _ => return None,
         })
     }
 
     /// Whether the runtime has a GIL.
     pub fn has_gil(self) -> bool {
-        !matches!(self, BytecodeVariant::Jython | BytecodeVariant::Ironpython)
+        !matches!(
+            self,
+            BytecodeVariant::Jython | BytecodeVariant::Ironpython | BytecodeVariant::JvmTornLong
+        )
     }
 
     /// Whether the statement runs inside `with lock:`.
@@ -252,7 +283,9 @@ impl BytecodeVariant {
             // LOAD_CONST.
             BytecodeVariant::Cpython39 => !matches!(pos, Pos::Const(_)),
             BytecodeVariant::WithLock | BytecodeVariant::Pypy => pos != Pos::Blocked,
-            BytecodeVariant::Jython | BytecodeVariant::Ironpython => false,
+            BytecodeVariant::Jython
+            | BytecodeVariant::Ironpython
+            | BytecodeVariant::JvmTornLong => false,
         }
     }
 }
@@ -303,6 +336,15 @@ impl Bytecode {
             .count()
     }
 
+    /// Stores of the global begun so far: completed statements, plus threads past their
+    /// `STORE_GLOBAL` (holding the lock) or halfway through a torn store.
+    pub fn stores_begun(&self, s: &BytecodeState) -> usize {
+        self.threads()
+            .map(|t| s.threads[t as usize])
+            .map(|w| w.done as usize + matches!(w.pos, Pos::Stored | Pos::HalfStored(_)) as usize)
+            .sum()
+    }
+
     /// The name of the add bytecode in this runtime.
     fn add_name(&self) -> &'static str {
         match self.variant {
@@ -332,7 +374,10 @@ impl Bytecode {
             Pos::Stmt | Pos::Locked => op(Op::LoadGlobal { value: s.counter }),
             Pos::Loaded(_) => op(Op::LoadConst),
             Pos::Const(v) => op(Op::Add { result: v + 1 }),
-            Pos::Added(v) => op(Op::StoreGlobal { value: v }),
+            Pos::Added(v) if self.variant == BytecodeVariant::JvmTornLong => {
+                op(Op::StoreHighHalf { value: v })
+            }
+            Pos::Added(v) | Pos::HalfStored(v) => op(Op::StoreGlobal { value: v }),
             Pos::Stored => op(Op::Release),
             Pos::Blocked => unreachable!("a blocked thread is detached"),
         });
@@ -378,8 +423,16 @@ impl Model for Bytecode {
                 w.pos = Pos::Const(v);
             }
             Op::Add { result } => w.pos = Pos::Added(result),
+            Op::StoreHighHalf { value } => {
+                s.counter = (value & !LOW_BITS) | (s.counter & LOW_BITS);
+                w.pos = Pos::HalfStored(value);
+            }
             Op::StoreGlobal { value } => {
-                s.counter = value;
+                s.counter = if self.variant == BytecodeVariant::JvmTornLong {
+                    (s.counter & !LOW_BITS) | (value & LOW_BITS)
+                } else {
+                    value
+                };
                 if self.variant.locks() {
                     w.pos = Pos::Stored;
                 } else {
@@ -424,6 +477,14 @@ impl Model for Bytecode {
                 statement: "at most one thread runs bytecode at any moment (is in the eval loop \
                             past take_gil; a bytecode is one step)",
                 check: Check::Always(|m: &Bytecode, s: &BytecodeState| m.running(s) <= 1),
+            },
+            Property {
+                id: "PY-S3",
+                statement: "counter never holds a value no `counter += 1` computed: it is at \
+                            most the number of stores begun (a store is one write)",
+                check: Check::Always(|m: &Bytecode, s: &BytecodeState| {
+                    s.counter as usize <= m.stores_begun(s)
+                }),
             },
             Property {
                 id: "PY-R1",
@@ -484,7 +545,11 @@ impl Model for Bytecode {
             Op::LoadGlobal { value } => format!("LOAD_GLOBAL counter -> {value}"),
             Op::LoadConst => "LOAD_CONST 1".into(),
             Op::Add { result } => format!("{} -> {result}", self.add_name()),
+            Op::StoreGlobal { value } if self.variant == BytecodeVariant::JvmTornLong => {
+                format!("STORE_GLOBAL counter <- {value}: low half")
+            }
             Op::StoreGlobal { value } => format!("STORE_GLOBAL counter <- {value}"),
+            Op::StoreHighHalf { value } => format!("STORE_GLOBAL counter <- {value}: high half"),
             Op::Acquire => "BEFORE_WITH: lock.acquire() takes the free lock".into(),
             Op::AcquireBlocks => {
                 "BEFORE_WITH: lock.acquire() finds it taken -> drop_gil, block on the lock".into()
@@ -514,6 +579,7 @@ impl Model for Bytecode {
                     Pos::Const(v) => format!("stack [{v}, 1]"),
                     Pos::Added(v) => format!("stack [{v}]"),
                     Pos::Stored => "stored, holds lock".into(),
+                    Pos::HalfStored(v) => format!("storing {v}: high half written"),
                 };
                 format!("T{t}: {}/{INCREMENTS} done, {at}", w.done)
             })

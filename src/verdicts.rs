@@ -210,17 +210,23 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let pypy_fair = fact("pypy", "pypy", 3, "PYPY-L1");
     let jython = fact("bytecode", "jython", 2, "PY-R1");
     let ironpython = fact("bytecode", "ironpython", 2, "PY-R1");
+    let host_writes = fact("bytecode", "jython", 2, "PY-S3");
     out.push(ClaimVerdict {
         id: "C9",
         claim: "PyPy, Jython and IronPython have no GIL",
         verdict: judged(
-            !holds(&pypy) && holds(&pypy_lock) && holds(&jython) && holds(&ironpython),
+            !holds(&pypy)
+                && holds(&pypy_lock)
+                && holds(&jython)
+                && holds(&ironpython)
+                && holds(&host_writes),
             "false for PyPy, true for Jython and IronPython",
         ),
         why: format!(
             "PyPy has a GIL (its threads never run bytecode at once; its own lock, rpy_fastgil \
              with a FIFO stealer queue, excludes{}); Jython and IronPython run bytecode in \
-             parallel, so `counter += 1` needs a lock there too",
+             parallel, so `counter += 1` needs a lock there too (their hosts only promise that \
+             one write of a reference is never torn)",
             if holds(&pypy_fair) {
                 " and, unlike CPython's, lets every thread run infinitely often"
             } else {
@@ -233,6 +239,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
             pypy_fair.cite,
             jython.cite,
             ironpython.cite,
+            host_writes.cite,
         ],
     });
     out

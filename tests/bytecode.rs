@@ -81,23 +81,25 @@ fn state_counts_of_the_default_variant_are_pinned() {
 
 #[test]
 fn verdicts_of_every_variant_at_two_threads() {
-    // (variant, PY-S1 no lost update, PY-S2 one thread runs bytecode, PY-R1 parallel bytecode,
-    // PY-R2 the GIL is dropped inside the statement), as computed by the checker.
+    // (variant, PY-S1 no lost update, PY-S2 one thread runs bytecode, PY-S3 no value out of
+    // thin air, PY-R1 parallel bytecode, PY-R2 the GIL is dropped inside the statement), as
+    // computed by the checker.
     let expected = [
-        (Cpython311, Holds, Holds, Violated, Violated),
-        (Cpython39, Violated, Holds, Violated, Holds),
-        (WithLock, Holds, Holds, Violated, Holds),
-        (Pypy, Violated, Holds, Violated, Holds),
-        (Jython, Violated, Violated, Holds, Violated),
-        (Ironpython, Violated, Violated, Holds, Violated),
+        (Cpython311, Holds, Holds, Holds, Violated, Violated),
+        (Cpython39, Violated, Holds, Holds, Violated, Holds),
+        (WithLock, Holds, Holds, Holds, Violated, Holds),
+        (Pypy, Violated, Holds, Holds, Violated, Holds),
+        (Jython, Violated, Violated, Holds, Holds, Violated),
+        (Ironpython, Violated, Violated, Holds, Holds, Violated),
+        (JvmTornLong, Violated, Violated, Violated, Holds, Violated),
     ];
-    for (variant, s1, s2, r1, r2) in expected {
+    for (variant, s1, s2, s3, r1, r2) in expected {
         let report = run(variant, 2);
-        let got: Vec<_> = ["PY-S1", "PY-S2", "PY-R1", "PY-R2"]
+        let got: Vec<_> = ["PY-S1", "PY-S2", "PY-S3", "PY-R1", "PY-R2"]
             .iter()
             .map(|id| report.verdict(id).unwrap())
             .collect();
-        assert_eq!(got, [s1, s2, r1, r2], "{variant:?}");
+        assert_eq!(got, [s1, s2, s3, r1, r2], "{variant:?}");
     }
 }
 
@@ -202,4 +204,35 @@ fn reachable(m: &Bytecode) -> Vec<BytecodeState> {
         out.push(s);
     }
     out
+}
+
+#[test]
+fn a_store_torn_in_two_halves_shows_a_value_no_thread_computed() {
+    let report = run(JvmTornLong, 2);
+    let actions = trace_of(JvmTornLong, &report, "PY-S3");
+    let m = model(JvmTornLong, 2);
+    let mut s = m.init_states().remove(0);
+    for a in &actions {
+        s = m.next_state(&s, a);
+    }
+    // The trace ends right after a high-half write, with the counter above every stored sum.
+    assert!(matches!(
+        actions.last(),
+        Some(BytecodeAction::Op {
+            op: Op::StoreHighHalf { .. },
+            ..
+        })
+    ));
+    assert!(s.counter as usize > m.stores_begun(&s), "{s:?}");
+    let written: Vec<u8> = actions
+        .iter()
+        .filter_map(|a| match *a {
+            BytecodeAction::Op {
+                op: Op::StoreGlobal { value } | Op::StoreHighHalf { value },
+                ..
+            } => Some(value),
+            _ => None,
+        })
+        .collect();
+    assert!(!written.contains(&s.counter), "{} was computed", s.counter);
 }

@@ -222,6 +222,9 @@ impl Model for Asyncio {
             Property {
                 id: "ASYNC-L1",
                 statement: "every ready callback eventually runs",
+                source: "Lib/asyncio/base_events.py: BaseEventLoop._run_once pops _ready and \
+                         runs Handle._run (Lib/asyncio/events.py); Lib/selectors.py: \
+                         EpollSelector (3.11)",
                 check: Check::LeadsTo {
                     from: |_, s: &AsyncState, _| s.ready,
                     to: |_, s: &AsyncState, _| !s.ready,
@@ -233,6 +236,9 @@ impl Model for Asyncio {
                 id: "ASYNC-B1",
                 statement: "the switch intervals the loop waits for the GIL between a callback \
                             becoming ready and running it are bounded (by the loop's own work)",
+                source: "Lib/asyncio/base_events.py: BaseEventLoop._run_once, run_in_executor; \
+                         Modules/selectmodule.c: select_epoll_poll_impl; Python/ceval_gil.h: \
+                         take_gil (3.11)",
                 check: Check::Count {
                     from: |_, s: &AsyncState, _| s.ready && Asyncio::loop_waits_for_gil(s),
                     count: |_, _, a: &AsyncAction, _, _| loop_interval_expires(a),
@@ -246,6 +252,9 @@ impl Model for Asyncio {
                 statement: "a loop back from its selector while another thread runs Python code \
                             waits at least one full switch interval before serving the ready \
                             callback",
+                source: "Modules/selectmodule.c: select_epoll_poll_impl's Py_END_ALLOW_THREADS \
+                         -> take_gil waits an interval (Python/ceval_gil.h, 3.2-3.11); \
+                         bpo-7946, gh-89977",
                 check: Check::Count {
                     from: |_, s: &AsyncState, _| {
                         s.ready

@@ -468,6 +468,9 @@ impl Model for Bytecode {
                 id: "PY-S1",
                 statement: "when every thread has finished, counter equals threads x K: no \
                             `counter += 1` is lost",
+                source: "Python/ceval.c: _PyEval_EvalFrameDefault, LOAD_GLOBAL / BINARY_OP / \
+                         STORE_GLOBAL, CHECK_EVAL_BREAKER (3.11; 3.9: INPLACE_ADD, DISPATCH); \
+                         PyPy: pyopcode.py",
                 check: Check::Always(|m: &Bytecode, s: &BytecodeState| {
                     !m.is_final(s) || s.counter as usize == m.config.threads * INCREMENTS as usize
                 }),
@@ -476,12 +479,18 @@ impl Model for Bytecode {
                 id: "PY-S2",
                 statement: "at most one thread runs bytecode at any moment (is in the eval loop \
                             past take_gil; a bytecode is one step)",
+                source: "Python/ceval_gil.h: take_gil before _PyEval_EvalFrameDefault runs \
+                         (CPython 3.2-3.11); PyPy: thread_gil.c; Jython, IronPython: no GIL \
+                         (JVM, CLR threads)",
                 check: Check::Always(|m: &Bytecode, s: &BytecodeState| m.running(s) <= 1),
             },
             Property {
                 id: "PY-S3",
                 statement: "counter never holds a value no `counter += 1` computed: it is at \
                             most the number of stores begun (a store is one write)",
+                source: "host guarantee: a reference write is atomic, JLS §17.7 (Jython), \
+                         ECMA-335 §I.12.6.6 (IronPython); CPython: Python/ceval.c STORE_GLOBAL \
+                         under the GIL (3.11)",
                 check: Check::Always(|m: &Bytecode, s: &BytecodeState| {
                     s.counter as usize <= m.stores_begun(s)
                 }),
@@ -490,6 +499,9 @@ impl Model for Bytecode {
                 id: "PY-R1",
                 statement: "a thread executes a bytecode while another thread is also running \
                             bytecode (parallel bytecode)",
+                source: "Jython, IronPython: no GIL, threads run at once on the JVM / CLR (JLS \
+                         ch. 17, ECMA-335 §I.12.6); CPython: Python/ceval_gil.h take_gil \
+                         excludes (3.2-3.11)",
                 check: Check::SometimesStep(|m: &Bytecode, before: &BytecodeState, action, _| {
                     // Only bytecode: not a blocked `lock.acquire` returning without the GIL.
                     matches!(*action, BytecodeAction::Op { thread, .. }
@@ -502,6 +514,9 @@ impl Model for Bytecode {
                 id: "PY-R2",
                 statement: "a thread drops the GIL between the LOAD_GLOBAL and the STORE_GLOBAL \
                             of one `counter += 1`",
+                source: "Python/ceval.c: eval breaker tested after DISPATCH (3.9), only at \
+                         RESUME, backward jumps, CALL (3.11); PyPy executioncontext.py: \
+                         ExecutionContext.bytecode_trace",
                 check: Check::SometimesStep(|_, before: &BytecodeState, action, _| {
                     matches!(*action,
                         BytecodeAction::Gil(gil::Action::Poll { thread, request: true })

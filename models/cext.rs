@@ -216,6 +216,9 @@ impl Model for Cext {
             Property {
                 id: "CEXT-S1",
                 statement: "C code running without the GIL accesses no Python object",
+                source: "Include/ceval.h: Py_BEGIN/END_ALLOW_THREADS rule, no Python object in \
+                         between (all versions; modelled on 3.11); NumPy ndarraytypes.h: \
+                         NPY_BEGIN_THREADS",
                 check: Check::Always(|m: &Cext, s: &CextState| {
                     (0..m.config.threads as u8).all(|t| {
                         s.accessing & bit(t) == 0 || s.gil.threads[t as usize] != Pc::Detached
@@ -225,12 +228,18 @@ impl Model for Cext {
             Property {
                 id: "CEXT-S2",
                 statement: "no two threads access Python objects at the same time",
+                source: "Python/ceval_gil.h: take_gil, drop_gil (one holder at a time); \
+                         Include/ceval.h: Py_BEGIN/END_ALLOW_THREADS (CPython 3.2-3.11; \
+                         ceval_gil.c from 3.12)",
                 check: Check::Always(|_, s: &CextState| s.accessing.count_ones() <= 1),
             },
             Property {
                 id: "CEXT-R1",
                 statement: "the extension's C code computes while another thread executes \
                             bytecode (seed claim C8)",
+                source: "Include/ceval.h: Py_BEGIN_ALLOW_THREADS -> PyEval_SaveThread frees \
+                         the GIL for other threads (all versions; modelled on 3.11); NumPy: \
+                         NPY_BEGIN_THREADS",
                 check: Check::SometimesStep(|m: &Cext, before: &CextState, action, _| {
                     m.computing(before)
                         && matches!(*action,

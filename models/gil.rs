@@ -746,6 +746,9 @@ impl Model for Gil {
             Property {
                 id: "GIL-S1",
                 statement: "at most one thread holds the GIL",
+                source: "Python/ceval_gil.h: take_gil, drop_gil set gil->locked under \
+                         gil->mutex (CPython 3.2-3.11; Python/ceval_gil.c from 3.12); 2.7: \
+                         Python/ceval.c interpreter_lock",
                 check: Check::Always(|m, s| {
                     (0..m.config.threads).filter(|&t| holds_gil(s, t)).count() <= 1
                 }),
@@ -754,6 +757,9 @@ impl Model for Gil {
                 id: "GIL-S2",
                 statement: "only the GIL holder (locked, and last_holder is itself) executes \
                             bytecode",
+                source: "Python/ceval_gil.h: take_gil sets locked and last_holder before \
+                         Python/ceval.c's eval loop runs (CPython 3.2-3.11); 3.13: \
+                         current_thread_holds_gil",
                 check: Check::Always(|m: &Gil, s: &GilState| {
                     (0..m.config.threads).all(|t| {
                         s.threads[t] != Pc::Eval || (s.locked && s.last_holder as usize == t)
@@ -763,11 +769,17 @@ impl Model for Gil {
             Property {
                 id: "GIL-S3",
                 statement: "no deadlock: in every state that is not final some thread can move",
+                source: "Python/ceval_gil.h: take_gil's timed wait on gil->cond, drop_gil's \
+                         single switch_cond wait, mutex before switch_mutex (CPython 3.2-3.11; \
+                         ceval_gil.c 3.12+)",
                 check: Check::DeadlockFree,
             },
             Property {
                 id: "GIL-R1",
                 statement: "the GIL passes from one thread to a different thread",
+                source: "Python/ceval_gil.h: take_gil moves last_holder and bumps \
+                         switch_number when the holder changes (CPython 3.2-3.11; \
+                         Python/ceval_gil.c from 3.12)",
                 check: Check::SometimesStep(|_, before: &GilState, _, after: &GilState| {
                     before.last_holder != NOBODY && after.last_holder != before.last_holder
                 }),
@@ -775,6 +787,9 @@ impl Model for Gil {
             Property {
                 id: "GIL-R2",
                 statement: "a holder notices a drop request at a poll point and drops the GIL",
+                source: "Python/ceval.c: eval_frame_handle_pending drops and retakes the GIL \
+                         on gil_drop_request (CPython 3.9-3.11; _Py_HandlePending in \
+                         ceval_gil.c 3.12+)",
                 check: Check::SometimesStep(|_, _, action, _| {
                     matches!(action, Action::Poll { request: true, .. })
                 }),
@@ -782,6 +797,9 @@ impl Model for Gil {
             Property {
                 id: "GIL-L1",
                 statement: "every thread executes bytecode infinitely often",
+                source: "Python/ceval_gil.h: take_gil's interval timeout sets \
+                         gil_drop_request, drop_gil's FORCE_SWITCHING (CPython 3.2-3.11); 2.7: \
+                         Python/ceval.c check interval",
                 check: Check::LeadsTo {
                     from: |_, _, _| true,
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
@@ -793,6 +811,9 @@ impl Model for Gil {
                 id: "GIL-L2",
                 statement: "a waiter owed the GIL (a drop request pending and no switch since \
                             its wait began) eventually holds it: it is not bypassed forever",
+                source: "Python/ceval_gil.h: drop_gil's COND_SIGNAL wakes any waiter and \
+                         take_gil keeps no queue (Python/condvar.h: not FIFO) (CPython \
+                         3.2-3.11; ceval_gil.c 3.12+)",
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, t| owed_gil(s, t),
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
@@ -804,6 +825,9 @@ impl Model for Gil {
                 id: "GIL-L3",
                 statement: "a drop request is eventually honoured (reset by the next take_gil or \
                             by the hand-off)",
+                source: "Python/ceval_gil.h: take_gil and drop_gil's FORCE_SWITCHING branch \
+                         call RESET_GIL_DROP_REQUEST (Python/ceval.c) (CPython 3.2-3.11; \
+                         ceval_gil.c 3.12+)",
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, _| s.drop_request,
                     to: |_, s: &GilState, _| !s.drop_request,
@@ -815,6 +839,9 @@ impl Model for Gil {
                 id: "GIL-L4",
                 statement: "a thread that calls take_gil (as one returning from I/O does, in \
                             PyEval_RestoreThread) eventually holds the GIL",
+                source: "Python/ceval.c: PyEval_RestoreThread; Python/ceval_gil.h: take_gil, \
+                         fast path on a free GIL, else timed waits (CPython 3.2-3.11; \
+                         ceval_gil.c from 3.12)",
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, t| s.threads[t] == Pc::Take,
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
@@ -826,6 +853,9 @@ impl Model for Gil {
                 id: "GIL-B1",
                 statement: "a waiter owed the GIL is bypassed (another thread takes the GIL) a \
                             bounded number of times before it holds the GIL",
+                source: "Python/ceval_gil.h: take_gil restarts a full interval after every \
+                         wake-up, drop_gil's hand-off ends for any new holder (CPython \
+                         3.2-3.11; ceval_gil.c 3.12+)",
                 check: Check::Count {
                     from: |_, s: &GilState, t| owed_gil(s, t),
                     count: |_, _, action: &Action, _, t| match *action {
@@ -846,6 +876,9 @@ impl Model for Gil {
                 id: "GIL-X1",
                 statement: "the main thread's FORCE_SWITCHING wait in drop_gil ends, also at \
                             shutdown (gh-96387)",
+                source: "Python/ceval_gil.h: take_gil exits on tstate_must_exit (3.9+), \
+                         drop_gil waits on switch_cond; gh-96387: hangs in 3.9.2, fixed in \
+                         3.11 (2022-09, in 3.11.2)",
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, _| matches!(s.threads[0], Pc::SwitchWait { .. }),
                     to: |_, s: &GilState, _| !matches!(s.threads[0], Pc::SwitchWait { .. }),

@@ -292,6 +292,9 @@ impl Model for Io {
             Property {
                 id: "IO-S1",
                 statement: "a thread inside a blocking call holds no GIL",
+                source: "Include/ceval.h: Py_BEGIN/END_ALLOW_THREADS; Python/ceval.c: \
+                         PyEval_SaveThread -> drop_gil, PyEval_RestoreThread -> take_gil \
+                         (CPython 3.2-3.11)",
                 check: Check::Always(|_, s: &IoState| {
                     (0..2).all(|t| !s.work[t as usize].blocked || !Io::holds_gil(s, t))
                 }),
@@ -300,6 +303,9 @@ impl Model for Io {
                 id: "IO-S2",
                 statement: "PyGILState_Release leaves the thread holding the GIL exactly when \
                             its matching PyGILState_Ensure found it holding it",
+                source: "Python/pystate.c: PyGILState_Ensure, PyGILState_Release, \
+                         gilstate_counter, PyGILState_LOCKED / UNLOCKED (CPython 3.11; same \
+                         nesting in 2.7-3.13)",
                 check: Check::Always(|_, s: &IoState| {
                     (0..2).all(|t| match s.work[t as usize].restores {
                         // Checked once Release's own drop_gil, if any, has returned.
@@ -316,6 +322,9 @@ impl Model for Io {
                 id: "IO-R1",
                 statement: "while a thread is blocked in I/O another thread executes bytecode \
                             (seed claim C4)",
+                source: "Include/ceval.h: Py_BEGIN_ALLOW_THREADS around blocking calls (e.g. \
+                         Modules/socketmodule.c: sock_call_ex) -> PyEval_SaveThread, drop_gil \
+                         (CPython 3.2-3.11)",
                 check: Check::SometimesStep(|_, before: &IoState, action, _| {
                     before.work[IO_THREAD as usize].blocked
                         && matches!(action, IoAction::Gil(gil::Action::Poll { thread, .. })
@@ -328,6 +337,9 @@ impl Model for Io {
                             wants the GIL gets it back only after at least one full interval has \
                             expired and forced a drop request (the convoy effect of bpo-7946, \
                             never fixed)",
+                source: "Python/ceval_gil.h: take_gil waits a full interval before setting \
+                         gil_drop_request (CPython 3.2-3.11, unchanged in 3.12-3.13); bpo-7946 \
+                         convoy, never fixed",
                 check: Check::Count {
                     from: |m: &Io, s: &IoState, _| {
                         let io = IO_THREAD as usize;

@@ -187,6 +187,9 @@ impl Model for Multiprocessing {
             Property {
                 id: "MP-S1",
                 statement: "within each process at most one thread holds that process's GIL",
+                source: "Lib/multiprocessing/popen_fork.py, popen_spawn_posix.py: \
+                         Popen._launch; Python/ceval.c: _PyEval_InitGIL, \
+                         _PyEval_ReInitThreads: a GIL per process (3.11)",
                 check: Check::Always(|m: &Multiprocessing, s: &MpState| {
                     (0..m.process_count()).all(|p| m.holders(s, p) <= 1)
                 }),
@@ -195,6 +198,9 @@ impl Model for Multiprocessing {
                 id: "MP-S2",
                 statement: "two threads of the same process never execute bytecode at the same \
                             moment (seed claim C3)",
+                source: "Python/ceval_gil.h: take_gil, drop_gil on the process's one GIL, \
+                         _PyRuntime.ceval.gil (CPython 3.7-3.11; per interpreter from 3.12, \
+                         PEP 684)",
                 check: Check::Always(|m: &Multiprocessing, s: &MpState| {
                     let running = m.running(s);
                     running.windows(2).all(|w| w[0] != w[1])
@@ -204,6 +210,9 @@ impl Model for Multiprocessing {
                 id: "MP-R1",
                 statement: "two threads execute bytecode at the same moment: CPU-bound work runs \
                             in parallel (seed claim C7)",
+                source: "Lib/multiprocessing/popen_fork.py, popen_spawn_posix.py: \
+                         Popen._launch starts a process with its own interpreter and GIL \
+                         (Python/ceval.c: _PyEval_InitGIL, 3.11)",
                 check: Check::Sometimes(|m: &Multiprocessing, s: &MpState| m.running(s).len() >= 2),
             },
         ]

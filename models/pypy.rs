@@ -205,6 +205,8 @@ impl Model for PypyGil {
             Property {
                 id: "PYPY-S1",
                 statement: "at most one thread runs bytecode (holds rpy_fastgil)",
+                source: "rpython/translator/c/src/thread_gil.c: rpy_fastgil taken by an atomic \
+                         test-and-set, RPyGilAcquireSlowPath (PyPy, fast-gil design from 2014)",
                 check: Check::Always(|m: &PypyGil, s: &PypyState| {
                     m.threads()
                         .filter(|&t| s.threads[t as usize] == Place::Running)
@@ -215,6 +217,9 @@ impl Model for PypyGil {
             Property {
                 id: "PYPY-L1",
                 statement: "every thread executes bytecode infinitely often (the GIL is fair)",
+                source: "rpython/translator/c/src/thread_gil.c: RPyGilYieldThread forces a \
+                         switch; waiters queue on mutex_gil_stealer, roughly FIFO (PyPy, \
+                         fast-gil design from 2014)",
                 check: Check::LeadsTo {
                     from: |_, _, _| true,
                     to: |_, s: &PypyState, t| s.threads[t] == Place::Running,

@@ -565,6 +565,9 @@ impl Model for Refcount {
                 statement: "a live object's count equals its number of references whenever no \
                             thread is midway through changing them (between a dict access or a \
                             load and the store of the count)",
+                source: "Include/object.h: Py_INCREF, Py_DECREF as plain ob_refcnt updates; \
+                         LOAD_GLOBAL, DELETE_GLOBAL in Python/ceval.c (3.11) / bytecodes.c \
+                         (3.12) (default build)",
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     m.counted().all(|o| {
                         s.frees[o as usize] > 0
@@ -576,6 +579,9 @@ impl Model for Refcount {
             Property {
                 id: "RC-S2",
                 statement: "no thread holds, loads or stores a freed object (no use after free)",
+                source: "Include/object.h: Py_DECREF at zero calls _Py_Dealloc \
+                         (Objects/object.c); Include/ceval.h: no object use inside \
+                         Py_BEGIN/END_ALLOW_THREADS (3.11, 3.12)",
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     (0..SLOTS as u8).all(|o| {
                         s.frees[o as usize] == 0 || (m.references(s, o) == 0 && !m.in_flight(s, o))
@@ -585,12 +591,18 @@ impl Model for Refcount {
             Property {
                 id: "RC-S3",
                 statement: "no object is deallocated twice",
+                source: "Include/object.h: Py_DECREF calls _Py_Dealloc (Objects/object.c), \
+                         hence tp_dealloc, once ob_refcnt reaches 0 (default build, CPython \
+                         3.11 and 3.12)",
                 check: Check::Always(|_, s: &RcState| s.frees.iter().all(|&f| f <= 1)),
             },
             Property {
                 id: "RC-S4",
                 statement: "when every thread has finished, every unreferenced mortal object has \
                             been freed (no leak)",
+                source: "Include/object.h: Py_DECREF; Objects/object.c: _Py_Dealloc; a \
+                         container's tp_dealloc drops the references it holds (default build, \
+                         CPython 3.11 and 3.12)",
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     !m.is_final(s)
                         || m.mortal()
@@ -600,6 +612,9 @@ impl Model for Refcount {
             Property {
                 id: "RC-S5",
                 statement: "None (immortal from 3.12, PEP 683) is never freed",
+                source: "Include/object.h: Py_INCREF, Py_DECREF skip objects for which \
+                         _Py_IsImmortal holds (CPython 3.12+, PEP 683); in 3.11 None is \
+                         counted like any object",
                 check: Check::Always(|_, s: &RcState| s.frees[NONE as usize] == 0),
             },
         ]

@@ -176,6 +176,9 @@ pub struct Property<M: Model> {
     pub id: &'static str,
     /// The property in one sentence.
     pub statement: &'static str,
+    /// The source the property mirrors, in one line: file, function(s) and the versions it
+    /// applies to (for example `Python/ceval_gil.h: take_gil, drop_gil (CPython 3.2-3.11)`).
+    pub source: &'static str,
     /// How the checker decides it.
     pub check: Check<M>,
 }

@@ -6,13 +6,16 @@ use crate::model::{Config, Model, Variant};
 use crate::trace::TraceMeta;
 use std::ops::RangeInclusive;
 
-/// A property's ID and statement, for listings.
+/// A property's ID, statement and source, for listings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PropertyInfo {
     /// Stable ID.
     pub id: &'static str,
     /// One sentence.
     pub statement: &'static str,
+    /// The source the property mirrors, in one line: file, function(s) and the versions it
+    /// applies to.
+    pub source: &'static str,
     /// Whether it is a liveness property (its verdict depends on fairness).
     pub liveness: bool,
 }
@@ -151,7 +154,7 @@ pub fn properties<M: Registered>() -> Vec<PropertyInfo> {
     describe(&M::build(M::VARIANTS[0].name, &config))
 }
 
-/// The ID and statement of each of `model`'s properties.
+/// The ID, statement and source of each of `model`'s properties.
 pub fn describe<M: Model>(model: &M) -> Vec<PropertyInfo> {
     model
         .properties()
@@ -159,6 +162,7 @@ pub fn describe<M: Model>(model: &M) -> Vec<PropertyInfo> {
         .map(|p| PropertyInfo {
             id: p.id,
             statement: p.statement,
+            source: p.source,
             liveness: p.check.is_liveness(),
         })
         .collect()

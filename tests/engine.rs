@@ -46,16 +46,19 @@ impl Model for Increments {
             Property {
                 id: "INC-S1",
                 statement: "when both are done the counter is 2",
+                source: "none: a hand-made counter of this test",
                 check: Check::Always(|_, s: &IncState| s.0 != [2, 2] || s.2 == 2),
             },
             Property {
                 id: "INC-R1",
                 statement: "the counter reaches 2",
+                source: "none: a hand-made counter of this test",
                 check: Check::Sometimes(|_, s: &IncState| s.2 == 2),
             },
             Property {
                 id: "INC-S2",
                 statement: "no deadlock",
+                source: "none: a hand-made counter of this test",
                 check: Check::DeadlockFree,
             },
         ]
@@ -114,6 +117,7 @@ impl Model for TwoLocks {
         vec![Property {
             id: "LOCK-S1",
             statement: "no deadlock",
+            source: "none: two hand-made locks of this test",
             check: Check::DeadlockFree,
         }]
     }

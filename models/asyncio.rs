@@ -15,7 +15,8 @@
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
 use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::{Fact, Frame};
 
 /// Where the event loop is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -321,6 +322,15 @@ impl Model for Asyncio {
         )
     }
 
+    fn frame(&self, s: &AsyncState) -> Frame {
+        let mut frame = self.gil.frame(&s.gil);
+        frame
+            .facts
+            .push(Fact::new("loop", format!("{:?}", s.phase)));
+        frame.facts.push(Fact::flag("callback ready", s.ready));
+        frame
+    }
+
     fn observable(&self, action: &AsyncAction) -> AsyncAction {
         match *action {
             AsyncAction::Gil(a) => AsyncAction::Gil(self.gil.observable(&a)),
@@ -349,7 +359,6 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: properties::<Asyncio>,
-        run: run::<Asyncio>,
+        ops: ops::<Asyncio>(),
     }
 }

@@ -70,7 +70,8 @@
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::{Fact, Frame};
 
 /// `counter += 1` statements each thread runs (`K`).
 pub const INCREMENTS: u8 = 2;
@@ -608,6 +609,25 @@ impl Model for Bytecode {
         )
     }
 
+    fn frame(&self, s: &BytecodeState) -> Frame {
+        let mut frame = self.gil.frame(&s.gil);
+        if !self.variant.has_gil() {
+            frame.facts.clear();
+        }
+        frame
+            .facts
+            .push(Fact::new("counter", s.counter.to_string()));
+        if self.variant.locks() {
+            let holder = if s.lock == FREE {
+                String::new()
+            } else {
+                format!("T{}", s.lock)
+            };
+            frame.facts.push(Fact::new("lock held by", holder));
+        }
+        frame
+    }
+
     fn observable(&self, action: &BytecodeAction) -> BytecodeAction {
         match *action {
             BytecodeAction::Gil(a) => BytecodeAction::Gil(self.gil.observable(&a)),
@@ -637,7 +657,6 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: properties::<Bytecode>,
-        run: run::<Bytecode>,
+        ops: ops::<Bytecode>(),
     }
 }

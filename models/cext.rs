@@ -11,7 +11,8 @@
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::{Fact, Frame};
 
 /// One step of the extension call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -297,6 +298,18 @@ impl Model for Cext {
         )
     }
 
+    fn frame(&self, s: &CextState) -> Frame {
+        let mut frame = self.gil.frame(&s.gil);
+        let accessing: Vec<String> = (0..self.config.threads as u8)
+            .filter(|&t| s.accessing & bit(t) != 0)
+            .map(|t| format!("T{t}"))
+            .collect();
+        frame
+            .facts
+            .push(Fact::new("accessing objects", accessing.join(",")));
+        frame
+    }
+
     fn observable(&self, action: &CextAction) -> CextAction {
         match *action {
             CextAction::Gil(a) => CextAction::Gil(self.gil.observable(&a)),
@@ -325,7 +338,6 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: properties::<Cext>,
-        run: run::<Cext>,
+        ops: ops::<Cext>(),
     }
 }

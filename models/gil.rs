@@ -15,7 +15,8 @@
 //!   scheduler eventually does). Which waiter a signal wakes is a free choice (not FIFO).
 
 use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::{Activity, Fact, Frame};
 
 /// Largest number of threads a state can hold.
 pub const MAX_THREADS: usize = 8;
@@ -87,6 +88,21 @@ pub enum After {
 }
 
 impl Pc {
+    /// What the timeline shows of a thread here.
+    pub fn activity(self) -> Activity {
+        match self {
+            Pc::Take => Activity::Takes,
+            Pc::Wait { .. } => Activity::Waits,
+            Pc::Acquired | Pc::Eval => Activity::Holds,
+            Pc::Release { .. }
+            | Pc::HandoffRead { .. }
+            | Pc::HandoffLock { .. }
+            | Pc::SwitchWait { .. } => Activity::Drops,
+            Pc::Detached => Activity::Detached,
+            Pc::ExitReset | Pc::Done => Activity::Done,
+        }
+    }
+
     /// Where a thread inside `drop_gil` goes when it returns (`Retake` outside `drop_gil`).
     fn after(self) -> After {
         match self {
@@ -1020,6 +1036,19 @@ impl Model for Gil {
         )
     }
 
+    fn frame(&self, s: &GilState) -> Frame {
+        Frame {
+            threads: self
+                .threads()
+                .map(|t| s.threads[t as usize].activity())
+                .collect(),
+            facts: vec![
+                Fact::flag("drop request", s.drop_request),
+                Fact::flag("finalizing", s.finalizing),
+            ],
+        }
+    }
+
     fn observable(&self, action: &Action) -> Action {
         match *action {
             Action::Release { thread, .. } => Action::Release {
@@ -1082,7 +1111,6 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: true,
-        properties: properties::<Gil>,
-        run: run::<Gil>,
+        ops: ops::<Gil>(),
     }
 }

@@ -19,7 +19,8 @@
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
 use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::Frame;
 
 /// One step of T0's or T1's program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -421,6 +422,10 @@ impl Model for Io {
         )
     }
 
+    fn frame(&self, s: &IoState) -> Frame {
+        self.gil.frame(&s.gil)
+    }
+
     fn observable(&self, action: &IoAction) -> IoAction {
         match *action {
             IoAction::Gil(a) => IoAction::Gil(self.gil.observable(&a)),
@@ -449,7 +454,6 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: properties::<Io>,
-        run: run::<Io>,
+        ops: ops::<Io>(),
     }
 }

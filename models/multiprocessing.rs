@@ -11,7 +11,8 @@
 
 use super::gil::{self, Gil, GilState, GilVariant, Pc};
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::{Fact, Frame};
 
 /// Number of processes (`multiprocessing.Pool(2)`, say).
 pub const PROCESSES: usize = 2;
@@ -256,6 +257,20 @@ impl Model for Multiprocessing {
         parts.join(" ")
     }
 
+    fn frame(&self, s: &MpState) -> Frame {
+        let mut frame = Frame::default();
+        for (p, g) in s.processes.iter().enumerate() {
+            let one = self.gil.frame(g);
+            frame.threads.extend(one.threads);
+            frame.facts.extend(
+                one.facts
+                    .into_iter()
+                    .map(|f| Fact::new(format!("P{p} {}", f.name), f.value)),
+            );
+        }
+        frame
+    }
+
     fn observable(&self, action: &MpAction) -> MpAction {
         let MpAction::Gil { process, action } = *action;
         MpAction::Gil {
@@ -286,7 +301,6 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: properties::<Multiprocessing>,
-        run: run::<Multiprocessing>,
+        ops: ops::<Multiprocessing>(),
     }
 }

@@ -11,7 +11,8 @@
 //! of the mutex); the `barging-yield` variant shows what the forced switch is for.
 
 use crate::model::{Check, Config, Fairness, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::{Activity, Fact, Frame};
 
 /// Most threads a state holds.
 pub const MAX_THREADS: usize = 4;
@@ -262,6 +263,26 @@ impl Model for PypyGil {
         }
     }
 
+    fn frame(&self, s: &PypyState) -> Frame {
+        let queue: Vec<String> = s
+            .queue
+            .iter()
+            .filter(|&&q| q != NOBODY)
+            .map(|q| format!("T{q}"))
+            .collect();
+        Frame {
+            threads: self
+                .threads()
+                .map(|t| match s.threads[t as usize] {
+                    Place::Acquire => Activity::Takes,
+                    Place::Queued | Place::Stealer => Activity::Waits,
+                    Place::Running => Activity::Holds,
+                })
+                .collect(),
+            facts: vec![Fact::new("stealer queue", queue.join(","))],
+        }
+    }
+
     fn format_state(&self, s: &PypyState) -> String {
         let threads: Vec<String> = self
             .threads()
@@ -306,7 +327,6 @@ pub fn entry() -> ModelEntry {
         objects: 0..=0,
         default_objects: 0,
         symmetric: false,
-        properties: properties::<PypyGil>,
-        run: run::<PypyGil>,
+        ops: ops::<PypyGil>(),
     }
 }

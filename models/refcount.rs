@@ -16,7 +16,8 @@
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
 use crate::model::{Check, Config, Model, Property, Variant};
-use crate::registry::{properties, run, ModelEntry, Registered};
+use crate::registry::{ops, ModelEntry, Registered};
+use crate::timeline::{Fact, Frame};
 
 /// Most mortal objects a state holds.
 pub const MAX_OBJECTS: usize = 3;
@@ -721,6 +722,26 @@ impl Model for Refcount {
         )
     }
 
+    fn frame(&self, s: &RcState) -> Frame {
+        let mut frame = self.gil.frame(&s.gil);
+        for o in self.mortal().chain([NONE]) {
+            let count = match s.refcnt[o as usize] {
+                IMMORTAL => "immortal".to_string(),
+                n => n.to_string(),
+            };
+            let freed = match s.frees[o as usize] {
+                0 => "",
+                1 => " freed",
+                _ => " freed twice",
+            };
+            frame.facts.push(Fact::new(
+                format!("ob_refcnt {}", obj_name(o)),
+                format!("{count}{freed}"),
+            ));
+        }
+        frame
+    }
+
     fn observable(&self, action: &RcAction) -> RcAction {
         match *action {
             RcAction::Gil(a) => RcAction::Gil(self.gil.observable(&a)),
@@ -771,7 +792,6 @@ pub fn entry() -> ModelEntry {
         objects: 1..=MAX_OBJECTS,
         default_objects: 2,
         symmetric: false,
-        properties: properties::<Refcount>,
-        run: run::<Refcount>,
+        ops: ops::<Refcount>(),
     }
 }

@@ -1,13 +1,17 @@
-//! `gilcheck list | check | prove | bench`: exit 0 when every property holds (for `prove`:
+//! `gilcheck list | check | prove | explain | verdicts | bench`: exit 0 when every property holds (for `prove`:
 //! when every check ran to completion), 1 when a property is violated, 2 on bad input or when
 //! a limit made a result inconclusive.
 
 use crate::explore::{Options, Report, Verdict};
 use crate::model::{Config, Fairness};
 use crate::models::{self, registry};
-use crate::registry::{ModelEntry, UsageError};
+use crate::proofs::{self, Catalogue, Run, Scope};
+use crate::registry::{ModelEntry, PropertyInfo, UsageError};
+use crate::trace::Trace;
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -48,17 +52,46 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Save each trace (counterexample or witness) as DIR/<ID>.json, for `gilcheck replay`.
+        #[arg(long)]
+        save_traces: Option<PathBuf>,
     },
-    /// Check every model and variant at its default bounds and print one verdict table.
+    /// Re-run a saved trace (JSON, from any backend) on the spec and print it step by step,
+    /// or the first step the spec does not allow.
+    Replay {
+        /// The trace file.
+        file: PathBuf,
+    },
+    /// Check every model x variant x bound set, print the verdict table and write the
+    /// catalogue (proofs/: a page per property, manifest.toml, SVG timelines, index.html).
     Prove {
+        /// Larger bounds: thread counts above each model's default, one more object.
+        #[arg(long)]
+        deep: bool,
+        /// Only this model, or only this property ID (and its model's searches).
+        #[arg(long)]
+        only: Option<String>,
+        /// Print the results as JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Write the catalogue here (default: proofs/, for the full default run only).
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
-        search: SearchArgs,
+        limits: LimitArgs,
+    },
+    /// Print a property's page (its verdicts, computed now, and its traces).
+    Explain {
+        /// Property ID, e.g. GIL-S1.
+        id: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Judge the seed essay's claims C1–C9 from the checker's results (a Markdown table).
     Verdicts {
         /// Replace the table between the markers in this file (README.md) instead of printing.
         #[arg(long)]
-        write: Option<std::path::PathBuf>,
+        write: Option<PathBuf>,
     },
     /// Measure the explicit checker: states/s and bytes per state.
     Bench {
@@ -72,16 +105,32 @@ enum Command {
 }
 
 #[derive(Args)]
+struct LimitArgs {
+    /// Stop a search after this many states (its verdicts become inconclusive).
+    #[arg(long, default_value_t = 20_000_000)]
+    max_states: usize,
+    /// Stop a search after this many seconds (its verdicts become inconclusive).
+    #[arg(long, default_value_t = 600.0)]
+    max_seconds: f64,
+}
+
+impl LimitArgs {
+    fn options(&self) -> Options {
+        Options {
+            max_states: self.max_states,
+            max_seconds: self.max_seconds,
+            ..Options::default()
+        }
+    }
+}
+
+#[derive(Args)]
 struct SearchArgs {
     /// Reduce by thread symmetry (one state per class of thread renamings).
     #[arg(long)]
     symmetry: bool,
-    /// Stop after this many states (verdicts become inconclusive).
-    #[arg(long, default_value_t = 20_000_000)]
-    max_states: usize,
-    /// Stop after this many seconds (verdicts become inconclusive).
-    #[arg(long, default_value_t = 600.0)]
-    max_seconds: f64,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Check liveness under this fairness instead of each property's own: weak-thread,
     /// strong-thread or strong-action.
     #[arg(long, value_parser = parse_fairness)]
@@ -99,9 +148,8 @@ impl SearchArgs {
     fn options(&self) -> Options {
         Options {
             symmetry: self.symmetry,
-            max_states: self.max_states,
-            max_seconds: self.max_seconds,
             fairness: self.fairness,
+            ..self.limits.options()
         }
     }
 }
@@ -145,6 +193,7 @@ fn run(command: Command) -> Result<i32, UsageError> {
             spurious,
             search,
             json,
+            save_traces,
         } => {
             let entry = models::find(&model)?;
             let variant = entry.variant(variant.as_deref())?;
@@ -155,6 +204,9 @@ fn run(command: Command) -> Result<i32, UsageError> {
                 spurious_wakeups: spurious,
             };
             let report = entry.check(variant, &config, &search.options())?;
+            if let Some(dir) = save_traces {
+                save(&report, &dir)?;
+            }
             if json {
                 println!(
                     "{}",
@@ -168,7 +220,20 @@ fn run(command: Command) -> Result<i32, UsageError> {
             }
             Ok(exit_code(&report)?)
         }
-        Command::Prove { search } => prove(&search.options()),
+        Command::Prove {
+            deep,
+            only,
+            json,
+            out,
+            limits,
+        } => prove(
+            &Scope { deep, only },
+            &limits.options(),
+            json,
+            out.as_deref(),
+        ),
+        Command::Explain { id, limits } => explain(&id, &limits.options()),
+        Command::Replay { file } => replay(&file),
         Command::Verdicts { write } => {
             let table = crate::verdicts::table();
             match write {
@@ -210,7 +275,7 @@ fn list() -> String {
             let _ = writeln!(out, "    {:<22} {}", v.name, v.summary);
         }
         let _ = writeln!(out, "  properties:");
-        for p in (entry.properties)() {
+        for p in entry.properties() {
             let _ = writeln!(out, "    {:<8} {}", p.id, p.statement);
         }
     }
@@ -286,80 +351,32 @@ fn describe_report(entry: &ModelEntry, variant: &str, config: &Config, report: &
     out
 }
 
-fn prove(options: &Options) -> Result<i32, UsageError> {
-    let mut table = String::new();
-    let mut incomplete = Vec::new();
-    let _ = writeln!(
-        table,
-        "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7}  bounds",
-        "model", "variant", "property", "verdict", "states", "seconds"
-    );
-    for entry in registry() {
-        let config = entry.config(entry.default_threads);
-        let options = Options {
-            symmetry: entry.symmetric,
-            ..options.clone()
-        };
-        let mut violators: Vec<(String, Vec<String>)> = (entry.properties)()
-            .iter()
-            .map(|p| (p.id.to_string(), Vec::new()))
-            .collect();
-        for variant in entry.variants {
-            let report = entry.check(variant, &config, &options)?;
-            if let Some(limit) = &report.limit {
-                incomplete.push(format!("{}/{}: {limit}", entry.name, variant.name));
-            }
-            for r in &report.results {
-                let _ = writeln!(
-                    table,
-                    "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7.2}  {}{}",
-                    entry.name,
-                    variant.name,
-                    r.id,
-                    r.verdict.to_string(),
-                    report.states,
-                    report.seconds,
-                    config.bounds(),
-                    if report.symmetry { ", symmetry" } else { "" }
-                );
-                if r.verdict == Verdict::Violated {
-                    if let Some((_, names)) = violators.iter_mut().find(|(id, _)| *id == r.id) {
-                        names.push(if variant.name == entry.variants[0].name {
-                            format!("{} (default)", variant.name)
-                        } else {
-                            variant.name.to_string()
-                        });
-                    }
-                }
-            }
-        }
-        let _ = writeln!(
-            table,
-            "\nnon-vacuity ({}): variants that violate each property",
-            entry.name
+fn prove(
+    scope: &Scope,
+    limits: &Options,
+    json: bool,
+    out: Option<&Path>,
+) -> Result<i32, UsageError> {
+    let catalogue = prove_catalogue(scope, limits)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&catalogue.runs).expect("runs serialise")
         );
-        for (id, names) in &violators {
-            let names = if names.is_empty() {
-                "NONE: no variant violates it".to_string()
-            } else {
-                names.join(", ")
-            };
-            let _ = writeln!(table, "  {id:<8} {names}");
-        }
-        let mut counts = vec![config.threads];
-        if config.threads > 2 && entry.threads.contains(&2) {
-            counts.insert(0, 2);
-        }
-        for threads in counts {
-            let config = Config {
-                threads,
-                ..config.clone()
-            };
-            table.push_str(&sensitivity(&entry, &config, &options)?);
-        }
-        table.push('\n');
+    } else {
+        print!("{}", prove_table(&catalogue));
     }
-    print!("{table}");
+    // The committed catalogue is the default run; a narrowed or deeper run writes only where
+    // it is told to.
+    let default_out = (scope.only.is_none() && !scope.deep).then(|| Path::new("proofs"));
+    match out.or(default_out) {
+        Some(dir) => {
+            proofs::write(&catalogue, dir)?;
+            eprintln!("wrote the catalogue to {}", dir.display());
+        }
+        None => eprintln!("(proofs/ not rewritten for --only or --deep; give --out DIR)"),
+    }
+    let incomplete = catalogue.incomplete();
     if incomplete.is_empty() {
         Ok(0)
     } else {
@@ -368,6 +385,219 @@ fn prove(options: &Options) -> Result<i32, UsageError> {
             incomplete.join("; ")
         )))
     }
+}
+
+/// Plans and runs the searches of `scope`, with a progress bar on stderr (when it is a
+/// terminal).
+fn prove_catalogue(scope: &Scope, limits: &Options) -> Result<Catalogue, UsageError> {
+    let (jobs, mut catalogue) = proofs::plan(scope, limits)?;
+    let bar = ProgressBar::new(jobs.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    catalogue.runs = proofs::execute(&jobs, &|job| {
+        bar.inc(1);
+        bar.set_message(format!(
+            "{} / {} ({})",
+            job.entry.name,
+            job.variant.name,
+            job.config.bounds()
+        ));
+    })?;
+    bar.finish_and_clear();
+    Ok(catalogue)
+}
+
+/// `prove`'s report: one line per run and property, then per model the variants that violate
+/// each property and the liveness verdicts under each change of assumptions.
+fn prove_table(catalogue: &Catalogue) -> String {
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7}  bounds",
+        "model", "variant", "property", "verdict", "states", "seconds"
+    );
+    let shown = catalogue.properties();
+    let shown = |id: &str| shown.iter().any(|(_, p)| p.id == id);
+    for (entry, properties) in &catalogue.models {
+        let runs: Vec<&Run> = catalogue.stated(entry.name).collect();
+        for run in &runs {
+            for r in run.report.results.iter().filter(|r| shown(&r.id)) {
+                let _ = writeln!(
+                    table,
+                    "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7.2}  {}",
+                    entry.name,
+                    run.variant,
+                    r.id,
+                    r.verdict.to_string(),
+                    run.report.states,
+                    run.report.seconds,
+                    run.bounds()
+                );
+            }
+        }
+        let _ = writeln!(
+            table,
+            "\nnon-vacuity ({}): variants that violate each property",
+            entry.name
+        );
+        for p in properties.iter().filter(|p| shown(p.id)) {
+            let names: Vec<String> = entry
+                .variants
+                .iter()
+                .filter(|v| {
+                    let of_variant: Vec<&Run> = runs
+                        .iter()
+                        .copied()
+                        .filter(|r| r.variant == v.name)
+                        .collect();
+                    proofs::summary(&of_variant, p.id) == Verdict::Violated
+                })
+                .map(|v| {
+                    if v.name == entry.variants[0].name {
+                        format!("{} (default)", v.name)
+                    } else {
+                        v.name.to_string()
+                    }
+                })
+                .collect();
+            let names = if names.is_empty() {
+                "NONE: no variant violates it".to_string()
+            } else {
+                names.join(", ")
+            };
+            let _ = writeln!(table, "  {:<8} {names}", p.id);
+        }
+        table.push_str(&sensitivity(catalogue, entry, properties));
+        table.push('\n');
+    }
+    table
+}
+
+/// For each liveness property of the default variant and each bound set: its verdict as stated
+/// and under each single change of assumptions.
+fn sensitivity(catalogue: &Catalogue, entry: &ModelEntry, properties: &[PropertyInfo]) -> String {
+    let live: Vec<&str> = properties
+        .iter()
+        .filter(|p| p.liveness)
+        .filter(|p| catalogue.properties().iter().any(|(_, q)| q.id == p.id))
+        .map(|p| p.id)
+        .collect();
+    let default = entry.variants[0].name;
+    let mut out = String::new();
+    if live.is_empty() {
+        return out;
+    }
+    let stated: Vec<&Run> = catalogue
+        .stated(entry.name)
+        .filter(|r| r.variant == default)
+        .collect();
+    for base in stated {
+        let changed: Vec<&Run> = catalogue
+            .runs
+            .iter()
+            .filter(|r| r.model == entry.name && r.change.is_some())
+            .filter(|r| {
+                r.config.threads == base.config.threads && r.config.objects == base.config.objects
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "\nassumption sensitivity ({} / {default}, {}): liveness verdicts as stated and with one change\n  {:<8} {:>17}",
+            entry.name,
+            base.config.bounds(),
+            "property",
+            "as stated"
+        );
+        for run in &changed {
+            let _ = write!(out, " {:>17}", run.change.as_deref().unwrap_or_default());
+        }
+        out.push('\n');
+        for id in &live {
+            let _ = write!(out, "  {id:<8}");
+            for run in std::iter::once(&base).chain(&changed) {
+                let verdict = run.report.verdict(id).map_or("-".into(), |v| v.to_string());
+                let _ = write!(out, " {verdict:>17}");
+            }
+            out.push('\n');
+        }
+        if let Some(stated) = base
+            .report
+            .results
+            .iter()
+            .find(|r| !r.assumptions.is_empty())
+        {
+            let _ = writeln!(out, "  as stated: {}", stated.assumptions.join("; "));
+        }
+    }
+    out
+}
+
+/// Writes each trace of `report` to `dir/<ID>.json` (a temporary file renamed into place).
+fn save(report: &Report, dir: &Path) -> Result<(), UsageError> {
+    let fail = |e: std::io::Error| UsageError(format!("cannot write {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    for r in &report.results {
+        if let Some(trace) = &r.trace {
+            let path = dir.join(format!("{}.json", r.id));
+            let temporary = dir.join(format!(".{}.json.tmp", r.id));
+            std::fs::write(&temporary, trace.to_json())
+                .and_then(|()| std::fs::rename(&temporary, &path))
+                .map_err(fail)?;
+        }
+    }
+    Ok(())
+}
+
+/// `replay FILE`: 0 when every step is allowed and no safety property fails, 1 when a step is
+/// refused or a property fails, 2 when the file is not a trace of a registered model.
+fn replay(file: &Path) -> Result<i32, UsageError> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
+    let saved: Trace = serde_json::from_str(&text)
+        .map_err(|e| UsageError(format!("{shown} is not a gilcheck trace: {e}")))?;
+    let entry = models::find(&saved.meta.model)?;
+    let replay = entry.replay(&saved)?;
+    print!("{}", replay.trace.to_text());
+    match replay.problem {
+        None => {
+            println!(
+                "all {} steps are allowed by the specification of {} / {}",
+                saved.steps.len(),
+                saved.meta.model,
+                saved.meta.variant
+            );
+            Ok(0)
+        }
+        Some(problem) => {
+            println!("=> {problem}");
+            Ok(1)
+        }
+    }
+}
+
+/// `explain ID`: the property's page, computed now.
+fn explain(id: &str, limits: &Options) -> Result<i32, UsageError> {
+    let known = registry()
+        .iter()
+        .any(|e| e.properties().iter().any(|p| p.id == id));
+    if !known {
+        return Err(UsageError(format!(
+            "unknown property ID '{id}' (gilcheck list shows them)"
+        )));
+    }
+    let scope = Scope {
+        deep: false,
+        only: Some(id.to_string()),
+    };
+    let catalogue = prove_catalogue(&scope, limits)?;
+    let (entry, property) = catalogue.properties()[0];
+    let (text, _) = proofs::page::page(&catalogue, entry, property);
+    print!("{text}");
+    Ok(0)
 }
 
 /// Replaces the verdict table in `path`, writing a temporary file first so that a failure
@@ -387,69 +617,6 @@ fn write_table(path: &std::path::Path, table: &str) -> Result<(), UsageError> {
     std::fs::write(&temporary, updated)
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))
-}
-
-/// For each liveness property of the default variant: its verdict under the default
-/// assumptions and under each single change of them (another fairness, spurious wake-ups).
-fn sensitivity(
-    entry: &ModelEntry,
-    config: &Config,
-    options: &Options,
-) -> Result<String, UsageError> {
-    let live: Vec<&'static str> = (entry.properties)()
-        .iter()
-        .filter(|p| p.liveness)
-        .map(|p| p.id)
-        .collect();
-    if live.is_empty() {
-        return Ok(String::new());
-    }
-    let variant = entry.variant(None)?;
-    let mut changes: Vec<(String, Config, Options)> =
-        vec![("as stated".into(), config.clone(), options.clone())];
-    for fairness in Fairness::ALL {
-        let options = Options {
-            fairness: Some(fairness),
-            ..options.clone()
-        };
-        changes.push((fairness.name().into(), config.clone(), options));
-    }
-    let spurious = Config {
-        spurious_wakeups: !config.spurious_wakeups,
-        ..config.clone()
-    };
-    changes.push(("spurious wake-ups".into(), spurious, options.clone()));
-    let reports = changes
-        .iter()
-        .map(|(_, config, options)| entry.check(variant, config, options))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut out = format!(
-        "\nassumption sensitivity ({} / {}, {}): liveness verdicts as stated and with one change\n  {:<8}",
-        entry.name,
-        variant.name,
-        config.bounds(),
-        "property"
-    );
-    for (name, _, _) in &changes {
-        let _ = write!(out, " {name:>17}");
-    }
-    out.push('\n');
-    for id in live {
-        let _ = write!(out, "  {id:<8}");
-        for report in &reports {
-            let verdict = report.verdict(id).map_or("-".into(), |v| v.to_string());
-            let _ = write!(out, " {verdict:>17}");
-        }
-        out.push('\n');
-    }
-    if let Some(stated) = reports[0]
-        .results
-        .iter()
-        .find(|r| !r.assumptions.is_empty())
-    {
-        let _ = writeln!(out, "  as stated: {}", stated.assumptions.join("; "));
-    }
-    Ok(out)
 }
 
 fn bench(entry: &ModelEntry, threads: &[usize]) -> Result<String, UsageError> {

@@ -10,7 +10,9 @@ pub mod cli;
 pub mod exec;
 pub mod explore;
 pub mod model;
+pub mod proofs;
 pub mod registry;
+pub mod timeline;
 pub mod trace;
 pub mod verdicts;
 

@@ -3,6 +3,7 @@
 //! A model is a state machine: initial states, the actions enabled in a state, the successor of
 //! an action, and named properties with stable IDs. The engine knows nothing else about it.
 
+use crate::timeline::Frame;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -229,6 +230,11 @@ pub trait Model: Sized + Send + Sync {
     fn format_action(&self, action: &Self::Action) -> String;
     /// The key parts of a state, in one line.
     fn format_state(&self, state: &Self::State) -> String;
+    /// What a trace's timeline picture shows of a state: each thread's activity and the shared
+    /// facts worth a lane. Defaults to nothing (the picture then shows only who acted).
+    fn frame(&self, _state: &Self::State) -> Frame {
+        Frame::default()
+    }
     /// What an executable twin can observe of `action`: hidden choices (for example which
     /// waiter a condition-variable signal wakes) erased. Defaults to the whole action.
     fn observable(&self, action: &Self::Action) -> Self::Action {

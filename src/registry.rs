@@ -1,9 +1,9 @@
 //! The registry glue: what the command line and the catalogue need to know about a model
 //! without knowing its types.
 
-use crate::explore::{Options, Report};
+use crate::explore::{replay_trace, Options, Report};
 use crate::model::{Config, Model, Variant};
-use crate::trace::TraceMeta;
+use crate::trace::{Trace, TraceMeta};
 use std::ops::RangeInclusive;
 
 /// A property's ID, statement and source, for listings.
@@ -21,6 +21,7 @@ pub struct PropertyInfo {
 }
 
 /// A registered model.
+#[derive(Clone)]
 pub struct ModelEntry {
     /// Name on the command line.
     pub name: &'static str,
@@ -39,10 +40,35 @@ pub struct ModelEntry {
     /// Whether the model's threads are interchangeable (its `canonical` hook reduces
     /// symmetry); `prove` then uses symmetry reduction.
     pub symmetric: bool,
-    /// The model's properties.
-    pub properties: fn() -> Vec<PropertyInfo>,
-    /// Runs the explicit checker on a variant (already validated) and configuration.
-    pub run: fn(&str, &Config, &Options, &TraceMeta) -> Report,
+    /// What the engine does with the model: `ops::<TheModel>()`.
+    pub ops: Ops,
+}
+
+/// The engine's operations on one model type, with the type erased; `ops::<M>()` builds them,
+/// so that a new operation needs no edit to any model.
+#[derive(Clone, Copy)]
+pub struct Ops {
+    properties: fn() -> Vec<PropertyInfo>,
+    run: fn(&str, &Config, &Options, &TraceMeta) -> Report,
+    replay: fn(&str, &Config, &Trace) -> Replay,
+}
+
+/// The operations of registered model `M`.
+pub fn ops<M: Registered>() -> Ops {
+    Ops {
+        properties: properties::<M>,
+        run: run::<M>,
+        replay: replay::<M>,
+    }
+}
+
+/// A saved trace re-run on the specification.
+pub struct Replay {
+    /// The steps that replayed, with the spec's states and pictures.
+    pub trace: Trace,
+    /// The first step the spec does not allow, or the first state that violates a safety
+    /// property; `None` when every step is allowed and no safety property fails.
+    pub problem: Option<String>,
 }
 
 /// Bad input from the user: reported as one line, exit code 2.
@@ -90,6 +116,18 @@ impl ModelEntry {
         config: &Config,
         options: &Options,
     ) -> Result<Report, UsageError> {
+        self.validate(config, options)?;
+        let meta = TraceMeta {
+            model: self.name.to_string(),
+            variant: variant.name.to_string(),
+            config: config.clone(),
+            backend: "explicit".to_string(),
+        };
+        Ok((self.ops.run)(variant.name, config, options, &meta))
+    }
+
+    /// Checks that `config` and `options` are within what the model accepts.
+    fn validate(&self, config: &Config, options: &Options) -> Result<(), UsageError> {
         if !self.threads.contains(&config.threads) {
             return Err(UsageError(format!(
                 "model '{}' takes {} to {} threads, not {}",
@@ -117,13 +155,21 @@ impl ModelEntry {
                 self.name
             )));
         }
-        let meta = TraceMeta {
-            model: self.name.to_string(),
-            variant: variant.name.to_string(),
-            config: config.clone(),
-            backend: "explicit".to_string(),
-        };
-        Ok((self.run)(variant.name, config, options, &meta))
+        Ok(())
+    }
+
+    /// The model's properties.
+    pub fn properties(&self) -> Vec<PropertyInfo> {
+        (self.ops.properties)()
+    }
+
+    /// Re-runs `trace` (saved by any backend) on the spec of the variant and configuration it
+    /// names.
+    pub fn replay(&self, trace: &Trace) -> Result<Replay, UsageError> {
+        let meta = &trace.meta;
+        let variant = self.variant(Some(&meta.variant))?;
+        self.validate(&meta.config, &Options::default())?;
+        Ok((self.ops.replay)(variant.name, &meta.config, trace))
     }
 }
 
@@ -135,8 +181,8 @@ pub trait Registered: Model {
     fn build(variant: &str, config: &Config) -> Self;
 }
 
-/// `ModelEntry::run` of a registered model.
-pub fn run<M: Registered>(
+/// Runs the explicit checker on a registered model.
+fn run<M: Registered>(
     variant: &str,
     config: &Config,
     options: &Options,
@@ -145,8 +191,41 @@ pub fn run<M: Registered>(
     crate::explore::check(&M::build(variant, config), meta, options)
 }
 
-/// `ModelEntry::properties` of a registered model (read off its default variant).
-pub fn properties<M: Registered>() -> Vec<PropertyInfo> {
+/// `ModelEntry::replay` of a registered model: the trace's steps re-derived on the spec, and
+/// the first problem.
+fn replay<M: Registered>(variant: &str, config: &Config, saved: &Trace) -> Replay {
+    let model = M::build(variant, config);
+    let (replayed, mut problem) = match replay_trace(&model, saved) {
+        Ok(replayed) => (Some(replayed), None),
+        Err(mismatch) => (mismatch.replayed, Some(mismatch.reason)),
+    };
+    let Some(replayed) = replayed else {
+        let mut trace = saved.clone();
+        trace.steps.clear();
+        return Replay { trace, problem };
+    };
+    // The first state on the path that violates a safety property.
+    let properties = model.properties();
+    let states = std::iter::once(&replayed.init).chain(replayed.path.iter().map(|(_, s)| s));
+    let violation = states.enumerate().find_map(|(step, state)| {
+        let p = properties.iter().find(|p| p.violated_by(&model, state))?;
+        Some((step, p))
+    });
+    let mut trace = replayed.trace(&model, &saved.meta);
+    if let Some((step, p)) = violation {
+        trace.steps.truncate(step);
+        trace = trace.violating(p.id, p.statement);
+        problem = Some(format!(
+            "step {step} reaches a state that violates {}: {}",
+            p.id, p.statement
+        ));
+    }
+    trace.property = saved.property.clone().or(trace.property);
+    Replay { trace, problem }
+}
+
+/// The properties of a registered model (read off its default variant).
+fn properties<M: Registered>() -> Vec<PropertyInfo> {
     let config = Config {
         objects: 1,
         ..Config::threads(1)

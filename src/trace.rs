@@ -2,6 +2,7 @@
 //! steps, each naming the thread and the action's stable label, plus the key state after it.
 
 use crate::model::{Config, Model};
+use crate::timeline::Frame;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -27,6 +28,9 @@ pub struct Step {
     pub action: String,
     /// Key state after the step (`Model::format_state`).
     pub state: String,
+    /// What the timeline picture shows of that state (`Model::frame`).
+    #[serde(default, skip_serializing_if = "Frame::is_empty")]
+    pub frame: Frame,
 }
 
 /// A counterexample or witness.
@@ -40,6 +44,9 @@ pub struct Trace {
     pub outcome: String,
     /// Key state of the initial state.
     pub init: String,
+    /// What the timeline picture shows of the initial state.
+    #[serde(default, skip_serializing_if = "Frame::is_empty")]
+    pub init_frame: Frame,
     /// The steps, in order.
     pub steps: Vec<Step>,
     /// For a lasso (a liveness counterexample): the index of the first step of the cycle;
@@ -61,12 +68,14 @@ impl Trace {
             property: None,
             outcome: String::new(),
             init: model.format_state(init),
+            init_frame: model.frame(init),
             steps: path
                 .iter()
                 .map(|(action, state)| Step {
                     thread: model.actor(action),
                     action: model.format_action(action),
                     state: model.format_state(state),
+                    frame: model.frame(state),
                 })
                 .collect(),
             cycle: None,

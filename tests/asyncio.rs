@@ -33,7 +33,7 @@ fn cpu_work_on_the_loop_starves_its_callbacks() {
     assert_eq!(result.verdict, Verdict::Violated);
     let trace = result.trace.as_ref().unwrap();
     let cycle = trace.cycle.expect("a lasso");
-    let actions = replay_trace(&model, trace).unwrap();
+    let actions = replay_trace(&model, trace).unwrap().actions();
     let mut state = model.init_states().remove(0);
     for action in &actions[..cycle] {
         state = model.next_state(&state, action);

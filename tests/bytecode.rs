@@ -34,7 +34,7 @@ fn run(variant: BytecodeVariant, threads: usize) -> Report {
 fn trace_of(variant: BytecodeVariant, report: &Report, id: &str) -> Vec<BytecodeAction> {
     let result = report.result(id).unwrap();
     let trace = result.trace.as_ref().expect("a trace");
-    replay_trace(&model(variant, 2), trace).unwrap()
+    replay_trace(&model(variant, 2), trace).unwrap().actions()
 }
 
 /// The `(thread, op)` of a bytecode step.

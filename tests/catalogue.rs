@@ -28,7 +28,7 @@ fn every_property_is_violated_by_some_variant() {
                     .map(|r| r.id.clone()),
             );
         }
-        for property in (entry.properties)() {
+        for property in entry.properties() {
             assert!(
                 violated.iter().any(|id| id == property.id),
                 "{}: no variant violates {}",

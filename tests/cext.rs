@@ -28,7 +28,9 @@ fn states_of(
 ) -> Vec<(CextAction, gilcheck::models::cext::CextState)> {
     let result = report.result(id).unwrap();
     assert_eq!(result.verdict, verdict, "{id}");
-    let actions = replay_trace(model, result.trace.as_ref().expect("a trace")).unwrap();
+    let actions = replay_trace(model, result.trace.as_ref().expect("a trace"))
+        .unwrap()
+        .actions();
     let mut state = model.init_states().remove(0);
     actions
         .into_iter()

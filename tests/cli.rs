@@ -156,13 +156,3 @@ fn list_names_models_variants_and_properties() {
         assert!(stdout.contains(needle), "{needle}");
     }
 }
-
-#[test]
-fn prove_prints_the_table_and_non_vacuity() {
-    let (code, stdout, stderr) = gilcheck(&["prove"]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("GIL-S1   no-gil"), "{stdout}");
-    assert!(stdout.contains("GIL-S3   handoff-under-mutex"), "{stdout}");
-    assert!(stdout.contains("RC-S5    missing-incref-3.11"), "{stdout}");
-    assert!(!stdout.contains("NONE"), "{stdout}");
-}

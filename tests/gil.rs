@@ -379,7 +379,7 @@ fn counting_along_one_run_sees_the_bypasses_of_the_unbounded_witness() {
     let model = Gil::new(GilVariant::Cpython311, Config::threads(3));
     let report = check(&model, &meta("cpython-3.11", 3), &Options::default());
     let trace = report.result("GIL-B1").unwrap().trace.as_ref().unwrap();
-    let actions = replay_trace(&model, trace).unwrap();
+    let actions = replay_trace(&model, trace).unwrap().actions();
     let property = model
         .properties()
         .into_iter()

@@ -128,6 +128,18 @@ fn shuttle_catches_no_gil_with_random_and_pct() {
                 .as_deref()
                 .unwrap()
                 .starts_with("GIL-S"));
+            // Saved, the trace replays on the spec (as `gilcheck replay` does) up to the
+            // violation.
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("twin-traces");
+            let saved = std::fs::read_to_string(failure.save(&dir).unwrap()).unwrap();
+            let saved: gilcheck::trace::Trace = serde_json::from_str(&saved).unwrap();
+            assert_eq!(saved.meta.backend, failure.backend);
+            let replay = gilcheck::models::find("gil")
+                .unwrap()
+                .replay(&saved)
+                .unwrap();
+            let problem = replay.problem.expect("the violation is found again");
+            assert!(problem.contains("violates GIL-S"), "{problem}");
         }
     }
 }

@@ -24,7 +24,9 @@ fn run(variant: IoVariant, threads: usize) -> (Io, Report) {
 fn trace_of(model: &Io, report: &Report, id: &str, verdict: Verdict) -> Vec<IoAction> {
     let result = report.result(id).unwrap();
     assert_eq!(result.verdict, verdict, "{id}");
-    replay_trace(model, result.trace.as_ref().expect("a trace")).unwrap()
+    replay_trace(model, result.trace.as_ref().expect("a trace"))
+        .unwrap()
+        .actions()
 }
 
 #[test]

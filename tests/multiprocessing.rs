@@ -30,7 +30,9 @@ fn end_of(
 ) -> (MpAction, MpState) {
     let result = report.result(id).unwrap();
     assert_eq!(result.verdict, verdict, "{id}");
-    let actions = replay_trace(model, result.trace.as_ref().expect("a trace")).unwrap();
+    let actions = replay_trace(model, result.trace.as_ref().expect("a trace"))
+        .unwrap()
+        .actions();
     let state = actions.iter().fold(model.init_states().remove(0), |s, a| {
         model.next_state(&s, a)
     });

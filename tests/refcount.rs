@@ -42,7 +42,7 @@ fn counterexample(variant: RcVariant, report: &Report, id: &str) -> Vec<RcAction
     let result = report.result(id).unwrap();
     assert_eq!(result.verdict, Verdict::Violated, "{variant:?} {id}");
     let trace = result.trace.as_ref().expect("a violation has a trace");
-    replay_trace(&model(variant, 2), trace).unwrap()
+    replay_trace(&model(variant, 2), trace).unwrap().actions()
 }
 
 #[test]

@@ -6,6 +6,7 @@ use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
 use crate::trace::{Trace, TraceMeta};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Instant;
@@ -115,6 +116,22 @@ pub struct TwinFailure {
     pub trace: Trace,
 }
 
+/// The environment variable naming a directory where every failing twin run saves its trace
+/// (for `gilcheck replay`).
+pub const TRACE_DIR: &str = "GILCHECK_TRACE_DIR";
+
+impl TwinFailure {
+    /// Saves the trace as `dir/<model>-<variant>-<backend>.json` and returns the path.
+    pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        let m = &self.trace.meta;
+        let name = format!("{}-{}-{}.json", m.model, m.variant, self.backend);
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(name);
+        std::fs::write(&path, self.trace.to_json())?;
+        Ok(path)
+    }
+}
+
 /// What one execution closure shares with the code around the checker.
 struct Probe<T: Twin> {
     twin: T,
@@ -221,11 +238,18 @@ impl<T: Twin> Probe<T> {
                     trace.outcome = format!("{}: {message}", self.backend);
                     trace
                 });
-                Err(Box::new(TwinFailure {
+                let failure = TwinFailure {
                     backend: self.backend.clone(),
                     message,
                     trace,
-                }))
+                };
+                if let Some(dir) = std::env::var_os(TRACE_DIR) {
+                    match failure.save(Path::new(&dir)) {
+                        Ok(path) => eprintln!("saved the failing trace to {}", path.display()),
+                        Err(e) => eprintln!("could not save the failing trace: {e}"),
+                    }
+                }
+                Err(Box::new(failure))
             }
         }
     }

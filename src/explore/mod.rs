@@ -13,6 +13,6 @@ mod walk;
 
 pub use bfs::{check, Options};
 pub use count::run_count;
-pub use replay::{replay_observed, replay_trace, Refinement, Replayed};
+pub use replay::{replay_observed, replay_trace, Mismatch, Refinement, Replayed};
 pub use report::{Numbers, PropertyResult, Report, Verdict};
 pub use walk::walk;

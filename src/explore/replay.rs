@@ -113,6 +113,7 @@ pub fn replay_observed<M: Model>(
                 thread: model.actor(wanted),
                 action: model.format_action(wanted),
                 state: "(not allowed by the specification)".to_string(),
+                frame: Default::default(),
             });
             trace.outcome = format!(
                 "refinement failure: step {} is not allowed by the specification",
@@ -166,34 +167,63 @@ fn spec_path<M: Model>(nodes: &[Node<M>], last: usize) -> Replayed<M> {
     }
 }
 
-/// Re-derives the actions of a recorded trace (any backend) from its step labels, starting from
-/// an initial state: each step must be enabled, be taken by the recorded thread, and lead to the
-/// recorded state. Returns the actions, or a one-line reason naming the first step that fails.
-pub fn replay_trace<M: Model>(model: &M, trace: &Trace) -> Result<Vec<M::Action>, String> {
-    let mut state = model
+/// Why a recorded trace does not replay on a model: the reason, and the steps that did.
+pub struct Mismatch<M: Model> {
+    /// The steps before the first that fails (`None`: the trace starts in no initial state).
+    pub replayed: Option<Replayed<M>>,
+    /// One line naming the first step that fails and why.
+    pub reason: String,
+}
+
+impl<M: Model> std::fmt::Debug for Mismatch<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// Re-derives the spec path of a recorded trace (any backend) from its step labels, starting
+/// from an initial state: each step must be enabled, be taken by the recorded thread, and lead
+/// to the recorded state. On failure, says which step fails and returns the steps before it.
+pub fn replay_trace<M: Model>(model: &M, trace: &Trace) -> Result<Replayed<M>, Mismatch<M>> {
+    let Some(init) = model
         .init_states()
         .into_iter()
         .find(|s| model.format_state(s) == trace.init)
-        .ok_or("the trace starts in no initial state of the model")?;
-    let mut actions = Vec::new();
+    else {
+        return Err(Mismatch {
+            replayed: None,
+            reason: "the trace starts in no initial state of the model".into(),
+        });
+    };
+    let mut replayed = Replayed {
+        init,
+        path: Vec::new(),
+    };
     let mut enabled = Vec::new();
     for (i, step) in trace.steps.iter().enumerate() {
+        let state = replayed
+            .path
+            .last()
+            .map_or(&replayed.init, |(_, s): &(M::Action, M::State)| s)
+            .clone();
         enabled.clear();
         model.actions(&state, &mut enabled);
-        let action = enabled
+        let found = enabled
             .iter()
             .filter(|a| model.format_action(a) == step.action && model.actor(a) == step.thread)
-            .map(|a| (a, model.next_state(&state, a)))
+            .map(|a| (a.clone(), model.next_state(&state, a)))
             .find(|(_, next)| model.format_state(next) == step.state);
-        let Some((action, next)) = action else {
-            return Err(format!(
-                "step {}: `{}` is not enabled or does not lead to the recorded state",
-                i + 1,
-                step.action
-            ));
+        let Some(found) = found else {
+            return Err(Mismatch {
+                replayed: Some(replayed),
+                reason: format!(
+                    "step {}: `{}` is not enabled or does not lead to the recorded state",
+                    i + 1,
+                    step.action
+                ),
+            });
         };
-        actions.push(action.clone());
-        state = next;
+        replayed.path.push(found);
     }
-    Ok(actions)
+    Ok(replayed)
 }

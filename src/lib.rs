@@ -18,3 +18,39 @@ pub mod verdicts;
 
 #[path = "../models/mod.rs"]
 pub mod models;
+
+/// A property of the catalogue, with the model that states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogueEntry {
+    /// The model's registered name (`gil`).
+    pub model: &'static str,
+    /// The property: stable ID, statement, the source it mirrors.
+    pub property: registry::PropertyInfo,
+}
+
+/// Every property gilcheck checks, model by model: the stable IDs other crates and documents
+/// cite. `gilcheck prove` writes each one's page to `proofs/<ID>.md`.
+///
+/// ```
+/// let cited = gilcheck::catalogue()
+///     .into_iter()
+///     .find(|c| c.property.id == "GIL-S1")
+///     .expect("GIL-S1 is published");
+/// assert_eq!(cited.model, "gil");
+/// assert_eq!(cited.property.statement, "at most one thread holds the GIL");
+/// assert!(cited.property.source.starts_with("Python/ceval_gil.h"));
+/// ```
+pub fn catalogue() -> Vec<CatalogueEntry> {
+    models::registry()
+        .into_iter()
+        .flat_map(|entry| {
+            entry
+                .properties()
+                .into_iter()
+                .map(move |property| CatalogueEntry {
+                    model: entry.name,
+                    property,
+                })
+        })
+        .collect()
+}

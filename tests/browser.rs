@@ -5,9 +5,8 @@
 //! screenshot is not blank and that the rendered DOM carries the expected
 //! labels (the table just below).
 //!
-//! EXPECTED TO FAIL until `gilcheck prove` exists and its output, proofs/,
-//! is committed: without proofs/index.html this test fails on purpose, so a
-//! missing proof page can never pass unnoticed.
+//! Without proofs/index.html (run `cargo run --release -- prove`) this test
+//! fails on purpose, so a missing catalogue can never pass unnoticed.
 //!
 //! Needs Chromium (Debian package `chromium`). If it is missing the test
 //! tries `apt-get update && apt-get install -y chromium`, as .ci/run does,

@@ -1106,7 +1106,7 @@ pub fn entry() -> ModelEntry {
         name: "gil",
         summary: "CPython 3.11 GIL hand-off: take_gil, drop_gil, drop request, FORCE_SWITCHING",
         variants: VARIANTS,
-        threads: 1..=5,
+        threads: 1..=MAX_THREADS,
         default_threads: 3,
         objects: 0..=0,
         default_objects: 0,

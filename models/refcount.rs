@@ -787,7 +787,7 @@ pub fn entry() -> ModelEntry {
         name: "refcount",
         summary: "Py_INCREF/Py_DECREF as load and store under the GIL, dealloc, immortal None",
         variants: VARIANTS,
-        threads: 1..=3,
+        threads: 1..=gil::MAX_THREADS,
         default_threads: 3,
         objects: 1..=MAX_OBJECTS,
         default_objects: 2,

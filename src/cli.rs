@@ -65,7 +65,7 @@ enum Command {
     /// Check every model x variant x bound set, print the verdict table and write the
     /// catalogue (proofs/: a page per property, manifest.toml, SVG timelines, index.html).
     Prove {
-        /// Larger bounds: thread counts above each model's default, one more object.
+        /// Larger bounds: one and two threads above each model's default, one more object.
         #[arg(long)]
         deep: bool,
         /// Only this model, or only this property ID (and its model's searches).

@@ -107,8 +107,8 @@ fn bad_input_gets_one_line_and_exit_2() {
         &["check", "gil", "--variant", "nosuch"],
         "unknown variant 'nosuch'",
     );
-    one_line_error(&["check", "gil", "--threads", "9"], "takes 1 to 5 threads");
-    one_line_error(&["check", "gil", "--threads", "0"], "takes 1 to 5 threads");
+    one_line_error(&["check", "gil", "--threads", "9"], "takes 1 to 8 threads");
+    one_line_error(&["check", "gil", "--threads", "0"], "takes 1 to 8 threads");
     one_line_error(&["check", "gil", "--frobnicate"], "--frobnicate");
     one_line_error(&["bogus"], "bogus");
     one_line_error(

@@ -140,7 +140,8 @@ impl Catalogue {
 }
 
 /// The bound sets `prove` checks a model at: 2 up to its default thread count (or the default
-/// alone), or with `deep` the larger thread counts and one more object.
+/// alone), or with `deep` one and two threads more (as far as the model goes) and one more
+/// object.
 pub fn bound_sets(entry: &ModelEntry, deep: bool) -> Vec<Config> {
     let config = |threads: usize, objects: usize| Config {
         objects,
@@ -151,7 +152,7 @@ pub fn bound_sets(entry: &ModelEntry, deep: bool) -> Vec<Config> {
         let low = threads.min(2).max(*entry.threads.start());
         return (low..=threads).map(|t| config(t, objects)).collect();
     }
-    let mut sets: Vec<Config> = (threads + 1..=*entry.threads.end())
+    let mut sets: Vec<Config> = (threads + 1..=(threads + 2).min(*entry.threads.end()))
         .map(|t| config(t, objects))
         .collect();
     if entry.objects.contains(&(objects + 1)) {

@@ -103,6 +103,29 @@ impl Pc {
         }
     }
 
+    /// The pc in one byte, distinct for distinct pcs (for hashing).
+    fn code(self) -> u8 {
+        let flag = |b: bool, bit: u8| (b as u8) << bit;
+        let after = |a: After| (a as u8) << 4;
+        match self {
+            Pc::Take => 0,
+            Pc::Wait {
+                notified,
+                switched,
+                requested,
+            } => 1 | flag(notified, 4) | flag(switched, 5) | flag(requested, 6),
+            Pc::ExitReset => 2,
+            Pc::Acquired => 3,
+            Pc::Eval => 4,
+            Pc::Release { after: a } => 5 | after(a),
+            Pc::HandoffRead { after: a } => 6 | after(a),
+            Pc::HandoffLock { after: a } => 7 | after(a),
+            Pc::SwitchWait { notified, after: a } => 8 | after(a) | flag(notified, 6),
+            Pc::Detached => 9,
+            Pc::Done => 10,
+        }
+    }
+
     /// Where a thread inside `drop_gil` goes when it returns (`Retake` outside `drop_gil`).
     fn after(self) -> After {
         match self {
@@ -116,7 +139,7 @@ impl Pc {
 }
 
 /// A state of the GIL and its threads.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GilState {
     /// `gil->locked`.
     pub locked: bool,
@@ -129,6 +152,24 @@ pub struct GilState {
     /// `Py_FinalizeEx` has started: daemon threads must exit (`tstate_must_exit`). Only the
     /// gh-96387 variants finalize.
     pub finalizing: bool,
+}
+
+/// Hashed as two words (the threads' pcs packed a byte each, then the flags): one write per
+/// word instead of one per field, which is most of a search's hashing time.
+impl std::hash::Hash for GilState {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let pcs = self
+            .threads
+            .iter()
+            .rev()
+            .fold(0u64, |word, pc| word << 8 | pc.code() as u64);
+        let flags = (self.locked as u64)
+            | (self.drop_request as u64) << 1
+            | (self.finalizing as u64) << 2
+            | (self.last_holder as u64) << 8;
+        state.write_u64(pcs);
+        state.write_u64(flags);
+    }
 }
 
 /// Who a `COND_SIGNAL` on `gil->cond` wakes.

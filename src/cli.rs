@@ -3,7 +3,7 @@
 //! a limit made a result inconclusive.
 
 use crate::explore::{Options, Report, Verdict};
-use crate::model::{Config, Fairness};
+use crate::model::{kind_of, Config, Fairness};
 use crate::models::{self, registry};
 use crate::proofs::{self, Catalogue, Run, Scope};
 use crate::registry::{ModelEntry, PropertyInfo, UsageError};
@@ -93,7 +93,8 @@ enum Command {
         #[arg(long)]
         write: Option<PathBuf>,
     },
-    /// Measure the explicit checker: states/s and bytes per state.
+    /// Measure the explicit checker (states/s, bytes per state, how states grow with threads
+    /// and objects, with and without symmetry) and, with --twins, loom and shuttle.
     Bench {
         /// Model to measure.
         #[arg(default_value = "gil")]
@@ -101,6 +102,18 @@ enum Command {
         /// Thread counts to measure.
         #[arg(long, value_delimiter = ',', default_values_t = [3usize, 4])]
         threads: Vec<usize>,
+        /// Object counts to measure (models with objects; default: the model's default).
+        #[arg(long, value_delimiter = ',')]
+        objects: Vec<usize>,
+        /// Threads computing successors (default: every core).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Also time the GIL twin under loom (exhaustive, 2 threads; 3 threads with
+        /// preemption bound 3) and shuttle (random and PCT, 4 threads).
+        #[arg(long)]
+        twins: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 
@@ -112,14 +125,22 @@ struct LimitArgs {
     /// Stop a search after this many seconds (its verdicts become inconclusive).
     #[arg(long, default_value_t = 600.0)]
     max_seconds: f64,
+    /// Stop a search once its visited set holds this many MiB (its verdicts become
+    /// inconclusive); default: half the memory available at the start.
+    #[arg(long)]
+    max_memory: Option<usize>,
 }
 
 impl LimitArgs {
     fn options(&self) -> Options {
+        let defaults = Options::default();
         Options {
             max_states: self.max_states,
             max_seconds: self.max_seconds,
-            ..Options::default()
+            max_memory: self
+                .max_memory
+                .map_or(defaults.max_memory, |mib| mib.saturating_mul(1024 * 1024)),
+            ..defaults
         }
     }
 }
@@ -135,6 +156,13 @@ struct SearchArgs {
     /// strong-thread or strong-action.
     #[arg(long, value_parser = parse_fairness)]
     fairness: Option<Fairness>,
+    /// Check only these properties (IDs, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    property: Vec<String>,
+    /// Threads computing successors (default: every core; verdicts and traces do not depend
+    /// on it).
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
 fn parse_fairness(name: &str) -> Result<Fairness, String> {
@@ -146,10 +174,13 @@ fn parse_fairness(name: &str) -> Result<Fairness, String> {
 
 impl SearchArgs {
     fn options(&self) -> Options {
+        let limits = self.limits.options();
         Options {
             symmetry: self.symmetry,
             fairness: self.fairness,
-            ..self.limits.options()
+            properties: self.property.clone(),
+            workers: self.workers.unwrap_or(limits.workers).max(1),
+            ..limits
         }
     }
 }
@@ -242,9 +273,26 @@ fn run(command: Command) -> Result<i32, UsageError> {
             }
             Ok(0)
         }
-        Command::Bench { model, threads } => {
+        Command::Bench {
+            model,
+            threads,
+            objects,
+            workers,
+            twins,
+            limits,
+        } => {
             let entry = models::find(&model)?;
-            print!("{}", bench(&entry, &threads)?);
+            let mut options = limits.options();
+            options.workers = workers.unwrap_or(options.workers).max(1);
+            let objects = if objects.is_empty() {
+                vec![entry.default_objects]
+            } else {
+                objects
+            };
+            print!("{}", bench(&entry, &threads, &objects, &options)?);
+            if twins {
+                print!("{}", bench_twins());
+            }
             Ok(0)
         }
     }
@@ -619,44 +667,125 @@ fn write_table(path: &std::path::Path, table: &str) -> Result<(), UsageError> {
         .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))
 }
 
-fn bench(entry: &ModelEntry, threads: &[usize]) -> Result<String, UsageError> {
-    let mut out = String::new();
+/// For each thread and object count, with and without symmetry: the safety search alone (the
+/// `S` properties: states/s and bytes per state) and the whole check (liveness included).
+fn bench(
+    entry: &ModelEntry,
+    threads: &[usize],
+    objects: &[usize],
+    options: &Options,
+) -> Result<String, UsageError> {
+    let mut out = format!(
+        "explicit checker, {} / {}, {} worker(s); search = the safety (S) properties alone, \
+         all = every property (liveness on the whole graph)\n",
+        entry.name, entry.variants[0].name, options.workers
+    );
     let _ = writeln!(
         out,
-        "{:<6} {:>7} {:>9} {:>10} {:>12} {:>8} {:>12} {:>11}",
-        "model",
+        "{:>7} {:>7} {:>8} {:>10} {:>12} {:>9} {:>11} {:>11} {:>9}  limit",
         "threads",
+        "objects",
         "symmetry",
         "states",
         "transitions",
-        "seconds",
+        "search_s",
         "states/s",
-        "bytes/state"
+        "bytes/state",
+        "all_s"
     );
     let variant = entry.variant(None)?;
+    let safety: Vec<String> = entry
+        .properties()
+        .iter()
+        .filter(|p| kind_of(p.id) == Some('S'))
+        .map(|p| p.id.to_string())
+        .collect();
     for &n in threads {
-        for symmetry in [false, true] {
-            if symmetry && !entry.symmetric {
-                continue;
+        for &o in objects {
+            for symmetry in [false, true] {
+                if symmetry && !entry.symmetric {
+                    continue;
+                }
+                let config = Config {
+                    objects: o,
+                    ..Config::threads(n)
+                };
+                let search = Options {
+                    symmetry,
+                    properties: safety.clone(),
+                    ..options.clone()
+                };
+                let report = entry.check(variant, &config, &search)?;
+                let all = entry.check(
+                    variant,
+                    &config,
+                    &Options {
+                        symmetry,
+                        ..options.clone()
+                    },
+                )?;
+                let _ = writeln!(
+                    out,
+                    "{:>7} {:>7} {:>8} {:>10} {:>12} {:>9.3} {:>11.0} {:>11.1} {:>9.3}  {}",
+                    n,
+                    o,
+                    if symmetry { "on" } else { "off" },
+                    report.states,
+                    report.transitions,
+                    report.seconds,
+                    report.states_per_second(),
+                    report.memory_bytes as f64 / report.states.max(1) as f64,
+                    all.seconds,
+                    report.limit.or(all.limit).unwrap_or_else(|| "-".into())
+                );
             }
-            let options = Options {
-                symmetry,
-                ..Options::default()
-            };
-            let report = entry.check(variant, &entry.config(n), &options)?;
-            let _ = writeln!(
-                out,
-                "{:<6} {:>7} {:>9} {:>10} {:>12} {:>8.3} {:>12.0} {:>11.1}",
-                entry.name,
-                n,
-                if symmetry { "on" } else { "off" },
-                report.states,
-                report.transitions,
-                report.seconds,
-                report.states_per_second(),
-                report.memory_bytes as f64 / report.states.max(1) as f64
-            );
         }
     }
     Ok(out)
+}
+
+/// The GIL twin under loom and shuttle: executions, seconds, executions/s. A failing run (none
+/// is expected of the faithful twin) is reported in its row.
+fn bench_twins() -> String {
+    use crate::exec::{check_loom, check_shuttle_pct, check_shuttle_random, TwinStats};
+    use crate::models::gil::GilVariant;
+    use crate::models::gil_twin::GilTwin;
+    let twin = |threads| GilTwin::new(GilVariant::Cpython311, threads, 1, 1);
+    let runs: Vec<(&str, Result<TwinStats, _>)> = vec![
+        ("loom, 2 threads, exhaustive", check_loom(twin(2), None)),
+        (
+            "loom, 3 threads, preemption bound 2",
+            check_loom(twin(3), Some(2)),
+        ),
+        (
+            "loom, 3 threads, preemption bound 3",
+            check_loom(twin(3), Some(3)),
+        ),
+        (
+            "shuttle random, 4 threads",
+            check_shuttle_random(twin(4), 10_000),
+        ),
+        (
+            "shuttle PCT depth 3, 4 threads",
+            check_shuttle_pct(twin(4), 10_000, 3),
+        ),
+    ];
+    let mut out = format!(
+        "\nexecutable GIL twin (cpython-3.11, 1 iteration, 1 clock tick per thread; every run \
+         replayed on the spec)\n{:<38} {:>11} {:>9} {:>12}\n",
+        "backend", "executions", "seconds", "executions/s"
+    );
+    for (name, result) in runs {
+        let _ = match result {
+            Ok(stats) => writeln!(
+                out,
+                "{name:<38} {:>11} {:>9.2} {:>12.0}",
+                stats.executions,
+                stats.seconds,
+                stats.executions as f64 / stats.seconds.max(1e-9)
+            ),
+            Err(failure) => writeln!(out, "{name:<38} FAILED: {}", failure.message),
+        };
+    }
+    out
 }

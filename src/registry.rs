@@ -128,6 +128,17 @@ impl ModelEntry {
 
     /// Checks that `config` and `options` are within what the model accepts.
     fn validate(&self, config: &Config, options: &Options) -> Result<(), UsageError> {
+        let properties = self.properties();
+        if let Some(unknown) = options
+            .properties
+            .iter()
+            .find(|id| !properties.iter().any(|p| p.id == id.as_str()))
+        {
+            return Err(UsageError(format!(
+                "model '{}' has no property '{unknown}'",
+                self.name
+            )));
+        }
         if !self.threads.contains(&config.threads) {
             return Err(UsageError(format!(
                 "model '{}' takes {} to {} threads, not {}",

@@ -156,3 +156,70 @@ fn list_names_models_variants_and_properties() {
         assert!(stdout.contains(needle), "{needle}");
     }
 }
+
+#[test]
+fn the_memory_guard_stops_a_search_as_inconclusive() {
+    let (code, stdout, stderr) = gilcheck(&["check", "gil", "--threads", "5", "--max-memory", "1"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("INCOMPLETE"), "{stdout}");
+    let line = stdout.lines().find(|l| l.contains("GIL-S1")).unwrap();
+    assert!(line.contains("inconclusive"), "{line}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("memory limit 1 MiB reached"), "{stderr}");
+}
+
+#[test]
+fn check_of_chosen_properties_only() {
+    let (code, stdout, _) = gilcheck(&[
+        "check",
+        "gil",
+        "--threads",
+        "3",
+        "--property",
+        "GIL-S1,GIL-S3",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("499 states"), "{stdout}");
+    assert!(
+        stdout.contains("GIL-S1") && stdout.contains("GIL-S3"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("GIL-L2"), "{stdout}");
+    one_line_error(
+        &["check", "gil", "--property", "GIL-S9"],
+        "model 'gil' has no property 'GIL-S9'",
+    );
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_workers() {
+    let one = gilcheck(&[
+        "check",
+        "refcount",
+        "--variant",
+        "no-gil",
+        "--threads",
+        "3",
+        "--workers",
+        "1",
+        "--json",
+    ]);
+    let two = gilcheck(&[
+        "check",
+        "refcount",
+        "--variant",
+        "no-gil",
+        "--threads",
+        "3",
+        "--workers",
+        "2",
+        "--json",
+    ]);
+    let strip = |json: &str| {
+        let mut report: serde_json::Value = serde_json::from_str(json).unwrap();
+        report["seconds"] = 0.into();
+        report
+    };
+    assert_eq!(one.0, 1);
+    assert_eq!(strip(&one.1), strip(&two.1));
+}

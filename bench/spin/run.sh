@@ -5,14 +5,17 @@
 # Part 1, state counts: for each thread count, generate pan from gil.pml, compile it twice
 # (-DNOREDUCE, and with SPIN's partial-order reduction), run an exhaustive safety search
 # (assertions GIL-S1/S2 and invalid end states = GIL-S3), and print one line per run next to
-# `gilcheck check gil --threads N --json` for the same configuration.
+# `gilcheck check gil --threads N --property GIL-S1,GIL-S2,GIL-S3 --json`: the same safety
+# search (gilcheck's liveness analysis is left out, as pan's safety run leaves out LTL).
 # Part 2, verdicts: GIL-S1, GIL-S3 (deadlock), GIL-L1 and GIL-L2 from SPIN (liveness with
 # `pan -a -f`, weak fairness per process) next to gilcheck's, for the variants gil.pml models:
 # cpython-3.11 and the bad no-gil (GIL-S1 violated), plus no-force-switch (GIL-L1 violated from
 # 2 threads) and the bad handoff-under-mutex (deadlock, GIL-S3 violated).
 #
 # Usage: bench/spin/run.sh            (THREADS_LIST="2 3 4" by default)
-#   THREADS_LIST="2 3 4 5" bench/spin/run.sh
+#   THREADS_LIST="2 3 4 5 6" bench/spin/run.sh
+#   REPEAT=5 bench/spin/run.sh         (runs per measurement; the fastest counts, default 5)
+#   WORKERS=1 bench/spin/run.sh        (gilcheck's successor threads; default every core)
 #   GILCHECK=/path/to/gilcheck bench/spin/run.sh   (default: <repo>/target/release/gilcheck)
 #   VERDICTS=0 bench/spin/run.sh       (part 1 only)
 #   VARIANT_LIST="cpython-3.11 no-gil" bench/spin/run.sh   (variants of part 2)
@@ -21,9 +24,8 @@
 #
 # Columns of part 1: SPIN's transitions are "transitions (= stored+matched)", which also counts
 # reaching the initial state: it is gilcheck's transition count plus one. Seconds are wall-clock
-# for the whole process (compiling pan is not included), measured the same way for both; note
-# that `gilcheck check` always decides every property, so its time includes its liveness
-# analysis, while the pan run is a safety search only. rss_MB is each process's peak resident
+# for the whole process (compiling pan is not included), measured the same way for both, the
+# fastest of REPEAT runs; ratio is gilcheck's states/s over SPIN's. rss_MB is each process's peak resident
 # memory; store_MB is the memory of the state store as each tool reports it (pan: "actual memory
 # usage for states"; gilcheck: memory_bytes, states + parents + hash table).
 set -euo pipefail
@@ -35,7 +37,9 @@ command -v python3 >/dev/null 2>&1 || { echo "python3 not found: apt-get install
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 model="$here/gil.pml"
-threads_list="${THREADS_LIST:-2 3 4}"
+threads_list="${THREADS_LIST:-2 3 4 5}"
+repeat="${REPEAT:-5}"
+workers="${WORKERS:-$(nproc)}"
 gilcheck="${GILCHECK:-$repo/target/release/gilcheck}"
 verdicts="${VERDICTS:-1}"
 variant_list="${VARIANT_LIST:-cpython-3.11 no-gil no-force-switch handoff-under-mutex}"
@@ -50,16 +54,19 @@ trap 'rm -rf "$work"' EXIT
 cp "$model" "$work/gil.pml"
 cd "$work"
 
-# measure OUT CMD...: runs CMD with stdout and stderr to OUT; prints "wall_seconds peak_rss_kb".
+# measure OUT CMD...: runs CMD REPEAT times with stdout and stderr to OUT; prints
+# "fastest_wall_seconds peak_rss_kb".
 measure() {
-    python3 - "$@" <<'PY'
+    python3 - "$repeat" "$@" <<'PY'
 import resource, subprocess, sys, time
-out, cmd = sys.argv[1], sys.argv[2:]
-start = time.perf_counter()
-with open(out, "w") as f:
-    subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
-wall = time.perf_counter() - start
-print(f"{wall:.4f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+repeat, out, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+walls = []
+for _ in range(repeat):
+    start = time.perf_counter()
+    with open(out, "w") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    walls.append(time.perf_counter() - start)
+print(f"{min(walls):.4f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
 PY
 }
 
@@ -84,16 +91,17 @@ status=0
 
 # ---- part 1: state counts ----------------------------------------------------------------------
 echo "# gil.pml (SPIN $(spin -V | sed -n 's/^Spin Version \([^ ]*\).*/\1/p')) vs gilcheck check gil: cpython-3.11, threads loop forever, no symmetry"
-printf '%-7s %-8s | %8s %11s %8s %11s %8s %8s | %8s %11s %8s %11s %8s %8s | %s\n' \
+printf '%-7s %-8s | %8s %11s %8s %11s %8s %8s | %8s %11s %8s %11s %8s %8s | %6s | %s\n' \
     threads mode states transitions seconds states/s rss_MB store_MB \
-    states transitions seconds states/s rss_MB store_MB equal
+    states transitions seconds states/s rss_MB store_MB ratio equal
 printf '%-7s %-8s | %-73s | %-73s |\n' "" "" "SPIN (pan)" "gilcheck"
 for n in $threads_list; do
     spin -DNOLTL -DTHREADS="$n" -a gil.pml >spin.log 2>&1 || { cat spin.log >&2; exit 1; }
     gcc -O2 -DNOREDUCE -DSAFETY -o pan_noreduce pan.c
     gcc -O2 -DSAFETY -o pan_por pan.c
 
-    read -r g_wall g_rss < <(measure gilcheck.json "$gilcheck" check gil --threads "$n" --json)
+    read -r g_wall g_rss < <(measure gilcheck.json "$gilcheck" check gil --threads "$n" \
+        --property GIL-S1,GIL-S2,GIL-S3 --workers "$workers" --json)
     read -r g_states g_trans g_secs g_mem < <(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -122,7 +130,8 @@ n, mode, ss, st, sw, sr, sm, gs, gt, gw, gr, gm, eq = sys.argv[1:]
 mb = lambda kb: float(kb) / 1024
 print(f"{n:<7} {mode:<8} | {ss:>8} {st:>11} {float(sw):>8.3f} {int(ss)/float(sw):>11.0f} "
       f"{mb(sr):>8.1f} {float(sm):>8.3f} | {gs:>8} {gt:>11} {float(gw):>8.3f} "
-      f"{int(gs)/float(gw):>11.0f} {mb(gr):>8.1f} {int(gm)/2**20:>8.3f} | {eq}")' \
+      f"{int(gs)/float(gw):>11.0f} {mb(gr):>8.1f} {int(gm)/2**20:>8.3f} | "
+      f"{float(sw)/float(gw):>6.2f} | {eq}")' \
             "$n" "$mode" "$s_states" "$s_trans" "$s_wall" "$s_rss" "$s_store" \
             "$g_states" "$g_trans" "$g_wall" "$g_rss" "$g_mem" "$equal"
     done

@@ -2,6 +2,7 @@
 //! of indices into that vector is the visited set; each state keeps the index of its parent, so
 //! the first violation found is at minimal depth and its path is rebuilt by walking parents.
 
+use super::expand::expand;
 use super::graph::Graph;
 use super::liveness::{leads_to, Lasso};
 use super::report::{Numbers, PropertyResult, Report, Verdict};
@@ -21,6 +22,12 @@ pub struct Options {
     pub max_seconds: f64,
     /// Check every liveness property under this fairness instead of its own.
     pub fairness: Option<Fairness>,
+    /// Stop (verdicts become inconclusive) once the visited set holds this many bytes.
+    pub max_memory: usize,
+    /// Threads that compute successors (results do not depend on it).
+    pub workers: usize,
+    /// Check only these property IDs (all when empty).
+    pub properties: Vec<String>,
 }
 
 impl Default for Options {
@@ -30,8 +37,45 @@ impl Default for Options {
             max_states: 20_000_000,
             max_seconds: 600.0,
             fairness: None,
+            max_memory: default_max_memory(),
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            properties: Vec::new(),
         }
     }
+}
+
+impl Options {
+    /// The time or memory limit a search that started at `start` and holds `bytes` has
+    /// passed, in words.
+    pub fn exceeded(&self, start: Instant, bytes: usize) -> Option<String> {
+        if start.elapsed().as_secs_f64() > self.max_seconds {
+            return Some(format!("time limit {}s reached", self.max_seconds));
+        }
+        (bytes > self.max_memory).then(|| {
+            format!(
+                "memory limit {} MiB reached",
+                self.max_memory / (1024 * 1024)
+            )
+        })
+    }
+
+    /// Whether property `id` is to be checked.
+    pub fn wants(&self, id: &str) -> bool {
+        self.properties.is_empty() || self.properties.iter().any(|p| p == id)
+    }
+}
+
+/// Half the memory available when the search starts (from /proc/meminfo), or 4 GiB where that
+/// cannot be read: a search stops, inconclusive, well before the machine runs out.
+fn default_max_memory() -> usize {
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+            let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        });
+    available.map_or(4 << 30, |bytes| bytes / 2)
 }
 
 /// Where the first evidence for a property was found.
@@ -46,7 +90,11 @@ enum Found {
 /// Explores every state reachable in `model` and decides each property.
 pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report {
     let start = Instant::now();
-    let properties = model.properties();
+    let properties: Vec<Property<M>> = model
+        .properties()
+        .into_iter()
+        .filter(|p| options.wants(p.id))
+        .collect();
     let represent = |s: &M::State| {
         if options.symmetry {
             model.canonical(s)
@@ -66,47 +114,62 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         }
     }
 
-    let mut actions = Vec::new();
-    let mut head = 0usize;
-    let mut level_end = store.states.len();
-    'search: while head < store.states.len() {
-        if head == level_end {
-            depth += 1;
-            level_end = store.states.len();
-        }
-        let state = store.states[head].clone();
-        actions.clear();
-        model.actions(&state, &mut actions);
-        if actions.is_empty() && !model.is_final(&state) {
-            for (slot, property) in found.iter_mut().zip(&properties) {
-                if slot.is_none() && matches!(property.check, Check::DeadlockFree) {
-                    *slot = Some(Found::State(head));
-                }
-            }
-        }
-        for action in &actions {
-            let next = model.next_state(&state, action);
-            transitions += 1;
-            for (slot, property) in found.iter_mut().zip(&properties) {
-                if let (None, Check::SometimesStep(step)) = (&slot, &property.check) {
-                    if step(model, &state, action, &next) {
-                        *slot = Some(Found::StepFrom(head));
+    assert!(properties.len() <= 64, "a property bit set has 64 bits");
+    // Bit i: property i is hit by the step (`SometimesStep`) or by the state it stores (a
+    // reachability witness, or a safety violation). Steps are judged before symmetry
+    // reduction, states after it.
+    let hits = |state: &M::State, action: &M::Action, next: &M::State, stored: &M::State| {
+        properties.iter().enumerate().fold(0u64, |bits, (i, p)| {
+            let hit = match &p.check {
+                Check::SometimesStep(step) => step(model, state, action, next),
+                Check::Sometimes(holds) => holds(model, stored),
+                _ => p.violated_by(model, stored),
+            };
+            bits | (hit as u64) << i
+        })
+    };
+    let mut level = 0..store.states.len();
+    'search: while !level.is_empty() {
+        let states = &store.states[level.clone()];
+        let expanded = expand(model, states, options.symmetry, options.workers, &hits);
+        for (head, successors) in level.clone().zip(expanded) {
+            if successors.is_empty() && !model.is_final(&store.states[head]) {
+                for (slot, property) in found.iter_mut().zip(&properties) {
+                    if slot.is_none() && matches!(property.check, Check::DeadlockFree) {
+                        *slot = Some(Found::State(head));
                     }
                 }
             }
-            if let Some(index) = store.insert(represent(&next), head as u32) {
-                note_state(model, &properties, &mut found, &store.states[index], index);
-                if store.states.len() >= options.max_states {
+            for successor in successors {
+                transitions += 1;
+                let (index, new) =
+                    store.intern_hashed(successor.stored, successor.hash, head as u32);
+                for (i, (slot, property)) in found.iter_mut().zip(&properties).enumerate() {
+                    if slot.is_some() || successor.hits & (1 << i) == 0 {
+                        continue;
+                    }
+                    if matches!(property.check, Check::SometimesStep(_)) {
+                        *slot = Some(Found::StepFrom(head));
+                    } else if new {
+                        *slot = Some(Found::State(index));
+                    }
+                }
+                if new && store.states.len() >= options.max_states {
                     limit = Some(format!("state limit {} reached", options.max_states));
                     break 'search;
                 }
-            }
-            if transitions % 4096 == 0 && start.elapsed().as_secs_f64() > options.max_seconds {
-                limit = Some(format!("time limit {}s reached", options.max_seconds));
-                break 'search;
+                if transitions % 4096 == 0 {
+                    if let Some(reached) = options.exceeded(start, store.memory_bytes()) {
+                        limit = Some(reached);
+                        break 'search;
+                    }
+                }
             }
         }
-        head += 1;
+        level = level.end..store.states.len();
+        if !level.is_empty() {
+            depth += 1;
+        }
     }
 
     let complete = limit.is_none();

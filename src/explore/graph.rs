@@ -3,6 +3,7 @@
 //! action's position in its source's action list, the actor), and strongly connected
 //! components of any induced subgraph are found with an iterative Tarjan.
 
+use super::expand::expand;
 use super::store::{Store, NO_PARENT};
 use super::Options;
 use crate::model::Model;
@@ -36,31 +37,49 @@ impl<S: Clone + Eq + std::hash::Hash> Graph<S> {
         for init in model.init_states() {
             graph.store.insert(init, NO_PARENT);
         }
-        let mut actions = Vec::new();
-        let mut head = 0;
-        while head < graph.store.states.len() {
-            let state = graph.store.states[head].clone();
-            actions.clear();
-            model.actions(&state, &mut actions);
-            for (slot, action) in actions.iter().enumerate() {
-                let next = model.next_state(&state, action);
-                let (target, _) = graph.store.intern(next, head as u32);
-                graph.targets.push(target as u32);
-                graph.slots.push(slot as u16);
-                graph
-                    .actors
-                    .push(model.actor(action).map_or(NO_ACTOR, |t| t as u8));
+        let mut level = 0..graph.store.states.len();
+        while !level.is_empty() {
+            let expanded = expand(
+                model,
+                &graph.store.states[level.clone()],
+                false,
+                options.workers,
+                &|_, _, _, _| 0,
+            );
+            for (head, successors) in level.clone().zip(expanded) {
+                for (slot, successor) in successors.into_iter().enumerate() {
+                    graph
+                        .actors
+                        .push(model.actor(&successor.action).map_or(NO_ACTOR, |t| t as u8));
+                    let (target, _) =
+                        graph
+                            .store
+                            .intern_hashed(successor.stored, successor.hash, head as u32);
+                    graph.targets.push(target as u32);
+                    graph.slots.push(slot as u16);
+                }
+                graph.offsets.push(graph.targets.len() as u32);
+                if graph.store.states.len() >= options.max_states {
+                    return Err(format!("state limit {} reached", options.max_states));
+                }
+                if head % 1024 == 0 {
+                    if let Some(reached) = options.exceeded(start, graph.memory_bytes()) {
+                        return Err(reached);
+                    }
+                }
             }
-            graph.offsets.push(graph.targets.len() as u32);
-            if graph.store.states.len() >= options.max_states {
-                return Err(format!("state limit {} reached", options.max_states));
-            }
-            if head % 1024 == 0 && start.elapsed().as_secs_f64() > options.max_seconds {
-                return Err(format!("time limit {}s reached", options.max_seconds));
-            }
-            head += 1;
+            level = level.end..graph.store.states.len();
         }
         Ok(graph)
+    }
+
+    /// Bytes held by the states, the index table and the edges.
+    pub fn memory_bytes(&self) -> usize {
+        self.store.memory_bytes()
+            + self.offsets.capacity() * 4
+            + self.targets.capacity() * 4
+            + self.slots.capacity() * 2
+            + self.actors.capacity()
     }
 
     /// Number of states.

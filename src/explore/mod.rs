@@ -4,6 +4,7 @@
 
 mod bfs;
 mod count;
+mod expand;
 mod graph;
 mod liveness;
 mod replay;

@@ -1,9 +1,14 @@
 //! The visited set: states stored once, in discovery order, in a vector; a hash table of
 //! indices into that vector; each state's parent index, so paths are rebuilt by walking parents.
+//! A table entry packs the index with 32 bits of the state's hash, so growing the table never
+//! hashes a state again, and most probes are refused without comparing states.
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
+
+/// The hash bits of a table entry.
+const HIGH: u64 = 0xFFFF_FFFF_0000_0000;
 
 /// The parent of an initial state.
 pub const NO_PARENT: u32 = u32::MAX;
@@ -14,7 +19,8 @@ pub struct Store<S> {
     pub states: Vec<S>,
     /// Each state's parent index (`NO_PARENT` for initial states).
     pub parents: Vec<u32>,
-    table: HashTable<u32>,
+    /// `(hash bits << 32) | index` per state.
+    table: HashTable<u64>,
     hasher: FxBuildHasher,
 }
 
@@ -44,17 +50,28 @@ impl<S: Eq + std::hash::Hash> Store<S> {
     /// The index of `state`, inserting it (with `parent`) if absent; `true` if it is new.
     pub fn intern(&mut self, state: S, parent: u32) -> (usize, bool) {
         let hash = self.hasher.hash_one(&state);
+        self.intern_hashed(state, hash, parent)
+    }
+
+    /// `intern` of a state whose hash (`expand::hash_of`) is already known.
+    pub fn intern_hashed(&mut self, state: S, hash: u64, parent: u32) -> (usize, bool) {
+        // Both halves folded into 32 bits (each half of an Fx hash misses some input bits);
+        // the table sees them in both halves of its hash.
+        let bits = (hash ^ (hash >> 32)) & !HIGH;
+        let table_hash = |entry: &u64| (entry & HIGH) | (entry >> 32);
         let states = &self.states;
-        if let Some(&i) = self.table.find(hash, |&i| states[i as usize] == state) {
-            return (i as usize, false);
+        let probe = bits << 32;
+        if let Some(&entry) = self.table.find(probe | bits, |&entry| {
+            entry & HIGH == probe && states[(entry & !HIGH) as usize] == state
+        }) {
+            return ((entry & !HIGH) as usize, false);
         }
         let index = self.states.len();
+        assert!(index < u32::MAX as usize, "at most 2^32 - 1 states");
         self.states.push(state);
         self.parents.push(parent);
-        let (states, hasher) = (&self.states, &self.hasher);
-        self.table.insert_unique(hash, index as u32, |&i| {
-            hasher.hash_one(&states[i as usize])
-        });
+        self.table
+            .insert_unique(probe | bits, probe | index as u64, table_hash);
         (index, true)
     }
 
@@ -73,6 +90,6 @@ impl<S: Eq + std::hash::Hash> Store<S> {
     pub fn memory_bytes(&self) -> usize {
         self.states.capacity() * std::mem::size_of::<S>()
             + self.parents.capacity() * 4
-            + self.table.capacity() * (4 + 1)
+            + self.table.capacity() * (8 + 1)
     }
 }

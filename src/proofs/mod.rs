@@ -186,8 +186,10 @@ pub fn plan(scope: &Scope, base: &Options) -> Result<(Vec<Job>, Catalogue), Usag
     };
     let mut jobs = Vec::new();
     for entry in &chosen {
+        // The searches run side by side, one per core, each on one thread.
         let options = Options {
             symmetry: entry.symmetric,
+            workers: 1,
             ..base.clone()
         };
         let sets = bound_sets(entry, scope.deep);

@@ -1,33 +1,36 @@
-//! The models: one file per CPython mechanism. Registering a model is one line in `registry()`.
-
-pub mod asyncio;
-pub mod bytecode;
-pub mod cext;
-pub mod cext_twin;
-pub mod gil;
-pub mod gil_twin;
-pub mod io;
-pub mod io_twin;
-pub mod multiprocessing;
-pub mod pypy;
-pub mod refcount;
-pub mod refcount_twin;
+//! The models: one file per CPython mechanism. Registering a model is its file plus its name in
+//! the `registered!` list below (which declares the module and lists its `entry()`); twins are
+//! plain modules.
 
 use crate::registry::{ModelEntry, UsageError};
 
-/// Every registered model, in listing order.
-pub fn registry() -> Vec<ModelEntry> {
-    vec![
-        gil::entry(),
-        refcount::entry(),
-        io::entry(),
-        cext::entry(),
-        asyncio::entry(),
-        multiprocessing::entry(),
-        pypy::entry(),
-        bytecode::entry(),
-    ]
+/// Declares each model's module and lists its registry entry, in listing order.
+macro_rules! registered {
+    ($($model:ident),* $(,)?) => {
+        $(pub mod $model;)*
+
+        /// Every registered model, in listing order.
+        pub fn registry() -> Vec<ModelEntry> {
+            vec![$($model::entry()),*]
+        }
+    };
 }
+
+registered!(
+    gil,
+    refcount,
+    io,
+    cext,
+    asyncio,
+    multiprocessing,
+    pypy,
+    bytecode
+);
+
+pub mod cext_twin;
+pub mod gil_twin;
+pub mod io_twin;
+pub mod refcount_twin;
 
 /// The model registered as `name`.
 pub fn find(name: &str) -> Result<ModelEntry, UsageError> {

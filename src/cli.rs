@@ -492,17 +492,8 @@ fn prove_table(catalogue: &Catalogue) -> String {
             entry.name
         );
         for p in properties.iter().filter(|p| shown(p.id)) {
-            let names: Vec<String> = entry
-                .variants
-                .iter()
-                .filter(|v| {
-                    let of_variant: Vec<&Run> = runs
-                        .iter()
-                        .copied()
-                        .filter(|r| r.variant == v.name)
-                        .collect();
-                    proofs::summary(&of_variant, p.id) == Verdict::Violated
-                })
+            let names: Vec<String> = proofs::violators(entry, &runs, p.id)
+                .into_iter()
                 .map(|v| {
                     if v.name == entry.variants[0].name {
                         format!("{} (default)", v.name)

@@ -3,6 +3,12 @@
 //!
 //! The engine (`model`, `explore`, `exec`, `trace`) knows nothing about CPython; the models
 //! under `models/` do.
+//!
+//! Start here:
+//! - [`catalogue()`]: every property by its stable ID (what `gilcheck prove` writes to proofs/);
+//! - [`model::Model`] and [`model::Property`]: what a model provides;
+//! - [`suite::Suite`]: one entry point that checks a model (yours too) on every backend;
+//! - `docs/extending.md`: adding a model, step by step, with `examples/producer_consumer/`.
 
 #![warn(missing_docs)]
 
@@ -12,6 +18,7 @@ pub mod explore;
 pub mod model;
 pub mod proofs;
 pub mod registry;
+pub mod suite;
 pub mod timeline;
 pub mod trace;
 pub mod verdicts;

@@ -1,18 +1,9 @@
 //! The command line: exit codes, one-line errors, readable traces.
 
-use std::process::Command;
+#[path = "common/bin.rs"]
+mod bin;
 
-fn gilcheck(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilcheck"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use bin::gilcheck;
 
 fn one_line_error(args: &[&str], needle: &str) {
     let (code, stdout, stderr) = gilcheck(args);

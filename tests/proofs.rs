@@ -2,21 +2,12 @@
 //! test), its pages and pictures say what the checker found, and `explain` and `replay` work on
 //! it.
 
+#[path = "common/bin.rs"]
+mod bin;
+
+use bin::gilcheck;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn gilcheck(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilcheck"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// A fresh directory under the target directory, empty.
 fn scratch(name: &str) -> PathBuf {

@@ -3,7 +3,7 @@
 
 use super::page::{self, first_trace, picture_name};
 use super::svg::escape;
-use super::{summary, Catalogue, Run};
+use super::{summary, violators, Catalogue, Run};
 use crate::explore::Verdict;
 use std::fmt::Write;
 
@@ -47,17 +47,8 @@ pub fn index(catalogue: &Catalogue) -> String {
                 .collect();
             let _ = write!(real, " on {}", escape(&cases.join(", ")));
         }
-        let violators: Vec<String> = entry
-            .variants
-            .iter()
-            .filter(|v| {
-                let of_variant: Vec<&Run> = runs
-                    .iter()
-                    .copied()
-                    .filter(|r| r.variant == v.name)
-                    .collect();
-                summary(&of_variant, id) == Verdict::Violated
-            })
+        let violators: Vec<String> = violators(entry, &runs, id)
+            .into_iter()
             .map(|v| match first_trace(&runs, v.name, id) {
                 Some((run, _)) => format!(
                     "<a href=\"{}\">{}</a>",

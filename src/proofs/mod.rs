@@ -295,6 +295,22 @@ pub fn summary(runs: &[&Run], id: &str) -> Verdict {
     }
 }
 
+/// The variants of `entry` that violate property `id` at some bound set of `runs` (non-vacuity).
+pub fn violators(entry: &ModelEntry, runs: &[&Run], id: &str) -> Vec<&'static Variant> {
+    entry
+        .variants
+        .iter()
+        .filter(|v| {
+            let of_variant: Vec<&Run> = runs
+                .iter()
+                .copied()
+                .filter(|r| r.variant == v.name)
+                .collect();
+            summary(&of_variant, id) == Verdict::Violated
+        })
+        .collect()
+}
+
 /// Writes every file of the catalogue into `dir`: first into a sibling temporary directory,
 /// which then replaces `dir`, so a failure leaves `dir` as it was.
 pub fn write(catalogue: &Catalogue, dir: &Path) -> Result<(), UsageError> {

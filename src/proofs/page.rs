@@ -2,7 +2,7 @@
 //! bound set with the command that reproduces each, and its traces with their timelines.
 
 use super::svg::{self, Ending};
-use super::{summary, Catalogue, Run};
+use super::{Catalogue, Run};
 use crate::explore::{PropertyResult, Verdict};
 use crate::model::kind_of;
 use crate::registry::{ModelEntry, PropertyInfo};
@@ -94,17 +94,8 @@ pub fn page(
             run.command()
         );
     }
-    let violators: Vec<&str> = entry
-        .variants
-        .iter()
-        .filter(|v| {
-            let of_variant: Vec<&Run> = runs
-                .iter()
-                .copied()
-                .filter(|r| r.variant == v.name)
-                .collect();
-            summary(&of_variant, id) == Verdict::Violated
-        })
+    let violators: Vec<&str> = super::violators(entry, &runs, id)
+        .into_iter()
         .map(|v| v.name)
         .collect();
     let _ = writeln!(

@@ -23,10 +23,10 @@ fn loom_2_threads_k1_t1_every_interleaving_refines_the_spec() {
 }
 
 #[test]
-fn loom_3_threads_k1_t1_pb3_refines_the_spec() {
+fn loom_3_threads_k1_t1_pb4_refines_the_spec() {
     passes(check_loom(
         GilTwin::new(GilVariant::Cpython311, 3, 1, 1),
-        Some(3),
+        Some(4),
     ));
 }
 

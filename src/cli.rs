@@ -109,7 +109,7 @@ enum Command {
         #[arg(long)]
         workers: Option<usize>,
         /// Also time the GIL twin under loom (exhaustive, 2 threads; 3 threads with
-        /// preemption bound 3) and shuttle (random and PCT, 4 threads).
+        /// preemption bounds 3 and 4) and shuttle (random and PCT, 4 threads).
         #[arg(long)]
         twins: bool,
         #[command(flatten)]
@@ -745,12 +745,12 @@ fn bench_twins() -> String {
     let runs: Vec<(&str, Result<TwinStats, _>)> = vec![
         ("loom, 2 threads, exhaustive", check_loom(twin(2), None)),
         (
-            "loom, 3 threads, preemption bound 2",
-            check_loom(twin(3), Some(2)),
-        ),
-        (
             "loom, 3 threads, preemption bound 3",
             check_loom(twin(3), Some(3)),
+        ),
+        (
+            "loom, 3 threads, preemption bound 4",
+            check_loom(twin(3), Some(4)),
         ),
         (
             "shuttle random, 4 threads",

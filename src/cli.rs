@@ -108,8 +108,9 @@ enum Command {
         /// Threads computing successors (default: every core).
         #[arg(long)]
         workers: Option<usize>,
-        /// Also time the GIL twin under loom (exhaustive, 2 threads; 3 threads with
-        /// preemption bounds 3 and 4) and shuttle (random and PCT, 4 threads).
+        /// Also time the GIL twin under loom (exhaustive: 2 threads, and 3 threads with no
+        /// clock tick; 3 threads with preemption bounds 3 and 4) and shuttle (random and PCT,
+        /// 4 threads).
         #[arg(long)]
         twins: bool,
         #[command(flatten)]
@@ -744,6 +745,10 @@ fn bench_twins() -> String {
     let twin = |threads| GilTwin::new(GilVariant::Cpython311, threads, 1, 1);
     let runs: Vec<(&str, Result<TwinStats, _>)> = vec![
         ("loom, 2 threads, exhaustive", check_loom(twin(2), None)),
+        (
+            "loom, 3 threads, no tick, exhaustive",
+            check_loom(GilTwin::new(GilVariant::Cpython311, 3, 1, 0), None),
+        ),
         (
             "loom, 3 threads, preemption bound 3",
             check_loom(twin(3), Some(3)),

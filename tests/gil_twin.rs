@@ -30,6 +30,18 @@ fn loom_3_threads_k1_t1_pb4_refines_the_spec() {
     ));
 }
 
+/// Every interleaving with 3 Python threads, when no interval timeout fires: the threads contend
+/// for the GIL and hand it over as they exit, but nobody sets the drop request (with T=1 the
+/// unbounded search does not finish in minutes; see README, Performance).
+#[test]
+fn loom_3_threads_k1_t0_every_interleaving_refines_the_spec() {
+    let stats = passes(check_loom(
+        GilTwin::new(GilVariant::Cpython311, 3, 1, 0),
+        None,
+    ));
+    assert!(stats.executions > 100_000, "{stats:?}");
+}
+
 #[test]
 fn loom_no_force_switch_2_threads_k1_t1_refines_the_spec() {
     passes(check_loom(

@@ -2,7 +2,7 @@
 //! of indices into that vector is the visited set; each state keeps the index of its parent, so
 //! the first violation found is at minimal depth and its path is rebuilt by walking parents.
 
-use super::expand::expand;
+use super::expand::{expand, BATCH};
 use super::graph::Graph;
 use super::liveness::{leads_to, Lasso};
 use super::report::{Numbers, PropertyResult, Report, Verdict};
@@ -128,11 +128,18 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
             bits | (hit as u64) << i
         })
     };
-    let mut level = 0..store.states.len();
-    'search: while !level.is_empty() {
-        let states = &store.states[level.clone()];
+    let mut next = 0;
+    let mut level_end = store.states.len();
+    'search: while next < store.states.len() {
+        let batch = next..store.states.len().min(next + BATCH);
+        next = batch.end;
+        let states = &store.states[batch.clone()];
         let expanded = expand(model, states, options.symmetry, options.workers, &hits);
-        for (head, successors) in level.clone().zip(expanded) {
+        for (head, successors) in batch.zip(expanded) {
+            if head == level_end {
+                depth += 1;
+                level_end = store.states.len();
+            }
             if successors.is_empty() && !model.is_final(&store.states[head]) {
                 for (slot, property) in found.iter_mut().zip(&properties) {
                     if slot.is_none() && matches!(property.check, Check::DeadlockFree) {
@@ -166,13 +173,14 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 }
             }
         }
-        level = level.end..store.states.len();
-        if !level.is_empty() {
-            depth += 1;
-        }
     }
 
     let complete = limit.is_none();
+    // The graph is built while the visited set is still held: both count against the limit.
+    let graph_options = Options {
+        max_memory: options.max_memory.saturating_sub(store.memory_bytes()),
+        ..options.clone()
+    };
     let mut graph = None;
     let results = properties
         .iter()
@@ -181,11 +189,11 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
             let (id, statement) = (property.id, property.statement);
             let (verdict, trace) = match (found, &property.check) {
                 (_, Check::LeadsTo { .. }) => {
-                    let graph = graph.get_or_insert_with(|| Graph::build(model, options));
+                    let graph = graph.get_or_insert_with(|| Graph::build(model, &graph_options));
                     return liveness_result(model, meta, options, property, graph);
                 }
                 (_, Check::Count { .. }) => {
-                    let graph = graph.get_or_insert_with(|| Graph::build(model, options));
+                    let graph = graph.get_or_insert_with(|| Graph::build(model, &graph_options));
                     return count_result(model, meta, property, graph);
                 }
                 (Some(found), check) => {

@@ -1,14 +1,18 @@
-//! Successors of one breadth-first level, computed on every core. The expensive part of a search
-//! (next states, symmetry representatives, hashes) runs in parallel; the caller then merges the
-//! successors into the visited set in a fixed order (state by state, action by action), so a
-//! parallel search stores the same states in the same order, and finds the same traces, as a
-//! sequential one.
+//! Successors of a batch of states (the next `BATCH` states of the breadth-first queue), computed
+//! on every core. The expensive part of a search (next states, symmetry representatives,
+//! hashes, property predicates) runs in parallel; the caller then merges the successors into
+//! the visited set in a fixed order (state by state, action by action), so a parallel search
+//! stores the same states in the same order, and finds the same traces, as a sequential one.
+//! Batches keep the successors waiting to be merged small.
 
 use crate::model::Model;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 
-/// Below this many states a level is expanded on the calling thread.
+/// States expanded at once: bounds the memory of successors waiting to be merged.
+pub const BATCH: usize = 1 << 15;
+
+/// Below this many states a batch is expanded on the calling thread.
 const PARALLEL_FROM: usize = 2048;
 
 /// One step out of a state.

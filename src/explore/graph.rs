@@ -3,7 +3,7 @@
 //! action's position in its source's action list, the actor), and strongly connected
 //! components of any induced subgraph are found with an iterative Tarjan.
 
-use super::expand::expand;
+use super::expand::{expand, BATCH};
 use super::store::{Store, NO_PARENT};
 use super::Options;
 use crate::model::Model;
@@ -37,16 +37,18 @@ impl<S: Clone + Eq + std::hash::Hash> Graph<S> {
         for init in model.init_states() {
             graph.store.insert(init, NO_PARENT);
         }
-        let mut level = 0..graph.store.states.len();
-        while !level.is_empty() {
+        let mut next = 0;
+        while next < graph.store.states.len() {
+            let batch = next..graph.store.states.len().min(next + BATCH);
+            next = batch.end;
             let expanded = expand(
                 model,
-                &graph.store.states[level.clone()],
+                &graph.store.states[batch.clone()],
                 false,
                 options.workers,
                 &|_, _, _, _| 0,
             );
-            for (head, successors) in level.clone().zip(expanded) {
+            for (head, successors) in batch.zip(expanded) {
                 for (slot, successor) in successors.into_iter().enumerate() {
                     graph
                         .actors
@@ -68,7 +70,6 @@ impl<S: Clone + Eq + std::hash::Hash> Graph<S> {
                     }
                 }
             }
-            level = level.end..graph.store.states.len();
         }
         Ok(graph)
     }

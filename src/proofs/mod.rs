@@ -186,10 +186,12 @@ pub fn plan(scope: &Scope, base: &Options) -> Result<(Vec<Job>, Catalogue), Usag
     };
     let mut jobs = Vec::new();
     for entry in &chosen {
-        // The searches run side by side, one per core, each on one thread.
+        // The searches run side by side, one per core, each on one thread and within its
+        // share of the memory limit.
         let options = Options {
             symmetry: entry.symmetric,
             workers: 1,
+            max_memory: base.max_memory / parallelism(),
             ..base.clone()
         };
         let sets = bound_sets(entry, scope.deep);
@@ -253,9 +255,8 @@ pub const SPURIOUS: &str = "spurious wake-ups";
 pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, UsageError> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Run, UsageError>>>> = Mutex::new(vec![None; jobs.len()]);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|scope| {
-        for _ in 0..workers.min(jobs.len()) {
+        for _ in 0..parallelism().min(jobs.len()) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
@@ -281,6 +282,11 @@ pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, U
         .into_iter()
         .map(|r| r.expect("every job ran"))
         .collect()
+}
+
+/// How many searches run side by side: one per core.
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// How a property fared on one variant over the bound sets, as one word.

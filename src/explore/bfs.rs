@@ -122,8 +122,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         properties.iter().enumerate().fold(0u64, |bits, (i, p)| {
             let hit = match &p.check {
                 Check::SometimesStep(step) => step(model, state, action, next),
-                Check::Sometimes(holds) => holds(model, stored),
-                _ => p.violated_by(model, stored),
+                _ => hit_by_state(model, p, stored),
             };
             bits | (hit as u64) << i
         })
@@ -419,6 +418,14 @@ fn lasso_trace<M: Model>(
     trace
 }
 
+/// Whether `state` witnesses a reachability property or violates a safety property.
+fn hit_by_state<M: Model>(model: &M, property: &Property<M>, state: &M::State) -> bool {
+    match &property.check {
+        Check::Sometimes(holds) => holds(model, state),
+        _ => property.violated_by(model, state),
+    }
+}
+
 /// Records the state-based properties that the new state `index` violates or witnesses.
 fn note_state<M: Model>(
     model: &M,
@@ -431,11 +438,7 @@ fn note_state<M: Model>(
         if slot.is_some() {
             continue;
         }
-        let hit = match &property.check {
-            Check::Sometimes(p) => p(model, state),
-            _ => property.violated_by(model, state),
-        };
-        if hit {
+        if hit_by_state(model, property, state) {
             *slot = Some(Found::State(index));
         }
     }

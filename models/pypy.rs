@@ -264,12 +264,6 @@ impl Model for PypyGil {
     }
 
     fn frame(&self, s: &PypyState) -> Frame {
-        let queue: Vec<String> = s
-            .queue
-            .iter()
-            .filter(|&&q| q != NOBODY)
-            .map(|q| format!("T{q}"))
-            .collect();
         Frame {
             threads: self
                 .threads()
@@ -279,7 +273,7 @@ impl Model for PypyGil {
                     Place::Running => Activity::Holds,
                 })
                 .collect(),
-            facts: vec![Fact::new("stealer queue", queue.join(","))],
+            facts: vec![Fact::new("stealer queue", queue_text(s))],
         }
     }
 
@@ -287,12 +281,6 @@ impl Model for PypyGil {
         let threads: Vec<String> = self
             .threads()
             .map(|t| format!("T{t}:{:?}", s.threads[t as usize]))
-            .collect();
-        let queue: Vec<String> = s
-            .queue
-            .iter()
-            .filter(|&&q| q != NOBODY)
-            .map(|q| format!("T{q}"))
             .collect();
         format!(
             "holder={} | {} | queue [{}]",
@@ -302,9 +290,20 @@ impl Model for PypyGil {
                 format!("T{}", s.holder)
             },
             threads.join(" "),
-            queue.join(",")
+            queue_text(s)
         )
     }
+}
+
+/// The threads queued on `mutex_gil_stealer`, oldest first: `T1,T2`.
+fn queue_text(s: &PypyState) -> String {
+    let queue: Vec<String> = s
+        .queue
+        .iter()
+        .filter(|&&q| q != NOBODY)
+        .map(|q| format!("T{q}"))
+        .collect();
+    queue.join(",")
 }
 
 impl Registered for PypyGil {

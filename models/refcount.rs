@@ -689,18 +689,7 @@ impl Model for Refcount {
         let objects: Vec<String> = self
             .mortal()
             .chain([NONE])
-            .map(|o| {
-                let count = match s.refcnt[o as usize] {
-                    IMMORTAL => "imm".to_string(),
-                    n => n.to_string(),
-                };
-                let freed = match s.frees[o as usize] {
-                    0 => "",
-                    1 => "(freed)",
-                    _ => "(freed twice)",
-                };
-                format!("{}={count}{freed}", obj_name(o))
-            })
+            .map(|o| format!("{}={}", obj_name(o), count_text(s, o)))
             .collect();
         let locals: Vec<String> = self
             .threads()
@@ -725,18 +714,9 @@ impl Model for Refcount {
     fn frame(&self, s: &RcState) -> Frame {
         let mut frame = self.gil.frame(&s.gil);
         for o in self.mortal().chain([NONE]) {
-            let count = match s.refcnt[o as usize] {
-                IMMORTAL => "immortal".to_string(),
-                n => n.to_string(),
-            };
-            let freed = match s.frees[o as usize] {
-                0 => "",
-                1 => " freed",
-                _ => " freed twice",
-            };
             frame.facts.push(Fact::new(
                 format!("ob_refcnt {}", obj_name(o)),
-                format!("{count}{freed}"),
+                count_text(s, o),
             ));
         }
         frame
@@ -770,6 +750,20 @@ fn op_name(op: Op) -> String {
         Op::DelLocal(o) if o == NONE => "del y".into(),
         Op::DelLocal(o) => format!("del x{o}"),
     }
+}
+
+/// Object `o`'s count in a state, and whether it was freed: `2`, `imm`, `0(freed)`.
+fn count_text(s: &RcState, o: u8) -> String {
+    let count = match s.refcnt[o as usize] {
+        IMMORTAL => "imm".to_string(),
+        n => n.to_string(),
+    };
+    let freed = match s.frees[o as usize] {
+        0 => "",
+        1 => "(freed)",
+        _ => "(freed twice)",
+    };
+    format!("{count}{freed}")
 }
 
 impl Registered for Refcount {

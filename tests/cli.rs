@@ -184,28 +184,20 @@ fn check_of_chosen_properties_only() {
 
 #[test]
 fn results_do_not_depend_on_the_number_of_workers() {
-    let one = gilcheck(&[
-        "check",
-        "refcount",
-        "--variant",
-        "no-gil",
-        "--threads",
-        "3",
-        "--workers",
-        "1",
-        "--json",
-    ]);
-    let two = gilcheck(&[
-        "check",
-        "refcount",
-        "--variant",
-        "no-gil",
-        "--threads",
-        "3",
-        "--workers",
-        "2",
-        "--json",
-    ]);
+    let with = |workers: &str| {
+        gilcheck(&[
+            "check",
+            "refcount",
+            "--variant",
+            "no-gil",
+            "--threads",
+            "3",
+            "--workers",
+            workers,
+            "--json",
+        ])
+    };
+    let (one, two) = (with("1"), with("2"));
     let strip = |json: &str| {
         let mut report: serde_json::Value = serde_json::from_str(json).unwrap();
         report["seconds"] = 0.into();

@@ -98,6 +98,19 @@ pub trait OnGil<B: Backend>: Send + Sync + 'static {
     fn python_thread(&self, me: u8);
 }
 
+/// Spawns `threads` Python threads on `shared`; returns their handles.
+fn spawn_python_threads<B: Backend, S: OnGil<B>>(
+    shared: &Arc<S>,
+    threads: usize,
+) -> Vec<B::JoinHandle> {
+    (0..threads as u8)
+        .map(|me| {
+            let shared = Arc::clone(shared);
+            B::spawn(move || shared.python_thread(me))
+        })
+        .collect()
+}
+
 /// Spawns `threads` Python threads on `shared` and, under virtual time, the clock firing
 /// `ticks` timeouts; returns their handles.
 pub fn spawn_threads<B: Backend, S: OnGil<B>>(
@@ -105,11 +118,7 @@ pub fn spawn_threads<B: Backend, S: OnGil<B>>(
     threads: usize,
     ticks: usize,
 ) -> Vec<B::JoinHandle> {
-    let mut handles = Vec::new();
-    for me in 0..threads as u8 {
-        let shared = Arc::clone(shared);
-        handles.push(B::spawn(move || shared.python_thread(me)));
-    }
+    let mut handles = spawn_python_threads(shared, threads);
     if B::VIRTUAL_TIME {
         let shared = Arc::clone(shared);
         handles.push(B::spawn(move || shared.core().clock(ticks)));
@@ -122,12 +131,7 @@ pub fn spawn_threads<B: Backend, S: OnGil<B>>(
 /// but is one loom thread fewer: 2 Python threads, K=1, T=1 need 15k executions instead of
 /// 346k, with the same logs), and joins them.
 pub fn run_threads<B: Backend, S: OnGil<B>>(shared: &Arc<S>, threads: usize, ticks: usize) {
-    let handles: Vec<B::JoinHandle> = (0..threads as u8)
-        .map(|me| {
-            let shared = Arc::clone(shared);
-            B::spawn(move || shared.python_thread(me))
-        })
-        .collect();
+    let handles = spawn_python_threads(shared, threads);
     if B::VIRTUAL_TIME {
         shared.core().clock(ticks);
     }

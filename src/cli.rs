@@ -468,12 +468,15 @@ fn prove_table(catalogue: &Catalogue) -> String {
         "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7}  bounds",
         "model", "variant", "property", "verdict", "states", "seconds"
     );
-    let shown = catalogue.properties();
-    let shown = |id: &str| shown.iter().any(|(_, p)| p.id == id);
     for (entry, properties) in &catalogue.models {
         let runs: Vec<&Run> = catalogue.stated(entry.name).collect();
         for run in &runs {
-            for r in run.report.results.iter().filter(|r| shown(&r.id)) {
+            for r in run
+                .report
+                .results
+                .iter()
+                .filter(|r| catalogue.reports(&r.id))
+            {
                 let _ = writeln!(
                     table,
                     "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7.2}  {}",
@@ -492,7 +495,7 @@ fn prove_table(catalogue: &Catalogue) -> String {
             "\nnon-vacuity ({}): variants that violate each property",
             entry.name
         );
-        for p in properties.iter().filter(|p| shown(p.id)) {
+        for p in properties.iter().filter(|p| catalogue.reports(p.id)) {
             let names: Vec<String> = proofs::violators(entry, &runs, p.id)
                 .into_iter()
                 .map(|v| {
@@ -521,8 +524,7 @@ fn prove_table(catalogue: &Catalogue) -> String {
 fn sensitivity(catalogue: &Catalogue, entry: &ModelEntry, properties: &[PropertyInfo]) -> String {
     let live: Vec<&str> = properties
         .iter()
-        .filter(|p| p.liveness)
-        .filter(|p| catalogue.properties().iter().any(|(_, q)| q.id == p.id))
+        .filter(|p| p.liveness && catalogue.reports(p.id))
         .map(|p| p.id)
         .collect();
     let default = entry.variants[0].name;

@@ -128,12 +128,8 @@ impl ModelEntry {
 
     /// Checks that `config` and `options` are within what the model accepts.
     fn validate(&self, config: &Config, options: &Options) -> Result<(), UsageError> {
-        let properties = self.properties();
-        if let Some(unknown) = options
-            .properties
-            .iter()
-            .find(|id| !properties.iter().any(|p| p.id == id.as_str()))
-        {
+        let known = |id: &String| self.properties().iter().any(|p| p.id == id.as_str());
+        if let Some(unknown) = options.properties.iter().find(|id| !known(id)) {
             return Err(UsageError(format!(
                 "model '{}' has no property '{unknown}'",
                 self.name

@@ -57,13 +57,16 @@ pub fn expand<M: Model>(
             .into_iter()
             .map(|action| {
                 let next = model.next_state(state, &action);
-                let stored = if symmetry {
-                    model.canonical(&next)
-                } else {
-                    next.clone()
-                };
+                let representative = symmetry.then(|| model.canonical(&next));
+                let hits = hits(
+                    state,
+                    &action,
+                    &next,
+                    representative.as_ref().unwrap_or(&next),
+                );
+                let stored = representative.unwrap_or(next);
                 Successor {
-                    hits: hits(state, &action, &next, &stored),
+                    hits,
                     hash: hash_of(&stored),
                     action,
                     stored,

@@ -113,12 +113,17 @@ impl Catalogue {
             .filter(move |r| r.model == model && r.change.is_none())
     }
 
+    /// Whether property `id` is reported (all are, unless `--only ID` names one).
+    pub fn reports(&self, id: &str) -> bool {
+        self.only_property.as_deref().is_none_or(|only| only == id)
+    }
+
     /// The properties reported, with their model, in catalogue order.
     pub fn properties(&self) -> Vec<(&ModelEntry, &PropertyInfo)> {
         self.models
             .iter()
             .flat_map(|(entry, props)| props.iter().map(move |p| (entry, p)))
-            .filter(|(_, p)| self.only_property.as_deref().is_none_or(|id| p.id == id))
+            .filter(|(_, p)| self.reports(p.id))
             .collect()
     }
 

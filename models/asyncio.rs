@@ -362,3 +362,5 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Asyncio>(),
     }
 }
+
+crate::stored_as_is!(AsyncState);

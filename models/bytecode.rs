@@ -660,3 +660,5 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Bytecode>(),
     }
 }
+
+crate::stored_as_is!(BytecodeState);

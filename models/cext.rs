@@ -341,3 +341,5 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Cext>(),
     }
 }
+
+crate::stored_as_is!(CextState);

@@ -15,6 +15,7 @@
 //!   scheduler eventually does). Which waiter a signal wakes is a free choice (not FIFO).
 
 use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
+use crate::pack::{BitReader, BitWriter, Pack};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Activity, Fact, Frame};
 
@@ -103,7 +104,8 @@ impl Pc {
         }
     }
 
-    /// The pc in one byte, distinct for distinct pcs (for hashing).
+    /// The pc in `PC_BITS` bits, distinct for distinct pcs: the kind in the low four bits,
+    /// its flags and `After` above them.
     fn code(self) -> u8 {
         let flag = |b: bool, bit: u8| (b as u8) << bit;
         let after = |a: After| (a as u8) << 4;
@@ -126,6 +128,38 @@ impl Pc {
         }
     }
 
+    /// The pc whose `code` is `code`.
+    fn from_code(code: u8) -> Pc {
+        let flag = |bit: u8| code >> bit & 1 == 1;
+        let after = || match code >> 4 & 3 {
+            0 => After::Retake,
+            1 => After::Detach,
+            2 => After::Exit,
+            _ => unreachable!("no After has code {code:#x}"),
+        };
+        match code & 15 {
+            0 => Pc::Take,
+            1 => Pc::Wait {
+                notified: flag(4),
+                switched: flag(5),
+                requested: flag(6),
+            },
+            2 => Pc::ExitReset,
+            3 => Pc::Acquired,
+            4 => Pc::Eval,
+            5 => Pc::Release { after: after() },
+            6 => Pc::HandoffRead { after: after() },
+            7 => Pc::HandoffLock { after: after() },
+            8 => Pc::SwitchWait {
+                notified: flag(6),
+                after: after(),
+            },
+            9 => Pc::Detached,
+            10 => Pc::Done,
+            _ => unreachable!("no pc has code {code:#x}"),
+        }
+    }
+
     /// Where a thread inside `drop_gil` goes when it returns (`Retake` outside `drop_gil`).
     fn after(self) -> After {
         match self {
@@ -139,7 +173,7 @@ impl Pc {
 }
 
 /// A state of the GIL and its threads.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GilState {
     /// `gil->locked`.
     pub locked: bool,
@@ -154,21 +188,59 @@ pub struct GilState {
     pub finalizing: bool,
 }
 
-/// Hashed as two words (the threads' pcs packed a byte each, then the flags): one write per
-/// word instead of one per field, which is most of a search's hashing time.
-impl std::hash::Hash for GilState {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let pcs = self
-            .threads
-            .iter()
-            .rev()
-            .fold(0u64, |word, pc| word << 8 | pc.code() as u64);
-        let flags = (self.locked as u64)
-            | (self.drop_request as u64) << 1
-            | (self.finalizing as u64) << 2
-            | (self.last_holder as u64) << 8;
-        state.write_u64(pcs);
-        state.write_u64(flags);
+/// Bits of a pc's code.
+const PC_BITS: u32 = 7;
+/// Bits of `last_holder` (a thread index, or all ones for `NOBODY`).
+const HOLDER_BITS: u32 = 4;
+/// `last_holder`'s field when it is `NOBODY`.
+const NOBODY_FIELD: u64 = (1 << HOLDER_BITS) - 1;
+
+impl GilState {
+    /// Appends the state's 63 bits: each thread's pc, the three flags, `last_holder`.
+    pub fn write_bits<const N: usize>(&self, out: &mut BitWriter<N>) {
+        for pc in self.threads {
+            out.put(pc.code() as u64, PC_BITS);
+        }
+        for flag in [self.locked, self.drop_request, self.finalizing] {
+            out.put(flag as u64, 1);
+        }
+        let holder = match self.last_holder {
+            NOBODY => NOBODY_FIELD,
+            thread => thread as u64,
+        };
+        out.put(holder, HOLDER_BITS);
+    }
+
+    /// Reads back a state `write_bits` wrote.
+    pub fn read_bits(input: &mut BitReader) -> GilState {
+        let threads = std::array::from_fn(|_| Pc::from_code(input.take(PC_BITS) as u8));
+        let mut flag = || input.take(1) == 1;
+        let (locked, drop_request, finalizing) = (flag(), flag(), flag());
+        let last_holder = match input.take(HOLDER_BITS) {
+            NOBODY_FIELD => NOBODY,
+            thread => thread as u8,
+        };
+        GilState {
+            locked,
+            drop_request,
+            last_holder,
+            threads,
+            finalizing,
+        }
+    }
+}
+
+/// Packed into one word.
+const _: () = assert!(MAX_THREADS as u32 * PC_BITS + 3 + HOLDER_BITS <= 64);
+impl Pack for GilState {
+    type Packed = u64;
+    fn pack(&self) -> u64 {
+        let mut out = BitWriter::<1>::default();
+        self.write_bits(&mut out);
+        out.finish()[0]
+    }
+    fn unpack(packed: &u64) -> GilState {
+        GilState::read_bits(&mut BitReader::new(std::slice::from_ref(packed)))
     }
 }
 

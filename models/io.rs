@@ -457,3 +457,5 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Io>(),
     }
 }
+
+crate::stored_as_is!(IoState);

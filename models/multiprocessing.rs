@@ -304,3 +304,5 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Multiprocessing>(),
     }
 }
+
+crate::stored_as_is!(MpState);

@@ -329,3 +329,5 @@ pub fn entry() -> ModelEntry {
         ops: ops::<PypyGil>(),
     }
 }
+
+crate::stored_as_is!(PypyState);

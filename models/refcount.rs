@@ -16,6 +16,7 @@
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
 use crate::model::{Check, Config, Model, Property, Variant};
+use crate::pack::{BitReader, BitWriter, Pack};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
@@ -104,6 +105,108 @@ pub struct RcState {
     pub globals: u8,
     /// Each thread's work.
     pub work: [Work; gil::MAX_THREADS],
+}
+
+/// Bits of an object index (mortal objects and `None`).
+const OBJ_BITS: u32 = 2;
+/// Bits of an `Op`: its kind, then its object.
+const OP_BITS: u32 = 3 + OBJ_BITS;
+/// Bits of `Work::next` (a program has at most 14 ops, and `next` may point past the last).
+const NEXT_BITS: u32 = 5;
+const _: () = assert!(SLOTS <= 1 << OBJ_BITS);
+
+impl Op {
+    /// The op in `OP_BITS` bits.
+    fn code(self) -> u64 {
+        let (kind, obj) = match self {
+            Op::LoadGlobal(o) => (0, o),
+            Op::LoadNone => (1, 0),
+            Op::BorrowNone => (2, 0),
+            Op::DelGlobal(o) => (3, o),
+            Op::AllowThreads => (4, 0),
+            Op::CWork => (5, 0),
+            Op::EndAllowThreads => (6, 0),
+            Op::DelLocal(o) => (7, o),
+        };
+        kind | (obj as u64) << 3
+    }
+
+    /// The op whose `code` is `code`.
+    fn from_code(code: u64) -> Op {
+        let obj = (code >> 3) as u8;
+        match code & 7 {
+            0 => Op::LoadGlobal(obj),
+            1 => Op::LoadNone,
+            2 => Op::BorrowNone,
+            3 => Op::DelGlobal(obj),
+            4 => Op::AllowThreads,
+            5 => Op::CWork,
+            6 => Op::EndAllowThreads,
+            _ => Op::DelLocal(obj),
+        }
+    }
+}
+
+impl Work {
+    /// Appends the work's 32 bits.
+    fn write_bits<const N: usize>(&self, out: &mut BitWriter<N>) {
+        out.put(self.next as u64, NEXT_BITS);
+        out.put(self.held as u64, SLOTS as u32);
+        out.put(self.pending as u64, SLOTS as u32);
+        out.put_option(self.owed.map(Op::code), OP_BITS);
+        let rmw = self.rmw.map(|r| {
+            r.obj as u64 | (r.loaded as u8 as u64) << OBJ_BITS | ((r.delta > 0) as u64) << (OBJ_BITS + 8)
+        });
+        out.put_option(rmw, OBJ_BITS + 8 + 1);
+        out.put(self.finalizing as u64, 1);
+    }
+
+    /// Reads back a work `write_bits` wrote.
+    fn read_bits(input: &mut BitReader) -> Work {
+        Work {
+            next: input.take(NEXT_BITS) as u8,
+            held: input.take(SLOTS as u32) as u8,
+            pending: input.take(SLOTS as u32) as u8,
+            owed: input.take_option(OP_BITS).map(Op::from_code),
+            rmw: input.take_option(OBJ_BITS + 8 + 1).map(|r| Rmw {
+                obj: (r & ((1 << OBJ_BITS) - 1)) as u8,
+                loaded: (r >> OBJ_BITS) as u8 as i8,
+                delta: if r >> (OBJ_BITS + 8) == 1 { 1 } else { -1 },
+            }),
+            finalizing: input.take(1) == 1,
+        }
+    }
+}
+
+/// Packed into six words: the GIL (63 bits), the counts (32), frees (8), globals (4), and 32
+/// bits per thread.
+impl Pack for RcState {
+    type Packed = [u64; 6];
+    fn pack(&self) -> [u64; 6] {
+        let mut out = BitWriter::default();
+        self.gil.write_bits(&mut out);
+        for count in self.refcnt {
+            out.put(count as u8 as u64, 8);
+        }
+        for frees in self.frees {
+            out.put(frees as u64, 2);
+        }
+        out.put(self.globals as u64, SLOTS as u32);
+        for work in &self.work {
+            work.write_bits(&mut out);
+        }
+        out.finish()
+    }
+    fn unpack(packed: &[u64; 6]) -> RcState {
+        let mut input = BitReader::new(packed);
+        RcState {
+            gil: GilState::read_bits(&mut input),
+            refcnt: std::array::from_fn(|_| input.take(8) as u8 as i8),
+            frees: std::array::from_fn(|_| input.take(2) as u8),
+            globals: input.take(SLOTS as u32) as u8,
+            work: std::array::from_fn(|_| Work::read_bits(&mut input)),
+        }
+    }
 }
 
 /// One step.

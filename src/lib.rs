@@ -16,6 +16,7 @@ pub mod cli;
 pub mod exec;
 pub mod explore;
 pub mod model;
+pub mod pack;
 pub mod proofs;
 pub mod registry;
 pub mod suite;

@@ -3,6 +3,7 @@
 //! A model is a state machine: initial states, the actions enabled in a state, the successor of
 //! an action, and named properties with stable IDs. The engine knows nothing else about it.
 
+use crate::pack::Pack;
 use crate::timeline::Frame;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
@@ -194,8 +195,9 @@ impl<M: Model> Property<M> {
 /// A specification that the explicit-state checker explores and that executable twins are
 /// replayed against.
 pub trait Model: Sized + Send + Sync {
-    /// A state: small, cheap to clone and hash.
-    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// A state: small, cheap to clone and hash. The visited set keeps it packed
+    /// (`crate::pack::Pack`; `stored_as_is!` keeps it as it is).
+    type State: Clone + Eq + Hash + Debug + Send + Sync + Pack;
     /// An action: one atomic step of one thread (or of the environment).
     type Action: Clone + Eq + Debug + Send + Sync;
 

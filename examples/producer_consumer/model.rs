@@ -426,3 +426,4 @@ impl Twin for ProducerConsumerTwin {
         }
     }
 }
+gilcheck::stored_as_is!(State);

@@ -110,7 +110,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
 
     for init in model.init_states() {
         if let Some(index) = store.insert(represent(&init), NO_PARENT) {
-            note_state(model, &properties, &mut found, &store.states[index], index);
+            note_state(model, &properties, &mut found, &store.state(index), index);
         }
     }
 
@@ -139,7 +139,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 depth += 1;
                 level_end = store.states.len();
             }
-            if successors.is_empty() && !model.is_final(&store.states[head]) {
+            if successors.is_empty() && !model.is_final(&store.state(head)) {
                 for (slot, property) in found.iter_mut().zip(&properties) {
                     if slot.is_none() && matches!(property.check, Check::DeadlockFree) {
                         *slot = Some(Found::State(head));
@@ -321,7 +321,6 @@ fn count_result<M: Model>(
         return result;
     };
     let threads = if each_thread { model.thread_count() } else { 1 };
-    let states = &graph.store.states;
     let mut numbers = Numbers {
         min: None,
         max: Some(0),
@@ -331,11 +330,12 @@ fn count_result<M: Model>(
     for t in 0..threads {
         let mut counted = vec![false; graph.edge_count()];
         for s in 0..graph.len() {
+            let state = graph.store.state(s);
             actions.clear();
-            model.actions(&states[s], &mut actions);
+            model.actions(&state, &mut actions);
             for e in graph.edges(s) {
-                let after = &states[graph.target(e)];
-                counted[e] = count(model, &states[s], &actions[graph.slot(e)], after, t);
+                let after = graph.store.state(graph.target(e));
+                counted[e] = count(model, &state, &actions[graph.slot(e)], &after, t);
             }
         }
         let counts = super::count::counts(model, graph, from, &counted, to, t);
@@ -401,19 +401,19 @@ fn lasso_trace<M: Model>(
     meta: &TraceMeta,
     lasso: &Lasso,
 ) -> Trace {
-    let states = &graph.store.states;
+    let store = &graph.store;
     let mut actions = Vec::new();
     let path: Vec<(M::Action, M::State)> = lasso
         .steps
         .iter()
         .map(|&(source, edge)| {
             actions.clear();
-            model.actions(&states[source], &mut actions);
+            model.actions(&store.state(source), &mut actions);
             let action = actions[graph.slot(edge)].clone();
-            (action, states[graph.target(edge)].clone())
+            (action, store.state(graph.target(edge)))
         })
         .collect();
-    let mut trace = Trace::from_path(model, meta.clone(), &states[lasso.init], &path);
+    let mut trace = Trace::from_path(model, meta.clone(), &store.state(lasso.init), &path);
     trace.cycle = lasso.cycle;
     trace
 }
@@ -461,7 +461,7 @@ fn rebuild<M: Model>(
     let init = model
         .init_states()
         .into_iter()
-        .find(|s| represent(s) == store.states[chain[0]])
+        .find(|s| represent(s) == store.state(chain[0]))
         .expect("a stored initial state comes from an initial state");
     let mut path: Vec<(M::Action, M::State)> = Vec::new();
     let mut current = init.clone();
@@ -472,7 +472,7 @@ fn rebuild<M: Model>(
         let (action, state) = actions
             .iter()
             .map(|a| (a.clone(), model.next_state(&current, a)))
-            .find(|(_, s)| represent(s) == store.states[next])
+            .find(|(_, s)| represent(s) == store.state(next))
             .expect("a stored parent reaches its child");
         path.push((action, state.clone()));
         current = state;

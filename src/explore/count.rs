@@ -6,6 +6,7 @@
 use super::graph::Graph;
 use super::liveness::path;
 use crate::model::{Check, Model};
+use crate::pack::Pack;
 use std::collections::VecDeque;
 
 /// The numbers for one thread.
@@ -34,9 +35,10 @@ pub fn counts<M: Model>(
     t: usize,
 ) -> Counts {
     let n = graph.len();
-    let states = &graph.store.states;
-    let done: Vec<bool> = states.iter().map(|s| to(model, s, t)).collect();
-    let triggers: Vec<usize> = (0..n).filter(|&s| from(model, &states[s], t)).collect();
+    let done: Vec<bool> = graph.store.unpacked().map(|s| to(model, &s, t)).collect();
+    let triggers: Vec<usize> = (0..n)
+        .filter(|&s| from(model, &graph.store.state(s), t))
+        .collect();
     // States a trigger reaches without a response first.
     let mut open = vec![false; n];
     let mut queue: VecDeque<usize> = triggers.iter().copied().filter(|&s| !done[s]).collect();
@@ -149,7 +151,7 @@ pub fn counts<M: Model>(
 
 /// The most counted edges on a path from component `root` out of the open states, by an
 /// iterative post-order over the condensation (a DAG).
-fn longest<S: Clone + Eq + std::hash::Hash>(
+fn longest<S: Pack>(
     graph: &Graph<S>,
     root: usize,
     members: &[Vec<usize>],

@@ -6,6 +6,7 @@
 //! Batches keep the successors waiting to be merged small.
 
 use crate::model::Model;
+use crate::pack::{packed, Pack};
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 
@@ -19,8 +20,8 @@ const PARALLEL_FROM: usize = 2048;
 pub struct Successor<M: Model> {
     /// The action taken.
     pub action: M::Action,
-    /// The state the visited set stores: the successor, or its symmetry representative.
-    pub stored: M::State,
+    /// The state the visited set stores: the successor, or its symmetry representative, packed.
+    pub stored: <M::State as Pack>::Packed,
     /// Its hash.
     pub hash: u64,
     /// What the caller's `hits` said of the step (a bit per property it decides).
@@ -42,15 +43,16 @@ pub fn hash_of<S: std::hash::Hash>(state: &S) -> u64 {
     FxBuildHasher.hash_one(state)
 }
 
-/// The successors of each of `states`, in order, on up to `workers` threads.
+/// The successors of each of `states` (packed), in order, on up to `workers` threads.
 pub fn expand<M: Model>(
     model: &M,
-    states: &[M::State],
+    states: &[<M::State as Pack>::Packed],
     symmetry: bool,
     workers: usize,
     hits: Hits<'_, M>,
 ) -> Vec<Vec<Successor<M>>> {
-    let one = |state: &M::State| {
+    let one = |state: &<M::State as Pack>::Packed| {
+        let state = &M::State::unpack(state);
         let mut actions = Vec::new();
         model.actions(state, &mut actions);
         actions
@@ -64,7 +66,7 @@ pub fn expand<M: Model>(
                     &next,
                     representative.as_ref().unwrap_or(&next),
                 );
-                let stored = representative.unwrap_or(next);
+                let stored = packed(representative.as_ref().unwrap_or(&next));
                 Successor {
                     hits,
                     hash: hash_of(&stored),

@@ -7,13 +7,14 @@ use super::expand::{expand, BATCH};
 use super::store::{Store, NO_PARENT};
 use super::Options;
 use crate::model::Model;
+use crate::pack::Pack;
 use std::time::Instant;
 
 /// Actor of a step by no thread.
 pub const NO_ACTOR: u8 = u8::MAX;
 
 /// The reachable state graph.
-pub struct Graph<S> {
+pub struct Graph<S: Pack> {
     /// States in BFS order, with BFS parents (shortest prefixes).
     pub store: Store<S>,
     /// Edges of state `i` are `offsets[i]..offsets[i + 1]`.
@@ -23,7 +24,7 @@ pub struct Graph<S> {
     actors: Vec<u8>,
 }
 
-impl<S: Clone + Eq + std::hash::Hash> Graph<S> {
+impl<S: Pack> Graph<S> {
     /// Explores every reachable state of `model`; `Err` names the limit that stopped it.
     pub fn build<M: Model<State = S>>(model: &M, options: &Options) -> Result<Graph<S>, String> {
         let start = Instant::now();

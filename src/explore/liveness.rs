@@ -9,6 +9,7 @@
 
 use super::graph::Graph;
 use crate::model::{Fairness, Model};
+use crate::pack::Pack;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 
@@ -35,7 +36,7 @@ fn units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairness) -> Ve
     let mut actions = Vec::new();
     for s in 0..graph.len() {
         actions.clear();
-        model.actions(&graph.store.states[s], &mut actions);
+        model.actions(&graph.store.state(s), &mut actions);
         for e in graph.edges(s) {
             let label = model.format_action(&actions[graph.slot(e)]);
             let next = classes.len() as u32;
@@ -46,7 +47,7 @@ fn units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairness) -> Ve
 }
 
 /// The components of the subgraph `inside` that contain a cycle fair under `fairness`.
-fn fair_components<S: Clone + Eq + std::hash::Hash>(
+fn fair_components<S: Pack>(
     graph: &Graph<S>,
     inside: &[bool],
     units: &[u32],
@@ -100,7 +101,7 @@ fn fair_components<S: Clone + Eq + std::hash::Hash>(
 
 /// A shortest path of `(source, edge)` steps from `start` to a state satisfying `goal`, through
 /// states in `allowed` only.
-pub(super) fn path<S: Clone + Eq + std::hash::Hash>(
+pub(super) fn path<S: Pack>(
     graph: &Graph<S>,
     start: usize,
     allowed: &[bool],
@@ -145,8 +146,7 @@ pub fn leads_to<M: Model>(
     fairness: Fairness,
 ) -> Option<Lasso> {
     let n = graph.len();
-    let states = &graph.store.states;
-    let bad: Vec<bool> = states.iter().map(|s| !to(model, s, t)).collect();
+    let bad: Vec<bool> = graph.store.unpacked().map(|s| !to(model, &s, t)).collect();
     let units = units(model, graph, fairness);
     let components = fair_components(graph, &bad, &units, fairness);
     let mut component_of = vec![usize::MAX; n];
@@ -178,7 +178,7 @@ pub fn leads_to<M: Model>(
         }
     }
     // States are in BFS order: the first trigger found has a shortest prefix.
-    let trigger = (0..n).find(|&s| reaches[s] && from(model, &states[s], t))?;
+    let trigger = (0..n).find(|&s| reaches[s] && from(model, &graph.store.state(s), t))?;
     let (init, mut steps) = graph.prefix(trigger);
     let into = path(graph, trigger, &bad, |s| accepting[s]);
     let entry = into.last().map_or(trigger, |&(_, e)| graph.target(e));

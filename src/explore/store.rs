@@ -1,8 +1,10 @@
-//! The visited set: states stored once, in discovery order, in a vector; a hash table of
-//! indices into that vector; each state's parent index, so paths are rebuilt by walking parents.
+//! The visited set: states stored once, packed (`crate::pack`), in discovery order, in a
+//! vector; a hash table of indices into that vector; each state's parent index, so paths are
+//! rebuilt by walking parents.
 //! A table entry packs the index with 32 bits of the state's hash, so growing the table never
 //! hashes a state again, and most probes are refused without comparing states.
 
+use crate::pack::{packed, Pack};
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
@@ -14,9 +16,9 @@ const HIGH: u64 = 0xFFFF_FFFF_0000_0000;
 pub const NO_PARENT: u32 = u32::MAX;
 
 /// The visited set: states in discovery (= BFS) order, their parents, and an index table.
-pub struct Store<S> {
-    /// The states, in discovery order.
-    pub states: Vec<S>,
+pub struct Store<S: Pack> {
+    /// The states, packed, in discovery order.
+    pub states: Vec<S::Packed>,
     /// Each state's parent index (`NO_PARENT` for initial states).
     pub parents: Vec<u32>,
     /// `(hash bits << 32) | index` per state.
@@ -24,13 +26,13 @@ pub struct Store<S> {
     hasher: FxBuildHasher,
 }
 
-impl<S: Eq + std::hash::Hash> Default for Store<S> {
+impl<S: Pack> Default for Store<S> {
     fn default() -> Self {
         Store::new()
     }
 }
 
-impl<S: Eq + std::hash::Hash> Store<S> {
+impl<S: Pack> Store<S> {
     /// An empty store.
     pub fn new() -> Self {
         Store {
@@ -49,12 +51,23 @@ impl<S: Eq + std::hash::Hash> Store<S> {
 
     /// The index of `state`, inserting it (with `parent`) if absent; `true` if it is new.
     pub fn intern(&mut self, state: S, parent: u32) -> (usize, bool) {
+        let state = packed(&state);
         let hash = self.hasher.hash_one(&state);
         self.intern_hashed(state, hash, parent)
     }
 
-    /// `intern` of a state whose hash (`expand::hash_of`) is already known.
-    pub fn intern_hashed(&mut self, state: S, hash: u64, parent: u32) -> (usize, bool) {
+    /// State `index`, unpacked.
+    pub fn state(&self, index: usize) -> S {
+        S::unpack(&self.states[index])
+    }
+
+    /// Every state, unpacked, in discovery order.
+    pub fn unpacked(&self) -> impl Iterator<Item = S> + '_ {
+        self.states.iter().map(S::unpack)
+    }
+
+    /// `intern` of a packed state whose hash (`expand::hash_of`) is already known.
+    pub fn intern_hashed(&mut self, state: S::Packed, hash: u64, parent: u32) -> (usize, bool) {
         // Both halves folded into 32 bits (each half of an Fx hash misses some input bits);
         // the table sees them in both halves of its hash.
         let bits = (hash ^ (hash >> 32)) & !HIGH;
@@ -88,7 +101,7 @@ impl<S: Eq + std::hash::Hash> Store<S> {
 
     /// Bytes held by states, parents and the index table.
     pub fn memory_bytes(&self) -> usize {
-        self.states.capacity() * std::mem::size_of::<S>()
+        self.states.capacity() * std::mem::size_of::<S::Packed>()
             + self.parents.capacity() * 4
             + self.table.capacity() * (8 + 1)
     }

@@ -1,0 +1,168 @@
+//! How the visited set stores states: each model's state packed into a fixed number of bits.
+//!
+//! Models are written with plain enums and structs, which are easy to read and to match on but
+//! take a byte or more per field and pad. The checker stores millions of states, compares them
+//! on every probe of the visited set and hashes every successor, so it keeps each state in its
+//! packed form (`Pack::Packed`, a few words) and unpacks one only to expand it or to report
+//! it. A model that does not pack its state stores it as it is (`stored_as_is!`).
+
+use std::hash::Hash;
+
+/// A state's packed form, and the way back.
+pub trait Pack: Sized + PartialEq + std::fmt::Debug {
+    /// The packed form: fixed size, compared and hashed as it is.
+    type Packed: Clone + Eq + Hash + Send + Sync;
+    /// The packed form of `self`.
+    fn pack(&self) -> Self::Packed;
+    /// The state `packed` was made from.
+    fn unpack(packed: &Self::Packed) -> Self;
+}
+
+/// Packs `state`, checking (in debug builds, so in every test) that it unpacks to itself:
+/// a codec that loses a field would otherwise merge distinct states silently.
+pub fn packed<S: Pack>(state: &S) -> S::Packed {
+    let packed = state.pack();
+    debug_assert_eq!(
+        &S::unpack(&packed),
+        state,
+        "the packed form loses part of the state"
+    );
+    packed
+}
+
+/// Implements `Pack` for state types the visited set stores unpacked (small state spaces,
+/// where packing would save nothing worth the codec): `stored_as_is!(MyState, OtherState);`.
+#[macro_export]
+macro_rules! stored_as_is {
+    (@generic [$($generics:tt)*] $state:ty) => {
+        impl<$($generics)*> $crate::pack::Pack for $state {
+            type Packed = $state;
+            fn pack(&self) -> $state {
+                self.clone()
+            }
+            fn unpack(packed: &$state) -> $state {
+                packed.clone()
+            }
+        }
+    };
+    ($($state:ty),+ $(,)?) => {$(
+        $crate::stored_as_is!(@generic [] $state);
+    )+};
+}
+
+/// What a plain-data state's parts must be.
+pub trait Plain: Clone + Eq + Hash + Send + Sync + std::fmt::Debug {}
+impl<T: Clone + Eq + Hash + Send + Sync + std::fmt::Debug> Plain for T {}
+
+// Plain data is stored as it is: a state that is an array or a tuple needs no `Pack` of its own.
+stored_as_is!(@generic [A: Plain, B: Plain] (A, B));
+stored_as_is!(@generic [A: Plain, B: Plain, C: Plain] (A, B, C));
+stored_as_is!(@generic [T: Plain, const N: usize] [T; N]);
+
+/// Writes fields of given bit widths, one after another, into `N` words.
+pub struct BitWriter<const N: usize> {
+    words: [u64; N],
+    at: u32,
+}
+
+impl<const N: usize> Default for BitWriter<N> {
+    fn default() -> Self {
+        BitWriter {
+            words: [0; N],
+            at: 0,
+        }
+    }
+}
+
+impl<const N: usize> BitWriter<N> {
+    /// Appends the low `width` bits of `value` (which must fit in them).
+    pub fn put(&mut self, value: u64, width: u32) {
+        assert!(
+            width == 64 || value >> width == 0,
+            "{value} does not fit in {width} bits"
+        );
+        let (word, bit) = ((self.at / 64) as usize, self.at % 64);
+        self.words[word] |= value << bit;
+        if bit + width > 64 {
+            self.words[word + 1] |= value >> (64 - bit);
+        }
+        self.at += width;
+    }
+
+    /// Appends a presence bit, then `value` (zero when absent) in `width` bits.
+    pub fn put_option(&mut self, value: Option<u64>, width: u32) {
+        self.put(value.is_some() as u64, 1);
+        self.put(value.unwrap_or(0), width);
+    }
+
+    /// The words written.
+    pub fn finish(self) -> [u64; N] {
+        self.words
+    }
+}
+
+/// Reads back, in the same order and widths, the fields a `BitWriter` wrote.
+pub struct BitReader<'a> {
+    words: &'a [u64],
+    at: u32,
+}
+
+impl<'a> BitReader<'a> {
+    /// A reader at the first bit of `words`.
+    pub fn new(words: &'a [u64]) -> Self {
+        BitReader { words, at: 0 }
+    }
+
+    /// The next field, `width` bits wide.
+    pub fn take(&mut self, width: u32) -> u64 {
+        let (word, bit) = ((self.at / 64) as usize, self.at % 64);
+        let mut value = self.words[word] >> bit;
+        if bit + width > 64 {
+            value |= self.words[word + 1] << (64 - bit);
+        }
+        self.at += width;
+        if width == 64 {
+            value
+        } else {
+            value & ((1 << width) - 1)
+        }
+    }
+
+    /// Reads back a field `put_option` wrote.
+    pub fn take_option(&mut self, width: u32) -> Option<u64> {
+        let present = self.take(1) == 1;
+        let value = self.take(width);
+        present.then_some(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_read_back_across_word_boundaries() {
+        let fields = [
+            (5u64, 3),
+            (0x3FF, 10),
+            (1, 1),
+            (u64::MAX >> 4, 60),
+            (0x55, 7),
+        ];
+        let mut writer = BitWriter::<2>::default();
+        for &(value, width) in &fields {
+            writer.put(value, width);
+        }
+        let words = writer.finish();
+        let mut reader = BitReader::new(&words);
+        for &(value, width) in &fields {
+            assert_eq!(reader.take(width), value, "{width}-bit field");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "does not fit")]
+    fn a_value_wider_than_its_field_is_refused() {
+        BitWriter::<1>::default().put(8, 3);
+    }
+}

@@ -106,6 +106,7 @@ impl Pc {
 
     /// The pc in `PC_BITS` bits, distinct for distinct pcs: the kind in the low four bits,
     /// its flags and `After` above them.
+    #[inline]
     fn code(self) -> u8 {
         let flag = |b: bool, bit: u8| (b as u8) << bit;
         let after = |a: After| (a as u8) << 4;
@@ -129,6 +130,7 @@ impl Pc {
     }
 
     /// The pc whose `code` is `code`.
+    #[inline]
     fn from_code(code: u8) -> Pc {
         let flag = |bit: u8| code >> bit & 1 == 1;
         let after = || match code >> 4 & 3 {
@@ -213,7 +215,10 @@ impl GilState {
 
     /// Reads back a state `write_bits` wrote.
     pub fn read_bits(input: &mut BitReader) -> GilState {
-        let threads = std::array::from_fn(|_| Pc::from_code(input.take(PC_BITS) as u8));
+        let mut threads = [Pc::Done; MAX_THREADS];
+        for pc in &mut threads {
+            *pc = Pc::from_code(input.take(PC_BITS) as u8);
+        }
         let mut flag = || input.take(1) == 1;
         let (locked, drop_request, finalizing) = (flag(), flag(), flag());
         let last_holder = match input.take(HOLDER_BITS) {

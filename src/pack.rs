@@ -76,6 +76,7 @@ impl<const N: usize> Default for BitWriter<N> {
 
 impl<const N: usize> BitWriter<N> {
     /// Appends the low `width` bits of `value` (which must fit in them).
+    #[inline]
     pub fn put(&mut self, value: u64, width: u32) {
         assert!(
             width == 64 || value >> width == 0,
@@ -90,12 +91,14 @@ impl<const N: usize> BitWriter<N> {
     }
 
     /// Appends a presence bit, then `value` (zero when absent) in `width` bits.
+    #[inline]
     pub fn put_option(&mut self, value: Option<u64>, width: u32) {
         self.put(value.is_some() as u64, 1);
         self.put(value.unwrap_or(0), width);
     }
 
     /// The words written.
+    #[inline]
     pub fn finish(self) -> [u64; N] {
         self.words
     }
@@ -109,11 +112,13 @@ pub struct BitReader<'a> {
 
 impl<'a> BitReader<'a> {
     /// A reader at the first bit of `words`.
+    #[inline]
     pub fn new(words: &'a [u64]) -> Self {
         BitReader { words, at: 0 }
     }
 
     /// The next field, `width` bits wide.
+    #[inline]
     pub fn take(&mut self, width: u32) -> u64 {
         let (word, bit) = ((self.at / 64) as usize, self.at % 64);
         let mut value = self.words[word] >> bit;
@@ -129,6 +134,7 @@ impl<'a> BitReader<'a> {
     }
 
     /// Reads back a field `put_option` wrote.
+    #[inline]
     pub fn take_option(&mut self, width: u32) -> Option<u64> {
         let present = self.take(1) == 1;
         let value = self.take(width);

@@ -4,7 +4,7 @@
 
 use super::expand::{expand, BATCH};
 use super::graph::Graph;
-use super::liveness::{leads_to, Lasso};
+use super::liveness::{fairness_units, leads_to, Lasso};
 use super::report::{Numbers, PropertyResult, Report, Verdict};
 use super::store::{Store, NO_PARENT};
 use crate::model::{Check, CountClaim, Fairness, Model, Property};
@@ -253,33 +253,35 @@ fn liveness_result<M: Model>(
     let mut assumptions = vec![fairness.describe().to_string()];
     assumptions.extend(model.assumptions());
     let threads = if each_thread { model.thread_count() } else { 1 };
-    let (verdict, trace) = match graph {
+    let violation = graph.as_ref().map(|graph| {
+        let units = fairness_units(model, graph, fairness);
+        (0..threads).find_map(|t| {
+            leads_to(model, graph, from, to, t, &units, fairness).map(|lasso| (graph, t, lasso))
+        })
+    });
+    let (verdict, trace) = match violation {
         Err(_) => (Verdict::Inconclusive, None),
-        Ok(graph) => match (0..threads)
-            .find_map(|t| leads_to(model, graph, from, to, t, fairness).map(|l| (t, l)))
-        {
-            None => (Verdict::Holds, None),
-            Some((t, lasso)) => {
-                let trace = lasso_trace(model, graph, meta, &lasso);
-                let who = if each_thread {
-                    format!(" (thread T{t}, ")
-                } else {
-                    " (".to_string()
-                };
-                let ending = if lasso.cycle.is_some() {
-                    "the cycle repeats forever"
-                } else {
-                    "the run stops here"
-                };
-                let outcome = format!(
-                    "violates {}: {}{who}{ending}, under {})",
-                    property.id,
-                    property.statement,
-                    fairness.name()
-                );
-                (Verdict::Violated, Some(trace.about(property.id, outcome)))
-            }
-        },
+        Ok(None) => (Verdict::Holds, None),
+        Ok(Some((graph, t, lasso))) => {
+            let trace = lasso_trace(model, graph, meta, &lasso);
+            let who = if each_thread {
+                format!(" (thread T{t}, ")
+            } else {
+                " (".to_string()
+            };
+            let ending = if lasso.cycle.is_some() {
+                "the cycle repeats forever"
+            } else {
+                "the run stops here"
+            };
+            let outcome = format!(
+                "violates {}: {}{who}{ending}, under {})",
+                property.id,
+                property.statement,
+                fairness.name()
+            );
+            (Verdict::Violated, Some(trace.about(property.id, outcome)))
+        }
     };
     PropertyResult {
         id: property.id.to_string(),
@@ -326,19 +328,22 @@ fn count_result<M: Model>(
         max: Some(0),
     };
     let mut evidence: Option<(Vec<(usize, usize)>, bool)> = None;
+    // Which edges count, for every thread in one pass (each state unpacked once).
+    let mut counted = vec![vec![false; graph.edge_count()]; threads];
     let mut actions = Vec::new();
-    for t in 0..threads {
-        let mut counted = vec![false; graph.edge_count()];
-        for s in 0..graph.len() {
-            let state = graph.store.state(s);
-            actions.clear();
-            model.actions(&state, &mut actions);
-            for e in graph.edges(s) {
-                let after = graph.store.state(graph.target(e));
+    for s in 0..graph.len() {
+        let state = graph.store.state(s);
+        actions.clear();
+        model.actions(&state, &mut actions);
+        for e in graph.edges(s) {
+            let after = graph.store.state(graph.target(e));
+            for (t, counted) in counted.iter_mut().enumerate() {
                 counted[e] = count(model, &state, &actions[graph.slot(e)], &after, t);
             }
         }
-        let counts = super::count::counts(model, graph, from, &counted, to, t);
+    }
+    for (t, counted) in counted.iter().enumerate() {
+        let counts = super::count::counts(model, graph, from, counted, to, t);
         if counts
             .min
             .is_some_and(|m| numbers.min.is_none_or(|n| m < n))

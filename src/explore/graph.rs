@@ -13,6 +13,41 @@ use std::time::Instant;
 /// Actor of a step by no thread.
 pub const NO_ACTOR: u8 = u8::MAX;
 
+/// Tarjan's index of a state not visited yet.
+const UNSEEN: u32 = u32::MAX;
+
+/// Tarjan's work arrays, a slot per state, reused across searches of one graph; a search
+/// leaves them as it found them.
+pub struct Tarjan {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+    /// States the current search visited (to reset their index).
+    seen: Vec<usize>,
+}
+
+impl Tarjan {
+    /// Work arrays for a graph of `states` states.
+    pub fn new(states: usize) -> Tarjan {
+        Tarjan {
+            index: vec![UNSEEN; states],
+            low: vec![0; states],
+            on_stack: vec![false; states],
+            seen: Vec::new(),
+        }
+    }
+
+    /// Tarjan's first visit of `v`: number it and push it.
+    fn visit(&mut self, v: usize, stack: &mut Vec<usize>) {
+        let number = self.seen.len() as u32;
+        self.index[v] = number;
+        self.low[v] = number;
+        self.on_stack[v] = true;
+        self.seen.push(v);
+        stack.push(v);
+    }
+}
+
 /// The reachable state graph.
 pub struct Graph<S: Pack> {
     /// States in BFS order, with BFS parents (shortest prefixes).
@@ -131,26 +166,28 @@ impl<S: Pack> Graph<S> {
     /// The strongly connected components of the subgraph induced by `inside` that contain a
     /// cycle (at least one edge inside).
     pub fn components(&self, inside: &[bool]) -> Vec<Vec<usize>> {
-        const UNSEEN: u32 = u32::MAX;
-        let n = self.len();
-        let mut index = vec![UNSEEN; n];
-        let mut low = vec![0u32; n];
-        let mut on_stack = vec![false; n];
+        self.components_among(0..self.len(), inside, &mut Tarjan::new(self.len()))
+    }
+
+    /// `components`, searching only from `roots` (all of which must be `inside`, or are
+    /// skipped), with reused work arrays: a search costs what it visits, not the whole graph,
+    /// so refining many small components stays linear.
+    pub fn components_among(
+        &self,
+        roots: impl IntoIterator<Item = usize>,
+        inside: &[bool],
+        tarjan: &mut Tarjan,
+    ) -> Vec<Vec<usize>> {
         let mut stack = Vec::new();
         let mut result = Vec::new();
-        let mut counter = 0u32;
         // Call stack of (state, next edge to look at).
         let mut calls: Vec<(usize, usize)> = Vec::new();
-        for root in 0..n {
-            if !inside[root] || index[root] != UNSEEN {
+        for root in roots {
+            if !inside[root] || tarjan.index[root] != UNSEEN {
                 continue;
             }
+            tarjan.visit(root, &mut stack);
             calls.push((root, self.edges(root).start));
-            index[root] = counter;
-            low[root] = counter;
-            counter += 1;
-            stack.push(root);
-            on_stack[root] = true;
             while let Some(&mut (v, ref mut next)) = calls.last_mut() {
                 let end = self.edges(v).end;
                 let mut descended = false;
@@ -160,17 +197,13 @@ impl<S: Pack> Graph<S> {
                     if !inside[w] {
                         continue;
                     }
-                    if index[w] == UNSEEN {
-                        index[w] = counter;
-                        low[w] = counter;
-                        counter += 1;
-                        stack.push(w);
-                        on_stack[w] = true;
+                    if tarjan.index[w] == UNSEEN {
+                        tarjan.visit(w, &mut stack);
                         calls.push((w, self.edges(w).start));
                         descended = true;
                         break;
-                    } else if on_stack[w] {
-                        low[v] = low[v].min(index[w]);
+                    } else if tarjan.on_stack[w] {
+                        tarjan.low[v] = tarjan.low[v].min(tarjan.index[w]);
                     }
                 }
                 if descended {
@@ -178,13 +211,13 @@ impl<S: Pack> Graph<S> {
                 }
                 calls.pop();
                 if let Some(&(parent, _)) = calls.last() {
-                    low[parent] = low[parent].min(low[v]);
+                    tarjan.low[parent] = tarjan.low[parent].min(tarjan.low[v]);
                 }
-                if low[v] == index[v] {
+                if tarjan.low[v] == tarjan.index[v] {
                     let mut component = Vec::new();
                     loop {
                         let w = stack.pop().expect("v is on the stack");
-                        on_stack[w] = false;
+                        tarjan.on_stack[w] = false;
                         component.push(w);
                         if w == v {
                             break;
@@ -196,6 +229,9 @@ impl<S: Pack> Graph<S> {
                     }
                 }
             }
+        }
+        for v in tarjan.seen.drain(..) {
+            tarjan.index[v] = UNSEEN;
         }
         result
     }

@@ -7,7 +7,7 @@
 //! never taken inside it are removed with every state that enables them, and the rest is
 //! decomposed again (the Emerson–Lei refinement for Streett conditions).
 
-use super::graph::Graph;
+use super::graph::{Graph, Tarjan};
 use crate::model::{Fairness, Model};
 use crate::pack::Pack;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -25,7 +25,11 @@ pub struct Lasso {
 }
 
 /// The fairness unit of each edge: its thread, or for `StrongAction` its (thread, label) class.
-fn units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairness) -> Vec<u32> {
+pub fn fairness_units<M: Model>(
+    model: &M,
+    graph: &Graph<M::State>,
+    fairness: Fairness,
+) -> Vec<u32> {
     if fairness != Fairness::StrongAction {
         return (0..graph.edge_count())
             .map(|e| u32::from(graph.actor(e)))
@@ -54,49 +58,63 @@ fn fair_components<S: Pack>(
     fairness: Fairness,
 ) -> Vec<Vec<usize>> {
     let mut fair = Vec::new();
-    let mut work = graph.components(inside);
+    let mut tarjan = Tarjan::new(graph.len());
+    let mut work = graph.components_among(0..graph.len(), inside, &mut tarjan);
+    // The current component's states; cleared before the next one.
+    let mut member = vec![false; graph.len()];
     while let Some(component) = work.pop() {
-        let mut member = vec![false; graph.len()];
         for &s in &component {
             member[s] = true;
         }
-        let enabled = |s: usize| graph.edges(s).map(|e| units[e]).collect::<FxHashSet<u32>>();
         let taken: FxHashSet<u32> = component
             .iter()
             .flat_map(|&s| graph.edges(s))
             .filter(|&e| member[graph.target(e)])
             .map(|e| units[e])
             .collect();
-        if fairness == Fairness::WeakThread {
-            let mut always = enabled(component[0]);
-            for &s in &component[1..] {
-                let here = enabled(s);
-                always.retain(|u| here.contains(u));
-            }
-            if always.iter().all(|u| taken.contains(u)) {
-                fair.push(component);
-            }
-            continue;
-        }
-        let starved: FxHashSet<u32> = component
-            .iter()
-            .flat_map(|&s| graph.edges(s))
-            .map(|e| units[e])
-            .filter(|u| !taken.contains(u))
-            .collect();
-        if starved.is_empty() {
-            fair.push(component);
-            continue;
-        }
-        let mut rest = member;
         for &s in &component {
-            if graph.edges(s).any(|e| starved.contains(&units[e])) {
-                rest[s] = false;
+            member[s] = false;
+        }
+        // A state where a unit never taken inside the component is enabled.
+        let starves = |s: usize| graph.edges(s).any(|e| !taken.contains(&units[e]));
+        match fairness {
+            Fairness::WeakThread => {
+                if weakly_fair(graph, &component, units, &taken) {
+                    fair.push(component);
+                }
+            }
+            _ if !component.iter().any(|&s| starves(s)) => fair.push(component),
+            _ => {
+                // Strong fairness (Emerson-Lei): fair cycles may remain among the states where
+                // every enabled unit is taken.
+                for &s in &component {
+                    member[s] = !starves(s);
+                }
+                let parts = graph.components_among(component.iter().copied(), &member, &mut tarjan);
+                work.extend(parts);
+                for &s in &component {
+                    member[s] = false;
+                }
             }
         }
-        work.extend(graph.components(&rest));
     }
     fair
+}
+
+/// Weak fairness: every unit enabled in all of the component's states is taken inside it.
+fn weakly_fair<S: Pack>(
+    graph: &Graph<S>,
+    component: &[usize],
+    units: &[u32],
+    taken: &FxHashSet<u32>,
+) -> bool {
+    let enabled = |s: usize| graph.edges(s).map(|e| units[e]).collect::<FxHashSet<u32>>();
+    let mut always = enabled(component[0]);
+    for &s in &component[1..] {
+        let here = enabled(s);
+        always.retain(|u| here.contains(u));
+    }
+    always.iter().all(|u| taken.contains(u))
 }
 
 /// A shortest path of `(source, edge)` steps from `start` to a state satisfying `goal`, through
@@ -143,12 +161,12 @@ pub fn leads_to<M: Model>(
     from: fn(&M, &M::State, usize) -> bool,
     to: fn(&M, &M::State, usize) -> bool,
     t: usize,
+    units: &[u32],
     fairness: Fairness,
 ) -> Option<Lasso> {
     let n = graph.len();
     let bad: Vec<bool> = graph.store.unpacked().map(|s| !to(model, &s, t)).collect();
-    let units = units(model, graph, fairness);
-    let components = fair_components(graph, &bad, &units, fairness);
+    let components = fair_components(graph, &bad, units, fairness);
     let mut component_of = vec![usize::MAX; n];
     for (i, c) in components.iter().enumerate() {
         for &s in c {

@@ -40,6 +40,9 @@ pub struct AsyncState {
     pub ready: bool,
 }
 
+// A small state space: stored as it is, unpacked.
+crate::stored_as_is!(AsyncState);
+
 /// One step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AsyncAction {
@@ -362,5 +365,3 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Asyncio>(),
     }
 }
-
-crate::stored_as_is!(AsyncState);

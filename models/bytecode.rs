@@ -136,6 +136,9 @@ pub struct BytecodeState {
     pub threads: [Worker; MAX_THREADS],
 }
 
+// A small state space: stored as it is, unpacked.
+crate::stored_as_is!(BytecodeState);
+
 /// One step of the Python code (the fields after the thread are what it observed or computed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
@@ -660,5 +663,3 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Bytecode>(),
     }
 }
-
-crate::stored_as_is!(BytecodeState);

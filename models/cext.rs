@@ -40,6 +40,9 @@ pub struct CextState {
     pub accessing: u8,
 }
 
+// A small state space: stored as it is, unpacked.
+crate::stored_as_is!(CextState);
+
 /// One step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CextAction {
@@ -341,5 +344,3 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Cext>(),
     }
 }
-
-crate::stored_as_is!(CextState);

@@ -66,6 +66,9 @@ pub struct IoState {
     pub work: [IoWork; 2],
 }
 
+// A small state space: stored as it is, unpacked.
+crate::stored_as_is!(IoState);
+
 /// One step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IoAction {
@@ -457,5 +460,3 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Io>(),
     }
 }
-
-crate::stored_as_is!(IoState);

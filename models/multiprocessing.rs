@@ -24,6 +24,9 @@ pub struct MpState {
     pub processes: Vec<GilState>,
 }
 
+// A small state space: stored as it is, unpacked.
+crate::stored_as_is!(MpState);
+
 /// One step: a step of one process's GIL model (a `Poll` is a run of bytecode ending at a poll
 /// point).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -304,5 +307,3 @@ pub fn entry() -> ModelEntry {
         ops: ops::<Multiprocessing>(),
     }
 }
-
-crate::stored_as_is!(MpState);

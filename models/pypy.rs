@@ -43,6 +43,9 @@ pub struct PypyState {
     pub queue: [u8; MAX_THREADS],
 }
 
+// A small state space: stored as it is, unpacked.
+crate::stored_as_is!(PypyState);
+
 /// One step of one thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PypyAction {
@@ -329,5 +332,3 @@ pub fn entry() -> ModelEntry {
         ops: ops::<PypyGil>(),
     }
 }
-
-crate::stored_as_is!(PypyState);

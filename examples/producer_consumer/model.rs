@@ -80,6 +80,9 @@ pub struct State {
     pub threads: [Pc; MAX_THREADS],
 }
 
+// A few hundred states: the visited set keeps them as they are, unpacked.
+gilcheck::stored_as_is!(State);
+
 /// One step of one thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -426,4 +429,3 @@ impl Twin for ProducerConsumerTwin {
         }
     }
 }
-gilcheck::stored_as_is!(State);

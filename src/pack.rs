@@ -167,6 +167,31 @@ mod tests {
         }
     }
 
+    /// A codec that drops a field: two states with different `b` would be stored as one.
+    #[derive(Debug, PartialEq)]
+    struct Lossy {
+        a: u8,
+        b: u8,
+    }
+
+    impl Pack for Lossy {
+        type Packed = u8;
+        fn pack(&self) -> u8 {
+            self.a
+        }
+        fn unpack(packed: &u8) -> Lossy {
+            Lossy { a: *packed, b: 0 }
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "loses part of the state")]
+    fn a_codec_that_loses_a_field_is_caught() {
+        assert_eq!(packed(&Lossy { a: 1, b: 0 }), 1);
+        packed(&Lossy { a: 1, b: 2 });
+    }
+
     #[test]
     #[cfg(debug_assertions)]
     #[should_panic(expected = "does not fit")]

@@ -392,3 +392,34 @@ fn counting_along_one_run_sees_the_bypasses_of_the_unbounded_witness() {
         .unwrap();
     assert!(most >= 1, "{}", trace.to_text());
 }
+
+#[test]
+fn a_gil_state_packs_into_one_word_and_its_widest_values_read_back() {
+    use gilcheck::models::gil::{After, GilState, Pc, MAX_THREADS, NOBODY};
+    use gilcheck::pack::Pack;
+    assert_eq!(std::mem::size_of::<<GilState as Pack>::Packed>(), 8);
+    let widest = [
+        Pc::Wait {
+            notified: true,
+            switched: true,
+            requested: true,
+        },
+        Pc::SwitchWait {
+            notified: true,
+            after: After::Exit,
+        },
+        Pc::Done,
+    ];
+    for (i, pc) in widest.into_iter().enumerate() {
+        for last_holder in [0, MAX_THREADS as u8 - 1, NOBODY] {
+            let state = GilState {
+                locked: i != 1,
+                drop_request: true,
+                last_holder,
+                threads: [pc; MAX_THREADS],
+                finalizing: true,
+            };
+            assert_eq!(GilState::unpack(&state.pack()), state);
+        }
+    }
+}

@@ -163,3 +163,44 @@ fn without_the_gil_an_object_is_freed_between_its_lookup_and_its_incref() {
         "and had not counted its reference yet"
     );
 }
+
+#[test]
+fn a_refcount_state_packs_into_six_words_and_its_widest_values_read_back() {
+    use gilcheck::models::gil::MAX_THREADS;
+    use gilcheck::models::refcount::{Op, RcState, Rmw, Work, IMMORTAL, MAX_OBJECTS};
+    use gilcheck::pack::Pack;
+    assert_eq!(std::mem::size_of::<<RcState as Pack>::Packed>(), 48);
+    let gil = model(RcVariant::Cpython312, 3).init_states()[0].gil.clone();
+    let slots = MAX_OBJECTS + 1;
+    for (loaded, delta, owed) in [
+        (i8::MIN, -1, Op::DelLocal(NONE)),
+        (IMMORTAL, 1, Op::EndAllowThreads),
+        (0, 1, Op::LoadGlobal(MAX_OBJECTS as u8 - 1)),
+    ] {
+        let work = Work {
+            next: 31,
+            held: (1 << slots) - 1,
+            pending: (1 << slots) - 1,
+            owed: Some(owed),
+            rmw: Some(Rmw {
+                obj: NONE,
+                loaded,
+                delta,
+            }),
+            finalizing: true,
+        };
+        let state = RcState {
+            gil: gil.clone(),
+            refcnt: [i8::MIN, -1, 0, IMMORTAL],
+            frees: [2, 1, 0, 2],
+            globals: (1 << slots) - 1,
+            work: [work; MAX_THREADS],
+        };
+        assert_eq!(RcState::unpack(&state.pack()), state);
+        let idle = RcState {
+            work: [Work::default(); MAX_THREADS],
+            ..state
+        };
+        assert_eq!(RcState::unpack(&idle.pack()), idle);
+    }
+}

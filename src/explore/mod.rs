@@ -1,4 +1,4 @@
-//! Our explicit-state checker: breadth-first search over hashed states, with symmetry
+//! Our explicit-state checker: breadth-first search over hashed, packed states, with symmetry
 //! reduction, deadlock detection, shortest counterexamples, state/time limits, and the replay of
 //! executable-twin runs against the specification.
 

@@ -769,8 +769,8 @@ fn bench_twins() -> String {
         ),
     ];
     let mut out = format!(
-        "\nexecutable GIL twin (cpython-3.11, 1 iteration, 1 clock tick per thread; every run \
-         replayed on the spec)\n{:<38} {:>11} {:>9} {:>12}\n",
+        "\nexecutable GIL twin (cpython-3.11, 1 iteration per thread, 1 clock tick unless the row \
+         says none; every run replayed on the spec)\n{:<38} {:>11} {:>9} {:>12}\n",
         "backend", "executions", "seconds", "executions/s"
     );
     for (name, result) in runs {

@@ -4,7 +4,7 @@
 
 use super::expand::{expand, BATCH};
 use super::graph::Graph;
-use super::liveness::{fairness_units, leads_to, Lasso};
+use super::liveness::{Fair, Lasso};
 use super::report::{Numbers, PropertyResult, Report, Verdict};
 use super::store::{Store, NO_PARENT};
 use crate::model::{Check, CountClaim, Fairness, Model, Property};
@@ -254,9 +254,11 @@ fn liveness_result<M: Model>(
     assumptions.extend(model.assumptions());
     let threads = if each_thread { model.thread_count() } else { 1 };
     let violation = graph.as_ref().map(|graph| {
-        let units = fairness_units(model, graph, fairness);
+        let fair = Fair::new(model, graph, fairness);
+        let bad = graph.store.per_thread(threads, |s, t| !to(model, s, t));
         (0..threads).find_map(|t| {
-            leads_to(model, graph, from, to, t, &units, fairness).map(|lasso| (graph, t, lasso))
+            fair.lasso(model, from, &bad[t], t)
+                .map(|lasso| (graph, t, lasso))
         })
     });
     let (verdict, trace) = match violation {
@@ -342,8 +344,10 @@ fn count_result<M: Model>(
             }
         }
     }
-    for (t, counted) in counted.iter().enumerate() {
-        let counts = super::count::counts(model, graph, from, counted, to, t);
+    let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
+    let done = graph.store.per_thread(threads, |s, t| to(model, s, t));
+    for t in 0..threads {
+        let counts = super::count::counts(graph, &triggers[t], &counted[t], &done[t]);
         if counts
             .min
             .is_some_and(|m| numbers.min.is_none_or(|n| m < n))

@@ -25,20 +25,16 @@ pub struct Counts {
     pub min_path: Vec<(usize, usize)>,
 }
 
-/// The counts for thread `t`; `counted[e]` says whether edge `e` is counted.
-pub fn counts<M: Model>(
-    model: &M,
-    graph: &Graph<M::State>,
-    from: fn(&M, &M::State, usize) -> bool,
+/// The counts for one thread: `trigger[s]` and `done[s]` say whether its trigger and its
+/// response hold in state `s`, `counted[e]` whether edge `e` is counted.
+pub fn counts<S: Pack>(
+    graph: &Graph<S>,
+    trigger: &[bool],
     counted: &[bool],
-    to: fn(&M, &M::State, usize) -> bool,
-    t: usize,
+    done: &[bool],
 ) -> Counts {
     let n = graph.len();
-    let done: Vec<bool> = graph.store.unpacked().map(|s| to(model, &s, t)).collect();
-    let triggers: Vec<usize> = (0..n)
-        .filter(|&s| from(model, &graph.store.state(s), t))
-        .collect();
+    let triggers: Vec<usize> = (0..n).filter(|&s| trigger[s]).collect();
     // States a trigger reaches without a response first.
     let mut open = vec![false; n];
     let mut queue: VecDeque<usize> = triggers.iter().copied().filter(|&s| !done[s]).collect();

@@ -24,12 +24,17 @@ pub struct Lasso {
     pub cycle: Option<usize>,
 }
 
-/// The fairness unit of each edge: its thread, or for `StrongAction` its (thread, label) class.
-pub fn fairness_units<M: Model>(
-    model: &M,
-    graph: &Graph<M::State>,
+/// What every leads-to check of one graph under one fairness shares: the fairness unit of each
+/// edge and the predecessors of each state.
+pub struct Fair<'g, S: Pack> {
+    graph: &'g Graph<S>,
+    units: Vec<u32>,
+    predecessors: Vec<Vec<u32>>,
     fairness: Fairness,
-) -> Vec<u32> {
+}
+
+/// The fairness unit of each edge: its thread, or for `StrongAction` its (thread, label) class.
+fn fairness_units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairness) -> Vec<u32> {
     if fairness != Fairness::StrongAction {
         return (0..graph.edge_count())
             .map(|e| u32::from(graph.actor(e)))
@@ -154,92 +159,103 @@ pub(super) fn path<S: Pack>(
     unreachable!("the goal is reachable inside the allowed states")
 }
 
-/// Looks for a fair run on which `from(t)` is followed by `to(t)` never holding.
-pub fn leads_to<M: Model>(
-    model: &M,
-    graph: &Graph<M::State>,
-    from: fn(&M, &M::State, usize) -> bool,
-    to: fn(&M, &M::State, usize) -> bool,
-    t: usize,
-    units: &[u32],
-    fairness: Fairness,
-) -> Option<Lasso> {
-    let n = graph.len();
-    let bad: Vec<bool> = graph.store.unpacked().map(|s| !to(model, &s, t)).collect();
-    let components = fair_components(graph, &bad, units, fairness);
-    let mut component_of = vec![usize::MAX; n];
-    for (i, c) in components.iter().enumerate() {
-        for &s in c {
-            component_of[s] = i;
-        }
-    }
-    let stops = |s: usize| graph.edges(s).is_empty();
-    let accepting: Vec<bool> = (0..n)
-        .map(|s| component_of[s] != usize::MAX || (bad[s] && stops(s)))
-        .collect();
-    // States that reach an accepting state through `!to` states.
-    let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for s in 0..n {
-        for e in graph.edges(s) {
-            predecessors[graph.target(e)].push(s as u32);
-        }
-    }
-    let mut reaches = accepting.clone();
-    let mut queue: VecDeque<usize> = (0..n).filter(|&s| accepting[s]).collect();
-    while let Some(s) = queue.pop_front() {
-        for &p in &predecessors[s] {
-            let p = p as usize;
-            if bad[p] && !reaches[p] {
-                reaches[p] = true;
-                queue.push_back(p);
+impl<'g, S: Pack> Fair<'g, S> {
+    /// What the checks of `graph` under `fairness` share.
+    pub fn new<M: Model<State = S>>(model: &M, graph: &'g Graph<S>, fairness: Fairness) -> Self {
+        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); graph.len()];
+        for s in 0..graph.len() {
+            for e in graph.edges(s) {
+                predecessors[graph.target(e)].push(s as u32);
             }
         }
+        Fair {
+            graph,
+            units: fairness_units(model, graph, fairness),
+            predecessors,
+            fairness,
+        }
     }
-    // States are in BFS order: the first trigger found has a shortest prefix.
-    let trigger = (0..n).find(|&s| reaches[s] && from(model, &graph.store.state(s), t))?;
-    let (init, mut steps) = graph.prefix(trigger);
-    let into = path(graph, trigger, &bad, |s| accepting[s]);
-    let entry = into.last().map_or(trigger, |&(_, e)| graph.target(e));
-    steps.extend(into);
-    let Some(component) = components.get(component_of[entry]) else {
-        return Some(Lasso {
+
+    /// Looks for a fair run on which `from(t)` is followed by states that are all `bad` (where
+    /// the response does not hold for thread `t`).
+    pub fn lasso<M: Model<State = S>>(
+        &self,
+        model: &M,
+        from: fn(&M, &S, usize) -> bool,
+        bad: &[bool],
+        t: usize,
+    ) -> Option<Lasso> {
+        let (graph, units, fairness) = (self.graph, &self.units[..], self.fairness);
+        let n = graph.len();
+        let components = fair_components(graph, bad, units, fairness);
+        let mut component_of = vec![usize::MAX; n];
+        for (i, c) in components.iter().enumerate() {
+            for &s in c {
+                component_of[s] = i;
+            }
+        }
+        let stops = |s: usize| graph.edges(s).is_empty();
+        let accepting: Vec<bool> = (0..n)
+            .map(|s| component_of[s] != usize::MAX || (bad[s] && stops(s)))
+            .collect();
+        // States that reach an accepting state through `!to` states.
+        let mut reaches = accepting.clone();
+        let mut queue: VecDeque<usize> = (0..n).filter(|&s| accepting[s]).collect();
+        while let Some(s) = queue.pop_front() {
+            for &p in &self.predecessors[s] {
+                let p = p as usize;
+                if bad[p] && !reaches[p] {
+                    reaches[p] = true;
+                    queue.push_back(p);
+                }
+            }
+        }
+        // States are in BFS order: the first trigger found has a shortest prefix.
+        let trigger = (0..n).find(|&s| reaches[s] && from(model, &graph.store.state(s), t))?;
+        let (init, mut steps) = graph.prefix(trigger);
+        let into = path(graph, trigger, bad, |s| accepting[s]);
+        let entry = into.last().map_or(trigger, |&(_, e)| graph.target(e));
+        steps.extend(into);
+        let Some(component) = components.get(component_of[entry]) else {
+            return Some(Lasso {
+                init,
+                steps,
+                cycle: None,
+            });
+        };
+        let mut member = vec![false; n];
+        for &s in component {
+            member[s] = true;
+        }
+        // One step of every unit taken inside the component, nearest first, then back to the
+        // entry.
+        let member = &member;
+        let internal = |x: usize| graph.edges(x).filter(move |&e| member[graph.target(e)]);
+        let mut remaining: FxHashSet<u32> = component
+            .iter()
+            .flat_map(|&x| internal(x))
+            .map(|e| units[e])
+            .collect();
+        let cycle_start = steps.len();
+        let mut at = entry;
+        while !remaining.is_empty() {
+            let to_source = path(graph, at, member, |x| {
+                internal(x).any(|e| remaining.contains(&units[e]))
+            });
+            let source = to_source.last().map_or(at, |&(_, e)| graph.target(e));
+            steps.extend(to_source);
+            let edge = internal(source)
+                .find(|&e| remaining.contains(&units[e]))
+                .expect("the path ends where such a step starts");
+            remaining.remove(&units[edge]);
+            steps.push((source, edge));
+            at = graph.target(edge);
+        }
+        steps.extend(path(graph, at, member, |x| x == entry));
+        Some(Lasso {
             init,
             steps,
-            cycle: None,
-        });
-    };
-    let mut member = vec![false; n];
-    for &s in component {
-        member[s] = true;
+            cycle: Some(cycle_start),
+        })
     }
-    // One step of every unit taken inside the component, nearest first, then back to the
-    // entry.
-    let member = &member;
-    let internal = |x: usize| graph.edges(x).filter(move |&e| member[graph.target(e)]);
-    let mut remaining: FxHashSet<u32> = component
-        .iter()
-        .flat_map(|&x| internal(x))
-        .map(|e| units[e])
-        .collect();
-    let cycle_start = steps.len();
-    let mut at = entry;
-    while !remaining.is_empty() {
-        let to_source = path(graph, at, member, |x| {
-            internal(x).any(|e| remaining.contains(&units[e]))
-        });
-        let source = to_source.last().map_or(at, |&(_, e)| graph.target(e));
-        steps.extend(to_source);
-        let edge = internal(source)
-            .find(|&e| remaining.contains(&units[e]))
-            .expect("the path ends where such a step starts");
-        remaining.remove(&units[edge]);
-        steps.push((source, edge));
-        at = graph.target(edge);
-    }
-    steps.extend(path(graph, at, member, |x| x == entry));
-    Some(Lasso {
-        init,
-        steps,
-        cycle: Some(cycle_start),
-    })
 }

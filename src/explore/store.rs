@@ -61,9 +61,20 @@ impl<S: Pack> Store<S> {
         S::unpack(&self.states[index])
     }
 
-    /// Every state, unpacked, in discovery order.
-    pub fn unpacked(&self) -> impl Iterator<Item = S> + '_ {
-        self.states.iter().map(S::unpack)
+    /// `predicate(state, t)` of every state for each thread `t < threads`, as `result[t][s]`,
+    /// unpacking each state once.
+    pub fn per_thread(
+        &self,
+        threads: usize,
+        predicate: impl Fn(&S, usize) -> bool,
+    ) -> Vec<Vec<bool>> {
+        let mut result = vec![Vec::with_capacity(self.states.len()); threads];
+        for state in self.states.iter().map(S::unpack) {
+            for (t, column) in result.iter_mut().enumerate() {
+                column.push(predicate(&state, t));
+            }
+        }
+        result
     }
 
     /// `intern` of a packed state whose hash (`expand::hash_of`) is already known.

@@ -14,7 +14,7 @@
 //! - nowhere (bad usage): it runs as a coroutine on the loop and never awaits.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
+use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant, VariantKind};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
@@ -69,6 +69,9 @@ pub enum AsyncVariant {
     OffloadToProcess,
     /// Bad usage: the CPU work runs on the loop as a coroutine that never awaits.
     CpuInLoop,
+    /// `offload-to-thread` with the priority request proposed on bpo-7946 (never merged): the
+    /// loop back from its selector sets the drop request at once.
+    PriorityRequest,
 }
 
 /// Registered variants, default first.
@@ -76,17 +79,23 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "offload-to-thread",
         summary: "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "offload-to-process",
         summary: "CPU work in a ProcessPoolExecutor: another process, another GIL",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "cpu-in-loop",
         summary: "bad: the CPU work runs on the loop as a coroutine that never awaits",
-        faithful: false,
+        kind: VariantKind::Bad,
+    },
+    Variant {
+        name: "priority-request",
+        summary: "proposed fix (bpo-7946, never merged): offload-to-thread, and the loop back \
+                  from its selector requests the GIL at once",
+        kind: VariantKind::ProposedFix,
     },
 ];
 
@@ -97,6 +106,7 @@ impl AsyncVariant {
             "offload-to-thread" => AsyncVariant::OffloadToThread,
             "offload-to-process" => AsyncVariant::OffloadToProcess,
             "cpu-in-loop" => AsyncVariant::CpuInLoop,
+            "priority-request" => AsyncVariant::PriorityRequest,
             _ => return None,
         })
     }
@@ -132,7 +142,11 @@ impl Asyncio {
 
     /// Whether the worker runs Python code in this process.
     fn worker_runs_python(&self) -> bool {
-        self.config.threads > 1 && self.variant == AsyncVariant::OffloadToThread
+        self.config.threads > 1
+            && matches!(
+                self.variant,
+                AsyncVariant::OffloadToThread | AsyncVariant::PriorityRequest
+            )
     }
 
     /// Whether the loop wants the GIL (in `take_gil`) to serve what is ready.
@@ -200,6 +214,9 @@ impl Model for Asyncio {
         self.gil.compose(&s.gil, out, AsyncAction::Gil, |t, out| {
             self.own_actions(s, t, out)
         });
+        if self.variant == AsyncVariant::PriorityRequest && Asyncio::loop_waits_for_gil(s) {
+            out.extend(self.gil.request_at_once(&s.gil, LOOP).map(AsyncAction::Gil));
+        }
     }
 
     fn next_state(&self, s: &AsyncState, action: &AsyncAction) -> AsyncState {
@@ -229,6 +246,7 @@ impl Model for Asyncio {
                 source: "Lib/asyncio/base_events.py: BaseEventLoop._run_once pops _ready and \
                          runs Handle._run (Lib/asyncio/events.py); Lib/selectors.py: \
                          EpollSelector (3.11)",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, s: &AsyncState, _| s.ready,
                     to: |_, s: &AsyncState, _| !s.ready,
@@ -243,6 +261,7 @@ impl Model for Asyncio {
                 source: "Lib/asyncio/base_events.py: BaseEventLoop._run_once, run_in_executor; \
                          Modules/selectmodule.c: select_epoll_poll_impl; Python/ceval_gil.h: \
                          take_gil (3.11)",
+                premise: None,
                 check: Check::Count {
                     from: |_, s: &AsyncState, _| s.ready && Asyncio::loop_waits_for_gil(s),
                     count: |_, _, a: &AsyncAction, _, _| loop_interval_expires(a),
@@ -259,6 +278,7 @@ impl Model for Asyncio {
                 source: "Modules/selectmodule.c: select_epoll_poll_impl's Py_END_ALLOW_THREADS \
                          -> take_gil waits an interval (Python/ceval_gil.h, 3.2-3.11); \
                          bpo-7946, gh-89977",
+                premise: None,
                 check: Check::Count {
                     from: |_, s: &AsyncState, _| {
                         s.ready

@@ -69,7 +69,7 @@
 //!   each of those runtimes.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Property, Variant};
+use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
@@ -214,39 +214,39 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "cpython-3.11",
         summary: "GIL polled only at RESUME, backward jumps and calls: never inside counter += 1",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "cpython-3.9",
         summary:
             "GIL polled after every DISPATCH()ing bytecode: between LOAD_GLOBAL and STORE_GLOBAL",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "with-lock",
         summary: "with lock: counter += 1 (threading.Lock), GIL polled before every bytecode",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "pypy",
         summary: "PyPy has a GIL; its interpreter may switch before any bytecode",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "jython",
         summary: "no GIL: threads run bytecode in parallel on the JVM",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "ironpython",
         summary: "no GIL: threads run bytecode in parallel on the CLR",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "jvm-torn-long",
         summary: "no GIL and the counter a plain Java long on a 32-bit JVM: a store is two \
                   half-writes (JLS 17.7)",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
 ];
 
@@ -475,6 +475,10 @@ impl Model for Bytecode {
                 source: "Python/ceval.c: _PyEval_EvalFrameDefault, LOAD_GLOBAL / BINARY_OP / \
                          STORE_GLOBAL, CHECK_EVAL_BREAKER (3.11; 3.9: INPLACE_ADD, DISPATCH); \
                          PyPy: pyopcode.py",
+                premise: Some(Premise {
+                    what: "every thread finishes",
+                    holds: |m: &Bytecode, s: &BytecodeState| m.is_final(s),
+                }),
                 check: Check::Always(|m: &Bytecode, s: &BytecodeState| {
                     !m.is_final(s) || s.counter as usize == m.config.threads * INCREMENTS as usize
                 }),
@@ -486,6 +490,7 @@ impl Model for Bytecode {
                 source: "Python/ceval_gil.h: take_gil before _PyEval_EvalFrameDefault runs \
                          (CPython 3.2-3.11); PyPy: thread_gil.c; Jython, IronPython: no GIL \
                          (JVM, CLR threads)",
+                premise: None,
                 check: Check::Always(|m: &Bytecode, s: &BytecodeState| m.running(s) <= 1),
             },
             Property {
@@ -495,6 +500,7 @@ impl Model for Bytecode {
                 source: "host guarantee: a reference write is atomic, JLS §17.7 (Jython), \
                          ECMA-335 §I.12.6.6 (IronPython); CPython: Python/ceval.c STORE_GLOBAL \
                          under the GIL (3.11)",
+                premise: None,
                 check: Check::Always(|m: &Bytecode, s: &BytecodeState| {
                     s.counter as usize <= m.stores_begun(s)
                 }),
@@ -506,6 +512,10 @@ impl Model for Bytecode {
                 source: "Jython, IronPython: no GIL, threads run at once on the JVM / CLR (JLS \
                          ch. 17, ECMA-335 §I.12.6); CPython: Python/ceval_gil.h take_gil \
                          excludes (3.2-3.11)",
+                premise: Some(Premise {
+                    what: "a second thread runs",
+                    holds: |m: &Bytecode, _| m.config.threads >= 2,
+                }),
                 check: Check::SometimesStep(|m: &Bytecode, before: &BytecodeState, action, _| {
                     // Only bytecode: not a blocked `lock.acquire` returning without the GIL.
                     matches!(*action, BytecodeAction::Op { thread, .. }
@@ -521,6 +531,10 @@ impl Model for Bytecode {
                 source: "Python/ceval.c: eval breaker tested after DISPATCH (3.9), only at \
                          RESUME, backward jumps, CALL (3.11); PyPy executioncontext.py: \
                          ExecutionContext.bytecode_trace",
+                premise: Some(Premise {
+                    what: "a drop request is made",
+                    holds: |_, s: &BytecodeState| s.gil.drop_request,
+                }),
                 check: Check::SometimesStep(|_, before: &BytecodeState, action, _| {
                     matches!(*action,
                         BytecodeAction::Gil(gil::Action::Poll { thread, request: true })

@@ -10,7 +10,7 @@
 //! macros the thread must not touch any Python object.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Property, Variant};
+use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
@@ -72,17 +72,17 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "cpython-3.11",
         summary: "computes on its own buffer between Py_BEGIN/END_ALLOW_THREADS",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "touches-object-without-gil",
         summary: "bad: reads a Python object between Py_BEGIN/END_ALLOW_THREADS",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "compute-with-gil",
         summary: "computes holding the GIL, like the re engine (no parallelism)",
-        faithful: false,
+        kind: VariantKind::Real,
     },
 ];
 
@@ -223,6 +223,10 @@ impl Model for Cext {
                 source: "Include/ceval.h: Py_BEGIN/END_ALLOW_THREADS rule, no Python object in \
                          between (all versions; modelled on 3.11); NumPy ndarraytypes.h: \
                          NPY_BEGIN_THREADS",
+                premise: Some(Premise {
+                    what: "C code runs without the GIL",
+                    holds: |m: &Cext, s: &CextState| (0..m.config.threads).any(|t| s.gil.threads[t] == Pc::Detached),
+                }),
                 check: Check::Always(|m: &Cext, s: &CextState| {
                     (0..m.config.threads as u8).all(|t| {
                         s.accessing & bit(t) == 0 || s.gil.threads[t as usize] != Pc::Detached
@@ -235,6 +239,10 @@ impl Model for Cext {
                 source: "Python/ceval_gil.h: take_gil, drop_gil (one holder at a time); \
                          Include/ceval.h: Py_BEGIN/END_ALLOW_THREADS (CPython 3.2-3.11; \
                          ceval_gil.c from 3.12)",
+                premise: Some(Premise {
+                    what: "a thread accesses a Python object",
+                    holds: |_, s: &CextState| s.accessing != 0,
+                }),
                 check: Check::Always(|_, s: &CextState| s.accessing.count_ones() <= 1),
             },
             Property {
@@ -244,6 +252,10 @@ impl Model for Cext {
                 source: "Include/ceval.h: Py_BEGIN_ALLOW_THREADS -> PyEval_SaveThread frees \
                          the GIL for other threads (all versions; modelled on 3.11); NumPy: \
                          NPY_BEGIN_THREADS",
+                premise: Some(Premise {
+                    what: "the extension computes beside another thread",
+                    holds: |m: &Cext, s: &CextState| m.config.threads >= 2 && m.computing(s),
+                }),
                 check: Check::SometimesStep(|m: &Cext, before: &CextState, action, _| {
                     m.computing(before)
                         && matches!(*action,

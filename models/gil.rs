@@ -14,7 +14,7 @@
 //! - The interval is not a number: a timed wait may time out at any point (and under a fair
 //!   scheduler eventually does). Which waiter a signal wakes is a free choice (not FIFO).
 
-use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant};
+use crate::model::{Check, Config, CountClaim, Fairness, Model, Premise, Property, Variant, VariantKind};
 use crate::pack::{BitReader, BitWriter, Pack};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Activity, Fact, Frame};
@@ -337,6 +337,11 @@ pub enum Action {
     /// 3.11.2: the exiting daemon thread, `gil->mutex` already released, resets the drop
     /// request it set, then exits.
     ResetAndExit(u8),
+    /// Not in CPython: the priority request of the convoy fixes discussed on bpo-7946 (2010,
+    /// never merged). A thread back from a blocking call, waiting in `take_gil` while the GIL
+    /// is held, sets the drop request at once instead of after a full interval. Only models
+    /// that know which waiter is back from I/O offer it (`Gil::request_at_once`).
+    RequestAtOnce(u8),
 }
 
 impl Action {
@@ -364,6 +369,7 @@ impl Action {
             | Action::Exit(t)
             | Action::SwitchWake(t)
             | Action::ResetAndExit(t)
+            | Action::RequestAtOnce(t)
             | Action::ShutdownExit { thread: t, .. }
             | Action::Wake { thread: t, .. }
             | Action::Poll { thread: t, .. }
@@ -407,47 +413,47 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "cpython-3.11",
         summary: "take_gil/drop_gil as in CPython 3.11 with FORCE_SWITCHING",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "no-force-switch",
         summary: "drop_gil returns without waiting on switch_cond",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "no-gil",
         summary: "bad: take_gil takes the GIL even when it is locked",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "no-poll",
         summary: "bad: the holder never reaches an eval-breaker poll point",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "handoff-under-mutex",
         summary: "bad: drop_gil holds gil->mutex while waiting on switch_cond",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "legacy-2.7",
         summary: "Python 2.7: release and re-take the lock every 100 ticks, no hand-off",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "gh-96387-3.9.2",
         summary: "shutdown as in 3.9.2: an exiting daemon waiter leaves its drop request set",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "gh-96387-3.11.2",
         summary: "shutdown as in 3.11.2: unlock gil->mutex, then reset own drop request, exit",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "gh-96387-reset-under-mutex",
         summary: "not CPython: the exiting waiter resets its request before unlocking",
-        faithful: false,
+        kind: VariantKind::ProposedFix,
     },
 ];
 
@@ -757,7 +763,16 @@ impl Gil {
                 s.drop_request = false;
                 s.threads[t as usize] = Pc::Done;
             }
+            Action::RequestAtOnce(_) => s.drop_request = true,
         }
+    }
+
+    /// The priority request of `t` (`Action::RequestAtOnce`), if it is enabled: `t` waits in
+    /// `take_gil`, the GIL is held and no drop request is pending. The caller decides that `t`
+    /// is back from a blocking call.
+    pub fn request_at_once(&self, s: &GilState, t: u8) -> Option<Action> {
+        let waits = matches!(s.threads[t as usize], Pc::Wait { .. });
+        (waits && s.locked && !s.drop_request).then_some(Action::RequestAtOnce(t))
     }
 
     /// `tstate_must_exit`: a daemon thread during finalization.
@@ -883,6 +898,7 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil, drop_gil set gil->locked under \
                          gil->mutex (CPython 3.2-3.11; Python/ceval_gil.c from 3.12); 2.7: \
                          Python/ceval.c interpreter_lock",
+                premise: None,
                 check: Check::Always(|m, s| {
                     (0..m.config.threads).filter(|&t| holds_gil(s, t)).count() <= 1
                 }),
@@ -894,6 +910,7 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil sets locked and last_holder before \
                          Python/ceval.c's eval loop runs (CPython 3.2-3.11); 3.13: \
                          current_thread_holds_gil",
+                premise: None,
                 check: Check::Always(|m: &Gil, s: &GilState| {
                     (0..m.config.threads).all(|t| {
                         s.threads[t] != Pc::Eval || (s.locked && s.last_holder as usize == t)
@@ -906,6 +923,7 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil's timed wait on gil->cond, drop_gil's \
                          single switch_cond wait, mutex before switch_mutex (CPython 3.2-3.11; \
                          ceval_gil.c 3.12+)",
+                premise: None,
                 check: Check::DeadlockFree,
             },
             Property {
@@ -914,6 +932,10 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil moves last_holder and bumps \
                          switch_number when the holder changes (CPython 3.2-3.11; \
                          Python/ceval_gil.c from 3.12)",
+                premise: Some(Premise {
+                    what: "a second thread runs",
+                    holds: |m: &Gil, _| m.config.threads >= 2,
+                }),
                 check: Check::SometimesStep(|_, before: &GilState, _, after: &GilState| {
                     before.last_holder != NOBODY && after.last_holder != before.last_holder
                 }),
@@ -924,6 +946,10 @@ impl Model for Gil {
                 source: "Python/ceval.c: eval_frame_handle_pending drops and retakes the GIL \
                          on gil_drop_request (CPython 3.9-3.11; _Py_HandlePending in \
                          ceval_gil.c 3.12+)",
+                premise: Some(Premise {
+                    what: "a drop request is made",
+                    holds: |_, s: &GilState| s.drop_request,
+                }),
                 check: Check::SometimesStep(|_, _, action, _| {
                     matches!(action, Action::Poll { request: true, .. })
                 }),
@@ -934,6 +960,7 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil's interval timeout sets \
                          gil_drop_request, drop_gil's FORCE_SWITCHING (CPython 3.2-3.11); 2.7: \
                          Python/ceval.c check interval",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, _, _| true,
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
@@ -948,6 +975,7 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: drop_gil's COND_SIGNAL wakes any waiter and \
                          take_gil keeps no queue (Python/condvar.h: not FIFO) (CPython \
                          3.2-3.11; ceval_gil.c 3.12+)",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, t| owed_gil(s, t),
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
@@ -962,6 +990,7 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil and drop_gil's FORCE_SWITCHING branch \
                          call RESET_GIL_DROP_REQUEST (Python/ceval.c) (CPython 3.2-3.11; \
                          ceval_gil.c 3.12+)",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, _| s.drop_request,
                     to: |_, s: &GilState, _| !s.drop_request,
@@ -976,6 +1005,7 @@ impl Model for Gil {
                 source: "Python/ceval.c: PyEval_RestoreThread; Python/ceval_gil.h: take_gil, \
                          fast path on a free GIL, else timed waits (CPython 3.2-3.11; \
                          ceval_gil.c from 3.12)",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, t| s.threads[t] == Pc::Take,
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
@@ -990,6 +1020,7 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil restarts a full interval after every \
                          wake-up, drop_gil's hand-off ends for any new holder (CPython \
                          3.2-3.11; ceval_gil.c 3.12+)",
+                premise: None,
                 check: Check::Count {
                     from: |_, s: &GilState, t| owed_gil(s, t),
                     count: |_, _, action: &Action, _, t| match *action {
@@ -1013,6 +1044,10 @@ impl Model for Gil {
                 source: "Python/ceval_gil.h: take_gil exits on tstate_must_exit (3.9+), \
                          drop_gil waits on switch_cond; gh-96387: hangs in 3.9.2, fixed in \
                          3.11 (2022-09, in 3.11.2)",
+                premise: Some(Premise {
+                    what: "the interpreter finalizes (a shutdown happens)",
+                    holds: |_, s: &GilState| s.finalizing,
+                }),
                 check: Check::LeadsTo {
                     from: |_, s: &GilState, _| matches!(s.threads[0], Pc::SwitchWait { .. }),
                     to: |_, s: &GilState, _| !matches!(s.threads[0], Pc::SwitchWait { .. }),
@@ -1130,6 +1165,9 @@ impl Model for Gil {
             Action::ShutdownExit { .. } => "take_gil: runtime finalizing -> exit thread".into(),
             Action::ResetAndExit(_) => {
                 "take_gil: mutex unlocked -> reset own drop request, exit thread".into()
+            }
+            Action::RequestAtOnce(_) => {
+                "take_gil: back from I/O, sets gil_drop_request at once (priority request)".into()
             }
         }
     }

@@ -18,7 +18,7 @@
 //! threads that run bytecode forever. Running bytecode is the GIL model's poll step.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
+use crate::model::{Check, Config, CountClaim, Model, Premise, Property, Variant, VariantKind};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::Frame;
 
@@ -96,6 +96,10 @@ pub enum IoVariant {
     /// Bad: `PyGILState_Release` calls `PyEval_SaveThread` whenever the counter stays above
     /// zero, ignoring what Ensure returned.
     ReleaseIgnoresNesting,
+    /// Proposed fix for the convoy (priority requests, discussed on bpo-7946 in 2010, never
+    /// merged): a thread back from I/O that finds the GIL held sets the drop request at once
+    /// instead of after a full interval.
+    PriorityRequest,
 }
 
 /// Registered variants, default first.
@@ -103,17 +107,23 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "cpython-3.11",
         summary: "PyEval_SaveThread/RestoreThread around I/O, PyGILState_Ensure/Release nesting",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "blocking-with-gil",
         summary: "bad: the blocking call keeps the GIL (no Py_BEGIN_ALLOW_THREADS)",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "release-ignores-nesting",
         summary: "bad: PyGILState_Release drops the GIL even when its Ensure returned LOCKED",
-        faithful: false,
+        kind: VariantKind::Bad,
+    },
+    Variant {
+        name: "priority-request",
+        summary: "proposed fix (bpo-7946, never merged): a thread back from I/O requests the \
+                  GIL at once instead of after a full interval",
+        kind: VariantKind::ProposedFix,
     },
 ];
 
@@ -124,6 +134,7 @@ impl IoVariant {
             "cpython-3.11" => IoVariant::Cpython311,
             "blocking-with-gil" => IoVariant::BlockingWithGil,
             "release-ignores-nesting" => IoVariant::ReleaseIgnoresNesting,
+            "priority-request" => IoVariant::PriorityRequest,
             _ => return None,
         })
     }
@@ -239,6 +250,10 @@ impl Model for Io {
         self.gil.compose(&s.gil, out, IoAction::Gil, |t, out| {
             self.own_actions(s, t, out)
         });
+        if self.variant == IoVariant::PriorityRequest && s.work[IO_THREAD as usize].returning {
+            let request = self.gil.request_at_once(&s.gil, IO_THREAD);
+            out.extend(request.map(IoAction::Gil));
+        }
     }
 
     fn next_state(&self, s: &IoState, action: &IoAction) -> IoState {
@@ -299,6 +314,10 @@ impl Model for Io {
                 source: "Include/ceval.h: Py_BEGIN/END_ALLOW_THREADS; Python/ceval.c: \
                          PyEval_SaveThread -> drop_gil, PyEval_RestoreThread -> take_gil \
                          (CPython 3.2-3.11)",
+                premise: Some(Premise {
+                    what: "a thread blocks in I/O",
+                    holds: |_, s: &IoState| s.work.iter().any(|w| w.blocked),
+                }),
                 check: Check::Always(|_, s: &IoState| {
                     (0..2).all(|t| !s.work[t as usize].blocked || !Io::holds_gil(s, t))
                 }),
@@ -310,6 +329,10 @@ impl Model for Io {
                 source: "Python/pystate.c: PyGILState_Ensure, PyGILState_Release, \
                          gilstate_counter, PyGILState_LOCKED / UNLOCKED (CPython 3.11; same \
                          nesting in 2.7-3.13)",
+                premise: Some(Premise {
+                    what: "a PyGILState_Release runs",
+                    holds: |_, s: &IoState| s.work.iter().any(|w| w.restores.is_some()),
+                }),
                 check: Check::Always(|_, s: &IoState| {
                     (0..2).all(|t| match s.work[t as usize].restores {
                         // Checked once Release's own drop_gil, if any, has returned.
@@ -329,6 +352,10 @@ impl Model for Io {
                 source: "Include/ceval.h: Py_BEGIN_ALLOW_THREADS around blocking calls (e.g. \
                          Modules/socketmodule.c: sock_call_ex) -> PyEval_SaveThread, drop_gil \
                          (CPython 3.2-3.11)",
+                premise: Some(Premise {
+                    what: "a thread blocks in I/O",
+                    holds: |_, s: &IoState| s.work.iter().any(|w| w.blocked),
+                }),
                 check: Check::SometimesStep(|_, before: &IoState, action, _| {
                     before.work[IO_THREAD as usize].blocked
                         && matches!(action, IoAction::Gil(gil::Action::Poll { thread, .. })
@@ -344,6 +371,7 @@ impl Model for Io {
                 source: "Python/ceval_gil.h: take_gil waits a full interval before setting \
                          gil_drop_request (CPython 3.2-3.11, unchanged in 3.12-3.13); bpo-7946 \
                          convoy, never fixed",
+                premise: None,
                 check: Check::Count {
                     from: |m: &Io, s: &IoState, _| {
                         let io = IO_THREAD as usize;

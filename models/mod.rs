@@ -2,7 +2,8 @@
 //! the `registered!` list below (which declares the module and lists its `entry()`); twins are
 //! plain modules.
 
-use crate::registry::{ModelEntry, UsageError};
+use crate::error::Error;
+use crate::registry::ModelEntry;
 
 /// Declares each model's module and lists its registry entry, in listing order.
 macro_rules! registered {
@@ -33,11 +34,11 @@ pub mod io_twin;
 pub mod refcount_twin;
 
 /// The model registered as `name`.
-pub fn find(name: &str) -> Result<ModelEntry, UsageError> {
+pub fn find(name: &str) -> Result<ModelEntry, Error> {
     let all = registry();
     let known: Vec<_> = all.iter().map(|m| m.name).collect();
     let known = known.join(", ");
     all.into_iter()
         .find(|m| m.name == name)
-        .ok_or_else(|| UsageError(format!("unknown model '{name}' (known: {known})")))
+        .ok_or_else(|| Error::bad_input(format!("unknown model '{name}' (known: {known})")))
 }

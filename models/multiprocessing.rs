@@ -10,7 +10,7 @@
 //! sharing one GIL, as `threading` does.
 
 use super::gil::{self, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Property, Variant};
+use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
@@ -56,17 +56,17 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "processes",
         summary: "2 processes (multiprocessing), each with its own interpreter and GIL",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "one-process",
         summary: "the same threads in one process sharing one GIL (threading)",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "no-gil",
         summary: "bad: 2 processes whose take_gil takes the GIL even when it is locked",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
 ];
 
@@ -194,6 +194,7 @@ impl Model for Multiprocessing {
                 source: "Lib/multiprocessing/popen_fork.py, popen_spawn_posix.py: \
                          Popen._launch; Python/ceval.c: _PyEval_InitGIL, \
                          _PyEval_ReInitThreads: a GIL per process (3.11)",
+                premise: None,
                 check: Check::Always(|m: &Multiprocessing, s: &MpState| {
                     (0..m.process_count()).all(|p| m.holders(s, p) <= 1)
                 }),
@@ -205,6 +206,10 @@ impl Model for Multiprocessing {
                 source: "Python/ceval_gil.h: take_gil, drop_gil on the process's one GIL, \
                          _PyRuntime.ceval.gil (CPython 3.7-3.11; per interpreter from 3.12, \
                          PEP 684)",
+                premise: Some(Premise {
+                    what: "a process runs two threads",
+                    holds: |m: &Multiprocessing, _| m.threads_per_process() >= 2,
+                }),
                 check: Check::Always(|m: &Multiprocessing, s: &MpState| {
                     let running = m.running(s);
                     running.windows(2).all(|w| w[0] != w[1])
@@ -217,6 +222,7 @@ impl Model for Multiprocessing {
                 source: "Lib/multiprocessing/popen_fork.py, popen_spawn_posix.py: \
                          Popen._launch starts a process with its own interpreter and GIL \
                          (Python/ceval.c: _PyEval_InitGIL, 3.11)",
+                premise: None,
                 check: Check::Sometimes(|m: &Multiprocessing, s: &MpState| m.running(s).len() >= 2),
             },
         ]

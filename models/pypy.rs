@@ -10,7 +10,7 @@
 //! the modelling assumption the reference states ("assuming a roughly first-in-first-out order"
 //! of the mutex); the `barging-yield` variant shows what the forced switch is for.
 
-use crate::model::{Check, Config, Fairness, Model, Property, Variant};
+use crate::model::{Check, Config, Fairness, Model, Property, Variant, VariantKind};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Activity, Fact, Frame};
 
@@ -80,17 +80,17 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "pypy",
         summary: "rpy_fastgil + FIFO stealer queue; a yield forces a switch to a waiter",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "lifo-queue",
         summary: "bad: mutex_gil_stealer goes to the newest waiter (LIFO)",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "no-cas",
         summary: "bad: the fast path takes rpy_fastgil without compare-and-swap",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
 ];
 
@@ -211,6 +211,7 @@ impl Model for PypyGil {
                 statement: "at most one thread runs bytecode (holds rpy_fastgil)",
                 source: "rpython/translator/c/src/thread_gil.c: rpy_fastgil taken by an atomic \
                          test-and-set, RPyGilAcquireSlowPath (PyPy, fast-gil design from 2014)",
+                premise: None,
                 check: Check::Always(|m: &PypyGil, s: &PypyState| {
                     m.threads()
                         .filter(|&t| s.threads[t as usize] == Place::Running)
@@ -224,6 +225,7 @@ impl Model for PypyGil {
                 source: "rpython/translator/c/src/thread_gil.c: RPyGilYieldThread forces a \
                          switch; waiters queue on mutex_gil_stealer, roughly FIFO (PyPy, \
                          fast-gil design from 2014)",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, _, _| true,
                     to: |_, s: &PypyState, t| s.threads[t] == Place::Running,

@@ -15,7 +15,7 @@
 //! `del x_o` and `del y`. Each of these is one bytecode, with poll points between them.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Property, Variant};
+use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
 use crate::pack::{BitReader, BitWriter, Pack};
 use crate::registry::{ops, ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
@@ -298,37 +298,37 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "cpython-3.12",
         summary: "Py_INCREF/Py_DECREF under the GIL, immortal None (PEP 683)",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "cpython-3.11",
         summary: "Py_INCREF/Py_DECREF under the GIL, None counted like any object",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "finalizer-drops-gil",
         summary: "3.12; object 0's __del__ reaches a poll point, so dealloc may switch threads",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "no-gil",
         summary: "bad: take_gil does not exclude; counts are updated concurrently",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "extension-without-gil",
         summary: "bad: a C function calls Py_DECREF inside Py_BEGIN/END_ALLOW_THREADS",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "missing-incref-3.11",
         summary: "bad: a C function returns None without Py_INCREF (3.11: None is counted)",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "missing-incref-3.12",
         summary: "bad extension on 3.12: None without Py_INCREF, absorbed by immortality",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
 ];
 
@@ -672,6 +672,7 @@ impl Model for Refcount {
                 source: "Include/object.h: Py_INCREF, Py_DECREF as plain ob_refcnt updates; \
                          LOAD_GLOBAL, DELETE_GLOBAL in Python/ceval.c (3.11) / bytecodes.c \
                          (3.12) (default build)",
+                premise: None,
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     m.counted().all(|o| {
                         s.frees[o as usize] > 0
@@ -686,6 +687,10 @@ impl Model for Refcount {
                 source: "Include/object.h: Py_DECREF at zero calls _Py_Dealloc \
                          (Objects/object.c); Include/ceval.h: no object use inside \
                          Py_BEGIN/END_ALLOW_THREADS (3.11, 3.12)",
+                premise: Some(Premise {
+                    what: "an object is freed",
+                    holds: |_, s: &RcState| s.frees.iter().any(|&f| f > 0),
+                }),
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     (0..SLOTS as u8).all(|o| {
                         s.frees[o as usize] == 0 || (m.references(s, o) == 0 && !m.in_flight(s, o))
@@ -698,6 +703,10 @@ impl Model for Refcount {
                 source: "Include/object.h: Py_DECREF calls _Py_Dealloc (Objects/object.c), \
                          hence tp_dealloc, once ob_refcnt reaches 0 (default build, CPython \
                          3.11 and 3.12)",
+                premise: Some(Premise {
+                    what: "an object is freed",
+                    holds: |_, s: &RcState| s.frees.iter().any(|&f| f > 0),
+                }),
                 check: Check::Always(|_, s: &RcState| s.frees.iter().all(|&f| f <= 1)),
             },
             Property {
@@ -707,6 +716,10 @@ impl Model for Refcount {
                 source: "Include/object.h: Py_DECREF; Objects/object.c: _Py_Dealloc; a \
                          container's tp_dealloc drops the references it holds (default build, \
                          CPython 3.11 and 3.12)",
+                premise: Some(Premise {
+                    what: "every thread finishes",
+                    holds: |m: &Refcount, s: &RcState| m.is_final(s),
+                }),
                 check: Check::Always(|m: &Refcount, s: &RcState| {
                     !m.is_final(s)
                         || m.mortal()
@@ -719,6 +732,7 @@ impl Model for Refcount {
                 source: "Include/object.h: Py_INCREF, Py_DECREF skip objects for which \
                          _Py_IsImmortal holds (CPython 3.12+, PEP 683); in 3.11 None is \
                          counted like any object",
+                premise: None,
                 check: Check::Always(|_, s: &RcState| s.frees[NONE as usize] == 0),
             },
         ]

@@ -1,16 +1,23 @@
-//! `gilcheck list | check | prove | explain | verdicts | bench`: exit 0 when every property holds (for `prove`:
-//! when every check ran to completion), 1 when a property is violated, 2 on bad input or when
-//! a limit made a result inconclusive.
+//! `gilcheck list | check | prove | explain | replay | verdicts | bench`.
+//!
+//! Exit codes: 0 every property decided and none violated, 1 some property violated, 2 bad
+//! input or an I/O error, 3 some verdict inconclusive (a limit was reached) and none violated.
+//! `prove` and `explain` report violations of bad variants as findings: 0 when every verdict is
+//! decided, 3 when some is not. `replay` exits 0 when the trace shows what it claims, 1 when it
+//! does not.
 
-use crate::explore::{Options, Report, Verdict};
+use crate::error::{Error, ErrorKind};
+use crate::explore::{Basis, Deadline, Options, Report, Verdict, MAX_WORKERS};
+use crate::files;
 use crate::model::{kind_of, Config, Fairness};
 use crate::models::{self, registry};
 use crate::proofs::{self, Catalogue, Run, Scope};
-use crate::registry::{ModelEntry, PropertyInfo, UsageError};
+use crate::registry::{ModelEntry, PropertyInfo};
 use crate::trace::Trace;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -105,8 +112,8 @@ enum Command {
         /// Object counts to measure (models with objects; default: the model's default).
         #[arg(long, value_delimiter = ',')]
         objects: Vec<usize>,
-        /// Threads computing successors (default: every core).
-        #[arg(long)]
+        /// Threads computing successors, 1 to 256 (default: every core).
+        #[arg(long, value_parser = parse_workers)]
         workers: Option<usize>,
         /// Also time the GIL twin under loom (exhaustive: 2 threads, and 3 threads with no
         /// clock tick; 3 threads with preemption bounds 3 and 4) and shuttle (random and PCT,
@@ -123,8 +130,8 @@ struct LimitArgs {
     /// Stop a search after this many states (its verdicts become inconclusive).
     #[arg(long, default_value_t = 20_000_000)]
     max_states: usize,
-    /// Stop a search after this many seconds (its verdicts become inconclusive).
-    #[arg(long, default_value_t = 600.0)]
+    /// Stop after this many seconds in all (verdicts left undecided become inconclusive).
+    #[arg(long, default_value_t = 600.0, value_parser = parse_seconds)]
     max_seconds: f64,
     /// Stop a search once its visited set holds this many MiB (its verdicts become
     /// inconclusive); default: half the memory available at the start.
@@ -132,12 +139,29 @@ struct LimitArgs {
     max_memory: Option<usize>,
 }
 
+/// A time budget: a finite number of seconds, zero or more.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
+        _ => Err(format!("'{text}' is not a number of seconds (0 or more)")),
+    }
+}
+
+/// A number of worker threads, 1 to `MAX_WORKERS`.
+fn parse_workers(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_WORKERS).contains(&n) => Ok(n),
+        _ => Err(format!("'{text}' workers: give 1 to {MAX_WORKERS}")),
+    }
+}
+
 impl LimitArgs {
+    /// The options of a command that starts now: its deadline is set here, once.
     fn options(&self) -> Options {
         let defaults = Options::default();
         Options {
             max_states: self.max_states,
-            max_seconds: self.max_seconds,
+            deadline: Some(Deadline::after(self.max_seconds)),
             max_memory: self
                 .max_memory
                 .map_or(defaults.max_memory, |mib| mib.saturating_mul(1024 * 1024)),
@@ -160,9 +184,9 @@ struct SearchArgs {
     /// Check only these properties (IDs, comma-separated).
     #[arg(long, value_delimiter = ',')]
     property: Vec<String>,
-    /// Threads computing successors (default: every core; verdicts and traces do not depend
-    /// on it).
-    #[arg(long)]
+    /// Threads computing successors, 1 to 256 (default: every core; verdicts and traces do
+    /// not depend on it).
+    #[arg(long, value_parser = parse_workers)]
     workers: Option<usize>,
 }
 
@@ -180,7 +204,7 @@ impl SearchArgs {
             symmetry: self.symmetry,
             fairness: self.fairness,
             properties: self.property.clone(),
-            workers: self.workers.unwrap_or(limits.workers).max(1),
+            workers: self.workers.unwrap_or(limits.workers),
             ..limits
         }
     }
@@ -192,28 +216,53 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             let first = e.to_string();
-            let line = first.lines().next().unwrap_or("bad arguments");
-            eprintln!("{line}");
+            note(first.lines().next().unwrap_or("bad arguments"));
             return 2;
         }
         Err(e) => {
-            print!("{e}");
-            return 0;
+            return match emit(&e.to_string()) {
+                Ok(()) => 0,
+                Err(error) => fail(&error),
+            }
         }
     };
     match run(cli.command) {
         Ok(code) => code,
-        Err(UsageError(message)) => {
-            eprintln!("error: {message}");
-            2
-        }
+        Err(error) => fail(&error),
     }
 }
 
-fn run(command: Command) -> Result<i32, UsageError> {
+/// Reports `error` on stderr (one line) and returns its exit code.
+fn fail(error: &Error) -> i32 {
+    match error.kind {
+        _ if error.message.is_empty() => {}
+        ErrorKind::Limit => note(&error.message),
+        ErrorKind::BadInput | ErrorKind::Io => note(&format!("error: {}", error.message)),
+    }
+    error.exit_code()
+}
+
+/// Writes `text` to standard output. A reader that closed the pipe ends the command quietly
+/// (exit 2); any other failure is an I/O error.
+fn emit(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Error::io(""),
+            _ => Error::io(format!("cannot write standard output: {e}")),
+        })
+}
+
+/// One line on stderr; a failure to write it is ignored (there is nowhere left to say so).
+fn note(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+fn run(command: Command) -> Result<i32, Error> {
     match command {
         Command::List => {
-            print!("{}", list());
+            emit(&list())?;
             Ok(0)
         }
         Command::Check {
@@ -235,22 +284,21 @@ fn run(command: Command) -> Result<i32, UsageError> {
                 finite,
                 spurious_wakeups: spurious,
             };
-            let report = entry.check(variant, &config, &search.options())?;
+            let options = search.options();
+            entry.validate(&config, &options)?;
+            if let Some(dir) = &save_traces {
+                files::check_target(dir)?;
+            }
+            let report = entry.check(variant, &config, &options)?;
+            emit(&if json {
+                serde_json::to_string_pretty(&report).expect("reports serialise") + "\n"
+            } else {
+                describe_report(&entry, variant.name, &config, &report)
+            })?;
             if let Some(dir) = save_traces {
                 save(&report, &dir)?;
             }
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).expect("reports serialise")
-                );
-            } else {
-                print!(
-                    "{}",
-                    describe_report(&entry, variant.name, &config, &report)
-                );
-            }
-            Ok(exit_code(&report)?)
+            exit_code(&report)
         }
         Command::Prove {
             deep,
@@ -269,7 +317,7 @@ fn run(command: Command) -> Result<i32, UsageError> {
         Command::Verdicts { write } => {
             let table = crate::verdicts::table();
             match write {
-                None => println!("{table}"),
+                None => emit(&format!("{table}\n"))?,
                 Some(path) => write_table(&path, &table)?,
             }
             Ok(0)
@@ -284,17 +332,23 @@ fn run(command: Command) -> Result<i32, UsageError> {
         } => {
             let entry = models::find(&model)?;
             let mut options = limits.options();
-            options.workers = workers.unwrap_or(options.workers).max(1);
+            options.workers = workers.unwrap_or(options.workers);
             let objects = if objects.is_empty() {
                 vec![entry.default_objects]
             } else {
                 objects
             };
-            print!("{}", bench(&entry, &threads, &objects, &options)?);
+            let (table, limited) = bench(&entry, &threads, &objects, &options)?;
+            emit(&table)?;
             if twins {
-                print!("{}", bench_twins());
+                emit(&bench_twins())?;
             }
-            Ok(0)
+            match limited {
+                true => Err(Error::limit(
+                    "some rows reached a limit (their last column): their numbers are partial",
+                )),
+                false => Ok(0),
+            }
         }
     }
 }
@@ -331,26 +385,38 @@ fn list() -> String {
     out
 }
 
-/// 1 when a property is violated, else an error when a limit cut the search, else 0.
-fn exit_code(report: &Report) -> Result<i32, UsageError> {
-    if report
+/// 1 when a property is violated, else a limit error when some verdict is inconclusive, else
+/// 0. Inconclusive verdicts are named on stderr in either case.
+fn exit_code(report: &Report) -> Result<i32, Error> {
+    let undecided = report.inconclusive();
+    let violated = report
         .results
         .iter()
-        .any(|r| r.verdict == Verdict::Violated)
-    {
-        return Ok(1);
-    }
-    match &report.limit {
-        Some(limit) => Err(UsageError(format!(
-            "{limit}; undecided properties are inconclusive"
-        ))),
-        None => Ok(0),
+        .any(|r| r.verdict == Verdict::Violated);
+    let message = format!(
+        "inconclusive: {} ({})",
+        undecided.join(", "),
+        report.limit.as_deref().unwrap_or("a limit was reached")
+    );
+    match (violated, undecided.is_empty()) {
+        (true, true) => Ok(1),
+        (true, false) => {
+            note(&message);
+            Ok(1)
+        }
+        (false, false) => Err(Error::limit(message)),
+        (false, true) => Ok(0),
     }
 }
 
+/// What the search covered, and, on a second line, the graph the liveness and counting
+/// verdicts rest on.
 fn header(entry: &ModelEntry, variant: &str, config: &Config, report: &Report) -> String {
-    format!(
-        "{} / {} with {}{}: {} states, {} transitions, depth {}, {:.2} s, {:.0} states/s{}",
+    let search_limit = (!report.exhaustive)
+        .then_some(report.limit.as_deref())
+        .flatten();
+    let mut out = format!(
+        "{} / {} with {}{}: {} states, {} transitions, depth {}, {:.2} s, {:.0} states/s ({})",
         entry.name,
         variant,
         config.bounds(),
@@ -360,21 +426,55 @@ fn header(entry: &ModelEntry, variant: &str, config: &Config, report: &Report) -
         report.depth,
         report.seconds,
         report.states_per_second(),
-        match &report.limit {
-            Some(limit) => format!(" (INCOMPLETE: {limit})"),
-            None => " (exhaustive)".to_string(),
-        }
-    )
+        completeness(search_limit)
+    );
+    if let Some(graph) = &report.graph {
+        let _ = write!(
+            out,
+            "\n  liveness and counting on the whole graph (no symmetry): {} states, {} \
+             transitions ({})",
+            graph.states,
+            graph.transitions,
+            completeness(graph.limit.as_deref())
+        );
+    }
+    out
+}
+
+/// `exhaustive`, or `INCOMPLETE: <limit>`.
+fn completeness(limit: Option<&str>) -> String {
+    match limit {
+        None => "exhaustive".into(),
+        Some(limit) => format!("INCOMPLETE: {limit}"),
+    }
 }
 
 fn describe_report(entry: &ModelEntry, variant: &str, config: &Config, report: &Report) -> String {
     let mut out = header(entry, variant, config, report);
     out.push('\n');
     for r in &report.results {
-        let numbers = r.numbers.map(|n| format!(" ({n})")).unwrap_or_default();
+        let mut detail = r.numbers.map(|n| format!(" ({n})")).unwrap_or_default();
+        if let Some(limit) = &r.limit {
+            let _ = write!(detail, " [{limit}]");
+        }
+        if let Some(never) = &r.never {
+            let _ = write!(detail, " [never occurs: {never}]");
+        }
+        // Next to a limit, a decided verdict says what it rests on.
+        if report.limit.is_some() && r.verdict != Verdict::Inconclusive {
+            let _ = write!(
+                detail,
+                " [{}]",
+                match (r.verdict, r.basis) {
+                    (Verdict::Violated, _) if r.trace.is_some() => "counterexample below",
+                    (_, Basis::Search) => "rests on the search above",
+                    (_, Basis::Graph) => "rests on the complete graph",
+                }
+            );
+        }
         let _ = writeln!(
             out,
-            "  {:<8} {:<12} {}{numbers}",
+            "  {:<8} {:<12} {}{detail}",
             r.id,
             r.verdict.to_string(),
             r.statement
@@ -400,45 +500,46 @@ fn describe_report(entry: &ModelEntry, variant: &str, config: &Config, report: &
     out
 }
 
-fn prove(
-    scope: &Scope,
-    limits: &Options,
-    json: bool,
-    out: Option<&Path>,
-) -> Result<i32, UsageError> {
-    let catalogue = prove_catalogue(scope, limits)?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&catalogue.runs).expect("runs serialise")
-        );
-    } else {
-        print!("{}", prove_table(&catalogue));
-    }
+fn prove(scope: &Scope, limits: &Options, json: bool, out: Option<&Path>) -> Result<i32, Error> {
     // The committed catalogue is the default run; a narrowed or deeper run writes only where
-    // it is told to.
+    // it is told to. A target gilcheck may not write is refused before any search.
     let default_out = (scope.only.is_none() && !scope.deep).then(|| Path::new("proofs"));
-    match out.or(default_out) {
+    let out = out.or(default_out);
+    if let Some(dir) = out {
+        files::check_target(dir)?;
+    }
+    let catalogue = prove_catalogue(scope, limits)?;
+    emit(&if json {
+        serde_json::to_string_pretty(&catalogue.runs).expect("runs serialise") + "\n"
+    } else {
+        prove_table(&catalogue)
+    })?;
+    match out {
         Some(dir) => {
             proofs::write(&catalogue, dir)?;
-            eprintln!("wrote the catalogue to {}", dir.display());
+            note(&format!("wrote the catalogue to {}", dir.display()));
         }
-        None => eprintln!("(proofs/ not rewritten for --only or --deep; give --out DIR)"),
+        None => note("(proofs/ not rewritten for --only or --deep; give --out DIR)"),
     }
+    incomplete(&catalogue)
+}
+
+/// 0 when every verdict of the catalogue is decided, else a limit error naming the runs cut
+/// short.
+fn incomplete(catalogue: &Catalogue) -> Result<i32, Error> {
     let incomplete = catalogue.incomplete();
     if incomplete.is_empty() {
-        Ok(0)
-    } else {
-        Err(UsageError(format!(
-            "searches cut short (inconclusive): {}",
-            incomplete.join("; ")
-        )))
+        return Ok(0);
     }
+    Err(Error::limit(format!(
+        "searches cut short (inconclusive): {}",
+        incomplete.join("; ")
+    )))
 }
 
 /// Plans and runs the searches of `scope`, with a progress bar on stderr (when it is a
 /// terminal).
-fn prove_catalogue(scope: &Scope, limits: &Options) -> Result<Catalogue, UsageError> {
+fn prove_catalogue(scope: &Scope, limits: &Options) -> Result<Catalogue, Error> {
     let (jobs, mut catalogue) = proofs::plan(scope, limits)?;
     let bar = ProgressBar::new(jobs.len() as u64);
     bar.set_style(
@@ -577,57 +678,42 @@ fn sensitivity(catalogue: &Catalogue, entry: &ModelEntry, properties: &[Property
     out
 }
 
-/// Writes each trace of `report` to `dir/<ID>.json` (a temporary file renamed into place).
-fn save(report: &Report, dir: &Path) -> Result<(), UsageError> {
-    let fail = |e: std::io::Error| UsageError(format!("cannot write {}: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    for r in &report.results {
-        if let Some(trace) = &r.trace {
-            let path = dir.join(format!("{}.json", r.id));
-            let temporary = dir.join(format!(".{}.json.tmp", r.id));
-            std::fs::write(&temporary, trace.to_json())
-                .and_then(|()| std::fs::rename(&temporary, &path))
-                .map_err(fail)?;
-        }
-    }
-    Ok(())
+/// Writes the traces of `report` as the whole content of `dir`, one `<ID>.json` each, so that
+/// the traces of one run are never mixed with another's.
+fn save(report: &Report, dir: &Path) -> Result<(), Error> {
+    let traces: Vec<(String, String)> = report
+        .results
+        .iter()
+        .filter_map(|r| Some((format!("{}.json", r.id), r.trace.as_ref()?.to_json())))
+        .collect();
+    files::replace_dir(dir, &traces)
 }
 
-/// `replay FILE`: 0 when every step is allowed and no safety property fails, 1 when a step is
-/// refused or a property fails, 2 when the file is not a trace of a registered model.
-fn replay(file: &Path) -> Result<i32, UsageError> {
+/// `replay FILE`: 0 when the trace replays and shows what it claims, 1 when a step or the
+/// claim fails, 2 when the file is not a trace of a registered model.
+fn replay(file: &Path) -> Result<i32, Error> {
     let shown = file.display();
     let text = std::fs::read_to_string(file)
-        .map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
+        .map_err(|e| Error::bad_input(format!("cannot read {shown}: {e}")))?;
     let saved: Trace = serde_json::from_str(&text)
-        .map_err(|e| UsageError(format!("{shown} is not a gilcheck trace: {e}")))?;
+        .map_err(|e| Error::bad_input(format!("{shown} is not a gilcheck trace: {e}")))?;
     let entry = models::find(&saved.meta.model)?;
     let replay = entry.replay(&saved)?;
-    print!("{}", replay.trace.to_text());
-    match replay.problem {
-        None => {
-            println!(
-                "all {} steps are allowed by the specification of {} / {}",
-                saved.steps.len(),
-                saved.meta.model,
-                saved.meta.variant
-            );
-            Ok(0)
-        }
-        Some(problem) => {
-            println!("=> {problem}");
-            Ok(1)
-        }
-    }
+    let (line, code) = match &replay.outcome {
+        Ok(what) => (format!("confirmed: {what}"), 0),
+        Err(why) => (format!("NOT confirmed: {why}"), 1),
+    };
+    emit(&format!("{}{line}\n", replay.trace.to_text()))?;
+    Ok(code)
 }
 
 /// `explain ID`: the property's page, computed now.
-fn explain(id: &str, limits: &Options) -> Result<i32, UsageError> {
+fn explain(id: &str, limits: &Options) -> Result<i32, Error> {
     let known = registry()
         .iter()
         .any(|e| e.properties().iter().any(|p| p.id == id));
     if !known {
-        return Err(UsageError(format!(
+        return Err(Error::bad_input(format!(
             "unknown property ID '{id}' (gilcheck list shows them)"
         )));
     }
@@ -638,37 +724,36 @@ fn explain(id: &str, limits: &Options) -> Result<i32, UsageError> {
     let catalogue = prove_catalogue(&scope, limits)?;
     let (entry, property) = catalogue.properties()[0];
     let (text, _) = proofs::page::page(&catalogue, entry, property);
-    print!("{text}");
-    Ok(0)
+    emit(&text)?;
+    incomplete(&catalogue)
 }
 
-/// Replaces the verdict table in `path`, writing a temporary file first so that a failure
-/// leaves the file as it was.
-fn write_table(path: &std::path::Path, table: &str) -> Result<(), UsageError> {
+/// Replaces the verdict table in `path` (through a temporary file: a failure leaves the file
+/// as it was).
+fn write_table(path: &Path, table: &str) -> Result<(), Error> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
+        .map_err(|e| Error::bad_input(format!("cannot read {shown}: {e}")))?;
     let updated = crate::verdicts::splice(&text, table).ok_or_else(|| {
-        UsageError(format!(
+        Error::bad_input(format!(
             "{shown} has no verdict markers ({} ... {})",
             crate::verdicts::BEGIN,
             crate::verdicts::END
         ))
     })?;
-    let temporary = path.with_extension("verdicts.tmp");
-    std::fs::write(&temporary, updated)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))
+    files::replace_file(path, &updated)
 }
 
 /// For each thread and object count, with and without symmetry: the safety search alone (the
-/// `S` properties: states/s and bytes per state) and the whole check (liveness included).
+/// `S` properties: states/s and bytes per state) and the whole check (liveness included); and
+/// whether some row reached a limit.
 fn bench(
     entry: &ModelEntry,
     threads: &[usize],
     objects: &[usize],
     options: &Options,
-) -> Result<String, UsageError> {
+) -> Result<(String, bool), Error> {
+    let mut limited = false;
     let mut out = format!(
         "explicit checker, {} / {}, {} worker(s); search = the safety (S) properties alone, \
          all = every property (liveness on the whole graph)\n",
@@ -730,12 +815,17 @@ fn bench(
                     report.states_per_second(),
                     report.memory_bytes as f64 / report.states.max(1) as f64,
                     all.seconds,
-                    report.limit.or(all.limit).unwrap_or_else(|| "-".into())
+                    report
+                        .limit
+                        .as_ref()
+                        .or(all.limit.as_ref())
+                        .map_or("-", String::as_str)
                 );
+                limited |= report.limit.is_some() || all.limit.is_some();
             }
         }
     }
-    Ok(out)
+    Ok((out, limited))
 }
 
 /// The GIL twin under loom and shuttle: executions, seconds, executions/s. A failing run (none

@@ -13,8 +13,10 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod error;
 pub mod exec;
 pub mod explore;
+pub mod files;
 pub mod model;
 pub mod pack;
 pub mod proofs;

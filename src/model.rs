@@ -39,9 +39,13 @@ impl Config {
 impl Config {
     /// The bounds in words, e.g. `3 threads, 2 objects, finite`.
     pub fn bounds(&self) -> String {
-        let mut words = vec![format!("{} threads", self.threads)];
+        let plural = |n: usize, what: &str| match n {
+            1 => format!("1 {what}"),
+            n => format!("{n} {what}s"),
+        };
+        let mut words = vec![plural(self.threads, "thread")];
         if self.objects > 0 {
-            words.push(format!("{} objects", self.objects));
+            words.push(plural(self.objects, "object"));
         }
         if self.finite {
             words.push("finite".into());
@@ -53,16 +57,40 @@ impl Config {
     }
 }
 
-/// A named variant of a model: the faithful mirror of some CPython version, or a deliberately
-/// broken one that exists to show a property can fail.
+/// A named variant of a model: the mirror of some real code (a CPython version, another
+/// implementation, a real extension or program), a fix proposed but not in CPython, or a
+/// deliberately broken one that exists to show a property can fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Variant {
     /// Stable name used on the command line (`--variant NAME`).
     pub name: &'static str,
     /// One sentence on what the variant changes.
     pub summary: &'static str,
-    /// `true` for variants that mirror real code, `false` for bad variants.
-    pub faithful: bool,
+    /// What it mirrors.
+    pub kind: VariantKind,
+}
+
+/// What a variant mirrors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VariantKind {
+    /// Real code, as written.
+    Real,
+    /// A fix that was proposed (or that this project proposes) and is not in CPython.
+    ProposedFix,
+    /// Deliberately broken, to show that a property can fail.
+    Bad,
+}
+
+impl VariantKind {
+    /// The kind in words, for tables.
+    pub fn describe(self) -> &'static str {
+        match self {
+            VariantKind::Real => "real code",
+            VariantKind::ProposedFix => "proposed fix",
+            VariantKind::Bad => "bad variant",
+        }
+    }
 }
 
 /// Which infinite schedules a liveness property is checked over.
@@ -172,6 +200,16 @@ pub enum Check<M: Model> {
     },
 }
 
+/// What must happen at least once for a property to say anything: in a configuration where no
+/// reachable state satisfies it, the property is `vacuous` (for example "a holder notices a drop
+/// request" with one thread, where nobody ever requests).
+pub struct Premise<M: Model> {
+    /// The premise in a few words ("a drop request is made").
+    pub what: &'static str,
+    /// Whether it holds in a state.
+    pub holds: fn(&M, &M::State) -> bool,
+}
+
 /// A property with a stable ID such as `GIL-S1`.
 pub struct Property<M: Model> {
     /// Stable ID `<MODEL>-<KIND><n>`; never changes once published.
@@ -181,6 +219,9 @@ pub struct Property<M: Model> {
     /// The source the property mirrors, in one line: file, function(s) and the versions it
     /// applies to (for example `Python/ceval_gil.h: take_gil, drop_gil (CPython 3.2-3.11)`).
     pub source: &'static str,
+    /// What must occur for the property to be meaningful (`None`: nothing beyond the trigger
+    /// of a leads-to or counting property). Checked on the search's states.
+    pub premise: Option<Premise<M>>,
     /// How the checker decides it.
     pub check: Check<M>,
 }

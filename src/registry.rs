@@ -1,9 +1,10 @@
 //! The registry glue: what the command line and the catalogue need to know about a model
 //! without knowing its types.
 
-use crate::explore::{replay_trace, Options, Report};
+use crate::error::Error;
+use crate::explore::{confirm, Options, Report};
 use crate::model::{Config, Model, Variant};
-use crate::trace::{Trace, TraceMeta};
+use crate::trace::{Claim, Trace, TraceMeta, BACKENDS};
 use std::ops::RangeInclusive;
 
 /// A property's ID, statement and source, for listings.
@@ -50,7 +51,7 @@ pub struct ModelEntry {
 pub struct Ops {
     properties: fn() -> Vec<PropertyInfo>,
     run: fn(&str, &Config, &Options, &TraceMeta) -> Report,
-    replay: fn(&str, &Config, &Trace) -> Replay,
+    replay: fn(&str, &Config, &Trace) -> Result<Replay, String>,
 }
 
 /// The operations of registered model `M`.
@@ -62,28 +63,17 @@ pub fn ops<M: Registered>() -> Ops {
     }
 }
 
-/// A saved trace re-run on the specification.
+/// A saved trace re-run on the specification, its claim judged.
 pub struct Replay {
     /// The steps that replayed, with the spec's states and pictures.
     pub trace: Trace,
-    /// The first step the spec does not allow, or the first state that violates a safety
-    /// property; `None` when every step is allowed and no safety property fails.
-    pub problem: Option<String>,
-}
-
-/// Bad input from the user: reported as one line, exit code 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+    /// `Ok`: what the trace was confirmed to show; `Err`: the claim that failed, in one line.
+    pub outcome: Result<String, String>,
 }
 
 impl ModelEntry {
     /// The variant named `name`, or the default when `None`.
-    pub fn variant(&self, name: Option<&str>) -> Result<&'static Variant, UsageError> {
+    pub fn variant(&self, name: Option<&str>) -> Result<&'static Variant, Error> {
         let Some(name) = name else {
             return Ok(&self.variants[0]);
         };
@@ -92,7 +82,7 @@ impl ModelEntry {
             .find(|v| v.name == name)
             .ok_or_else(|| {
                 let known: Vec<_> = self.variants.iter().map(|v| v.name).collect();
-                UsageError(format!(
+                Error::bad_input(format!(
                     "unknown variant '{name}' of model '{}' (known: {})",
                     self.name,
                     known.join(", ")
@@ -115,7 +105,7 @@ impl ModelEntry {
         variant: &Variant,
         config: &Config,
         options: &Options,
-    ) -> Result<Report, UsageError> {
+    ) -> Result<Report, Error> {
         self.validate(config, options)?;
         let meta = TraceMeta {
             model: self.name.to_string(),
@@ -127,16 +117,16 @@ impl ModelEntry {
     }
 
     /// Checks that `config` and `options` are within what the model accepts.
-    fn validate(&self, config: &Config, options: &Options) -> Result<(), UsageError> {
+    pub fn validate(&self, config: &Config, options: &Options) -> Result<(), Error> {
         let known = |id: &String| self.properties().iter().any(|p| p.id == id.as_str());
         if let Some(unknown) = options.properties.iter().find(|id| !known(id)) {
-            return Err(UsageError(format!(
+            return Err(Error::bad_input(format!(
                 "model '{}' has no property '{unknown}'",
                 self.name
             )));
         }
         if !self.threads.contains(&config.threads) {
-            return Err(UsageError(format!(
+            return Err(Error::bad_input(format!(
                 "model '{}' takes {} to {} threads, not {}",
                 self.name,
                 self.threads.start(),
@@ -145,10 +135,13 @@ impl ModelEntry {
             )));
         }
         if *self.objects.end() == 0 && config.objects > 0 {
-            return Err(UsageError(format!("model '{}' has no objects", self.name)));
+            return Err(Error::bad_input(format!(
+                "model '{}' has no objects",
+                self.name
+            )));
         }
         if !self.objects.contains(&config.objects) {
-            return Err(UsageError(format!(
+            return Err(Error::bad_input(format!(
                 "model '{}' takes {} to {} objects, not {}",
                 self.name,
                 self.objects.start(),
@@ -157,7 +150,7 @@ impl ModelEntry {
             )));
         }
         if options.symmetry && !self.symmetric {
-            return Err(UsageError(format!(
+            return Err(Error::bad_input(format!(
                 "model '{}' has no thread symmetry (its threads run different programs)",
                 self.name
             )));
@@ -172,11 +165,18 @@ impl ModelEntry {
 
     /// Re-runs `trace` (saved by any backend) on the spec of the variant and configuration it
     /// names.
-    pub fn replay(&self, trace: &Trace) -> Result<Replay, UsageError> {
+    pub fn replay(&self, trace: &Trace) -> Result<Replay, Error> {
         let meta = &trace.meta;
         let variant = self.variant(Some(&meta.variant))?;
         self.validate(&meta.config, &Options::default())?;
-        Ok((self.ops.replay)(variant.name, &meta.config, trace))
+        if !BACKENDS.contains(&meta.backend.as_str()) {
+            return Err(Error::bad_input(format!(
+                "unknown backend '{}' (known: {})",
+                meta.backend,
+                BACKENDS.join(", ")
+            )));
+        }
+        (self.ops.replay)(variant.name, &meta.config, trace).map_err(Error::bad_input)
     }
 }
 
@@ -198,37 +198,31 @@ fn run<M: Registered>(
     crate::explore::check(&M::build(variant, config), meta, options)
 }
 
-/// `ModelEntry::replay` of a registered model: the trace's steps re-derived on the spec, and
-/// the first problem.
-fn replay<M: Registered>(variant: &str, config: &Config, saved: &Trace) -> Replay {
+/// `ModelEntry::replay` of a registered model: the trace's steps re-derived on the spec and its
+/// claim judged; `Err` when the trace is malformed for the model.
+fn replay<M: Registered>(variant: &str, config: &Config, saved: &Trace) -> Result<Replay, String> {
     let model = M::build(variant, config);
-    let (replayed, mut problem) = match replay_trace(&model, saved) {
-        Ok(replayed) => (Some(replayed), None),
-        Err(mismatch) => (mismatch.replayed, Some(mismatch.reason)),
+    let confirmation = confirm(&model, saved)?;
+    let mut trace = match &confirmation.replayed {
+        Some(replayed) => replayed.trace(&model, &saved.meta),
+        None => Trace {
+            steps: Vec::new(),
+            ..saved.clone()
+        },
     };
-    let Some(replayed) = replayed else {
-        let mut trace = saved.clone();
-        trace.steps.clear();
-        return Replay { trace, problem };
-    };
-    // The first state on the path that violates a safety property.
-    let properties = model.properties();
-    let states = std::iter::once(&replayed.init).chain(replayed.path.iter().map(|(_, s)| s));
-    let violation = states.enumerate().find_map(|(step, state)| {
-        let p = properties.iter().find(|p| p.violated_by(&model, state))?;
-        Some((step, p))
-    });
-    let mut trace = replayed.trace(&model, &saved.meta);
-    if let Some((step, p)) = violation {
-        trace.steps.truncate(step);
-        trace = trace.violating(p.id, p.statement);
-        problem = Some(format!(
-            "step {step} reaches a state that violates {}: {}",
-            p.id, p.statement
-        ));
+    // A refused step is shown as recorded after the steps that replayed.
+    if saved.claim == Claim::Refused && trace.steps.len() + 1 == saved.steps.len() {
+        trace.steps.extend(saved.steps.last().cloned());
     }
-    trace.property = saved.property.clone().or(trace.property);
-    Replay { trace, problem }
+    trace.property = saved.property.clone();
+    trace.claim = saved.claim;
+    trace.fairness = saved.fairness;
+    trace.outcome = saved.outcome.clone();
+    trace.cycle = saved.cycle.filter(|&k| k < trace.steps.len());
+    Ok(Replay {
+        trace,
+        outcome: confirmation.outcome,
+    })
 }
 
 /// The properties of a registered model (read off its default variant).

@@ -1,7 +1,7 @@
 //! One trace format for every backend (explicit checker, loom, shuttle, random walks): a list of
 //! steps, each naming the thread and the action's stable label, plus the key state after it.
 
-use crate::model::{Config, Model};
+use crate::model::{Config, Fairness, Model};
 use crate::timeline::Frame;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -33,6 +33,43 @@ pub struct Step {
     pub frame: Frame,
 }
 
+/// The backends that write traces (`TraceMeta::backend`).
+pub const BACKENDS: [&str; 7] = [
+    "explicit",
+    "loom",
+    "shuttle-random",
+    "shuttle-pct",
+    "std",
+    "quickcheck",
+    "proptest",
+];
+
+/// What a trace claims to show; `gilcheck replay` confirms it on the specification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Claim {
+    /// A run whose steps the specification allows; nothing more is claimed (a twin run that
+    /// its own checker stopped, for example loom's race detector, which the spec cannot see).
+    Run,
+    /// A counterexample to `property`: the last state violates the safety property or is a
+    /// deadlock; for liveness a fair lasso (or a run that stops) on which the response never
+    /// comes after the trigger; for counting, a run whose counted steps break the claim.
+    Violation,
+    /// A witness for `property`: the last state (or step) shows the reachability property, or
+    /// the run counts steps from a trigger to a response as the counting property claims.
+    Witness,
+    /// A twin run whose last step the specification does not allow (a refinement failure).
+    Refused,
+    /// A twin run that finished in a state where the specification has not.
+    Unfinished,
+    /// A twin run in which some thread counts more steps of the counting `property` than
+    /// `bound`, the most the explicit checker computed.
+    Exceeds {
+        /// The explicit checker's bound.
+        bound: usize,
+    },
+}
+
 /// A counterexample or witness.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
@@ -40,6 +77,11 @@ pub struct Trace {
     pub meta: TraceMeta,
     /// The property it refutes or witnesses, if any.
     pub property: Option<String>,
+    /// What it shows (about `property`, where it names one).
+    pub claim: Claim,
+    /// For a liveness counterexample: the fairness its run is fair under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<Fairness>,
     /// What the last state shows (the violation, or the witnessed situation).
     pub outcome: String,
     /// Key state of the initial state.
@@ -66,6 +108,8 @@ impl Trace {
         Trace {
             meta,
             property: None,
+            claim: Claim::Run,
+            fairness: None,
             outcome: String::new(),
             init: model.format_state(init),
             init_frame: model.frame(init),
@@ -82,10 +126,23 @@ impl Trace {
         }
     }
 
-    /// Marks the trace as showing `outcome` for property `id`.
+    /// Marks the trace as a counterexample to property `id` that shows `outcome`.
     pub fn about(mut self, id: &str, outcome: String) -> Trace {
         self.property = Some(id.to_string());
         self.outcome = outcome;
+        self.claim = Claim::Violation;
+        self
+    }
+
+    /// Marks the trace as a witness for its property rather than a counterexample.
+    pub fn witnessing(mut self) -> Trace {
+        self.claim = Claim::Witness;
+        self
+    }
+
+    /// Records the fairness the trace's run is fair under.
+    pub fn under(mut self, fairness: Fairness) -> Trace {
+        self.fairness = Some(fairness);
         self
     }
 

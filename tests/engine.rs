@@ -47,18 +47,21 @@ impl Model for Increments {
                 id: "INC-S1",
                 statement: "when both are done the counter is 2",
                 source: "none: a hand-made counter of this test",
+                premise: None,
                 check: Check::Always(|_, s: &IncState| s.0 != [2, 2] || s.2 == 2),
             },
             Property {
                 id: "INC-R1",
                 statement: "the counter reaches 2",
                 source: "none: a hand-made counter of this test",
+                premise: None,
                 check: Check::Sometimes(|_, s: &IncState| s.2 == 2),
             },
             Property {
                 id: "INC-S2",
                 statement: "no deadlock",
                 source: "none: a hand-made counter of this test",
+                premise: None,
                 check: Check::DeadlockFree,
             },
         ]
@@ -118,6 +121,7 @@ impl Model for TwoLocks {
             id: "LOCK-S1",
             statement: "no deadlock",
             source: "none: two hand-made locks of this test",
+            premise: None,
             check: Check::DeadlockFree,
         }]
     }

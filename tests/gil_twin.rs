@@ -150,8 +150,8 @@ fn shuttle_catches_no_gil_with_random_and_pct() {
                 .unwrap()
                 .replay(&saved)
                 .unwrap();
-            let problem = replay.problem.expect("the violation is found again");
-            assert!(problem.contains("violates GIL-S"), "{problem}");
+            let confirmed = replay.outcome.expect("the violation is confirmed");
+            assert!(confirmed.contains("violates GIL-S"), "{confirmed}");
         }
     }
 }

@@ -92,6 +92,7 @@ impl Model for Locks {
                 id: "LOCK-L1",
                 statement: "a trying thread eventually enters its critical section",
                 source: "none: a hand-made lock of this test",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, s: &LockState, t| s.0[t] == At::Trying,
                     to: |_, s: &LockState, t| s.0[t] == At::Critical,
@@ -103,6 +104,7 @@ impl Model for Locks {
                 id: "LOCK-L2",
                 statement: "the lock is free infinitely often",
                 source: "none: a hand-made lock of this test",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, _, _| true,
                     to: |_, s: &LockState, _| s.1.is_none(),

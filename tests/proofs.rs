@@ -4,40 +4,12 @@
 
 #[path = "common/bin.rs"]
 mod bin;
+#[path = "common/dirs.rs"]
+mod dirs;
 
 use bin::gilcheck;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// A fresh directory under the target directory, empty.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Every file under `dir`, by path relative to it.
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(at) = pending.pop() {
-        for entry in std::fs::read_dir(&at).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                files.insert(relative, std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    files
-}
+use dirs::{scratch, tree};
+use std::path::Path;
 
 #[test]
 fn prove_regenerates_the_committed_catalogue() {
@@ -172,7 +144,7 @@ fn prove_only_narrows_and_json_is_machine_readable() {
 }
 
 #[test]
-fn replay_reruns_saved_traces_and_names_the_first_refused_step() {
+fn replay_confirms_saved_traces_and_names_the_first_refused_step() {
     let dir = scratch("replay");
     let (code, _, stderr) = gilcheck(&[
         "check",
@@ -185,11 +157,14 @@ fn replay_reruns_saved_traces_and_names_the_first_refused_step() {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(code, 1, "{stderr}");
-    // A counterexample replays, and replay finds the violation again.
+    // A counterexample replays, and replay confirms the violation.
     let counterexample = dir.join("GIL-S1.json");
     let (code, stdout, _) = gilcheck(&["replay", counterexample.to_str().unwrap()]);
-    assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("violates GIL-S1"), "{stdout}");
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("confirmed: the last state violates GIL-S1"),
+        "{stdout}"
+    );
     // A witness of the default variant replays cleanly.
     let witnesses = dir.join("default");
     let (code, _, stderr) = gilcheck(&[
@@ -205,7 +180,7 @@ fn replay_reruns_saved_traces_and_names_the_first_refused_step() {
     let (code, stdout, _) = gilcheck(&["replay", witness.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}");
     assert!(
-        stdout.contains("steps are allowed by the specification"),
+        stdout.contains("confirmed: the last step witnesses GIL-R1"),
         "{stdout}"
     );
 
@@ -217,7 +192,7 @@ fn replay_reruns_saved_traces_and_names_the_first_refused_step() {
     std::fs::write(&moved, trace.to_string()).unwrap();
     let (code, stdout, _) = gilcheck(&["replay", moved.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("=> step "), "{stdout}");
+    assert!(stdout.contains("NOT confirmed: step "), "{stdout}");
     assert!(stdout.contains("is not enabled"), "{stdout}");
 
     // Bad files: one line, exit 2.

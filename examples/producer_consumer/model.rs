@@ -21,7 +21,7 @@
 //! woken may be the wrong kind of thread).
 
 use gilcheck::exec::{twin_config, Backend, Log, Twin};
-use gilcheck::model::{Check, Config, Fairness, Model, Property, Variant};
+use gilcheck::model::{Check, Config, Fairness, Model, Property, Variant, VariantKind};
 use gilcheck::trace::TraceMeta;
 use std::sync::Arc;
 
@@ -33,17 +33,17 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "while-loop",
         summary: "while not items: cond.wait(); notify_all",
-        faithful: true,
+        kind: VariantKind::Real,
     },
     Variant {
         name: "if-instead-of-while",
         summary: "if not items: cond.wait(): a woken consumer does not test again",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
     Variant {
         name: "notify-one",
         summary: "cond.notify() wakes one waiter, maybe of the wrong kind",
-        faithful: false,
+        kind: VariantKind::Bad,
     },
 ];
 
@@ -258,18 +258,21 @@ impl Model for ProducerConsumer {
                 statement: "no consumer pops an empty buffer, and the buffer never holds more \
                             than one item",
                 source: "Lib/threading.py: Condition.wait, notify_all (the user's program above)",
+                premise: None,
                 check: Check::Always(|_, s: &State| !s.underflow && s.items <= 1),
             },
             Property {
                 id: "PC-S2",
                 statement: "no deadlock: until every thread has finished, some thread can move",
                 source: "Lib/threading.py: Condition.wait, notify",
+                premise: None,
                 check: Check::DeadlockFree,
             },
             Property {
                 id: "PC-R1",
                 statement: "a consumer waits in cond.wait() (the waiting path is exercised)",
                 source: "Lib/threading.py: Condition.wait",
+                premise: None,
                 check: Check::Sometimes(|m: &ProducerConsumer, s: &State| {
                     m.threads()
                         .skip(1)
@@ -280,6 +283,7 @@ impl Model for ProducerConsumer {
                 id: "PC-L1",
                 statement: "every consumer eventually gets its item",
                 source: "Lib/threading.py: Condition.wait, notify_all",
+                premise: None,
                 check: Check::LeadsTo {
                     from: |_, _, _| true,
                     to: |_, s: &State, t| t == 0 || s.threads[t] == Pc::Done,

@@ -1,9 +1,9 @@
 //! Runs an executable twin under each backend and replays every run on its specification.
 
 use super::{Backend, Log, Loom, Shuttle, Std};
-use crate::explore::{check, replay_observed, run_count, Options, Replayed};
+use crate::explore::{check, replay_observed, run_count, Deadline, Options, Replayed};
 use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
-use crate::trace::{Trace, TraceMeta};
+use crate::trace::{Claim, Trace, TraceMeta};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -77,7 +77,7 @@ fn computed_bounds<M: Model>(spec: &M, meta: &TraceMeta) -> Vec<(Property<M>, us
     }
     let quick = Options {
         max_states: 200_000,
-        max_seconds: 10.0,
+        deadline: Some(Deadline::after(10.0)),
         ..Options::default()
     };
     let report = check(spec, meta, &quick);
@@ -121,14 +121,12 @@ pub struct TwinFailure {
 pub const TRACE_DIR: &str = "GILCHECK_TRACE_DIR";
 
 impl TwinFailure {
-    /// Saves the trace as `dir/<model>-<variant>-<backend>.json` and returns the path.
+    /// Saves the trace as `dir/<model>-<variant>-<backend>.json` (with a number added when
+    /// that file exists: none is overwritten) and returns the path.
     pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
         let m = &self.trace.meta;
-        let name = format!("{}-{}-{}.json", m.model, m.variant, self.backend);
-        std::fs::create_dir_all(dir)?;
-        let path = dir.join(name);
-        std::fs::write(&path, self.trace.to_json())?;
-        Ok(path)
+        let stem = format!("{}-{}-{}", m.model, m.variant, self.backend);
+        crate::files::write_new(dir, &stem, &self.trace.to_json())
     }
 }
 
@@ -175,8 +173,10 @@ impl<T: Twin> Probe<T> {
             Ok(run) => run,
             Err(refusal) => self.fail(refusal.trace().clone()),
         };
-        if let Some(outcome) = self.exceeded_bound(&run) {
-            self.fail(run.trace(&self.spec, &self.meta).about("bound", outcome));
+        if let Some((id, bound, outcome)) = self.exceeded_bound(&run) {
+            let mut trace = run.trace(&self.spec, &self.meta).about(id, outcome);
+            trace.claim = Claim::Exceeds { bound };
+            self.fail(trace);
         }
         self.executions.fetch_add(1, Ordering::Relaxed);
     }
@@ -188,8 +188,8 @@ impl<T: Twin> Probe<T> {
         panic!("{outcome}");
     }
 
-    /// The first bounded counting property the run exceeds, in words.
-    fn exceeded_bound(&self, run: &Replayed<T::Spec>) -> Option<String> {
+    /// The first bounded counting property the run exceeds: its ID, the bound, and in words.
+    fn exceeded_bound(&self, run: &Replayed<T::Spec>) -> Option<(&'static str, usize, String)> {
         if self.bounds.is_empty() {
             return None;
         }
@@ -200,8 +200,12 @@ impl<T: Twin> Probe<T> {
                 let n = run_count(&self.spec, init, &actions, &property.check, t);
                 if n > *bound {
                     let id = property.id;
-                    return Some(format!(
-                        "exceeds {id}: T{t} counted {n} steps, the explicit checker's bound is {bound}"
+                    return Some((
+                        id,
+                        *bound,
+                        format!(
+                            "exceeds {id}: T{t} counted {n} steps, the explicit checker's bound is {bound}"
+                        ),
                     ));
                 }
             }

@@ -5,78 +5,12 @@
 use super::expand::{expand, BATCH};
 use super::graph::Graph;
 use super::liveness::{Fair, Lasso};
-use super::report::{Numbers, PropertyResult, Report, Verdict};
+use super::options::Options;
+use super::report::{Basis, GraphStats, Numbers, PropertyResult, Report, Verdict};
 use super::store::{Store, NO_PARENT};
-use crate::model::{Check, CountClaim, Fairness, Model, Property};
+use crate::model::{Check, CountClaim, Model, Property};
 use crate::trace::{Trace, TraceMeta};
 use std::time::Instant;
-
-/// Search options.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// Store one representative per class of states equal up to thread renaming.
-    pub symmetry: bool,
-    /// Stop (verdicts become inconclusive) once this many states are stored.
-    pub max_states: usize,
-    /// Stop (verdicts become inconclusive) after this many seconds.
-    pub max_seconds: f64,
-    /// Check every liveness property under this fairness instead of its own.
-    pub fairness: Option<Fairness>,
-    /// Stop (verdicts become inconclusive) once the visited set holds this many bytes.
-    pub max_memory: usize,
-    /// Threads that compute successors (results do not depend on it).
-    pub workers: usize,
-    /// Check only these property IDs (all when empty).
-    pub properties: Vec<String>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            symmetry: false,
-            max_states: 20_000_000,
-            max_seconds: 600.0,
-            fairness: None,
-            max_memory: default_max_memory(),
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            properties: Vec::new(),
-        }
-    }
-}
-
-impl Options {
-    /// The time or memory limit a search that started at `start` and holds `bytes` has
-    /// passed, in words.
-    pub fn exceeded(&self, start: Instant, bytes: usize) -> Option<String> {
-        if start.elapsed().as_secs_f64() > self.max_seconds {
-            return Some(format!("time limit {}s reached", self.max_seconds));
-        }
-        (bytes > self.max_memory).then(|| {
-            format!(
-                "memory limit {} MiB reached",
-                self.max_memory / (1024 * 1024)
-            )
-        })
-    }
-
-    /// Whether property `id` is to be checked.
-    pub fn wants(&self, id: &str) -> bool {
-        self.properties.is_empty() || self.properties.iter().any(|p| p == id)
-    }
-}
-
-/// Half the memory available when the search starts (from /proc/meminfo), or 4 GiB where that
-/// cannot be read: a search stops, inconclusive, well before the machine runs out.
-fn default_max_memory() -> usize {
-    let available = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-            let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kib * 1024)
-        });
-    available.map_or(4 << 30, |bytes| bytes / 2)
-}
 
 /// Where the first evidence for a property was found.
 #[derive(Clone, Copy)]
@@ -104,28 +38,34 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
     };
     let mut store = Store::new();
     let mut found: Vec<Option<Found>> = vec![None; properties.len()];
+    // Bit i: property i's premise holds in some state stored so far.
+    let mut premises = 0u64;
     let mut limit = None;
     let mut transitions = 0usize;
     let mut depth = 0usize;
 
     for init in model.init_states() {
         if let Some(index) = store.insert(represent(&init), NO_PARENT) {
-            note_state(model, &properties, &mut found, &store.state(index), index);
+            let state = store.state(index);
+            premises |= premise_bits(model, &properties, &state);
+            note_state(model, &properties, &mut found, &state, index);
         }
     }
 
     assert!(properties.len() <= 64, "a property bit set has 64 bits");
-    // Bit i: property i is hit by the step (`SometimesStep`) or by the state it stores (a
-    // reachability witness, or a safety violation). Steps are judged before symmetry
-    // reduction, states after it.
+    // Low 64 bits, bit i: property i is hit by the step (`SometimesStep`) or by the state it
+    // stores (a reachability witness, or a safety violation). High 64 bits: property i's
+    // premise holds in the stored state. Steps are judged before symmetry reduction, states
+    // after it.
     let hits = |state: &M::State, action: &M::Action, next: &M::State, stored: &M::State| {
-        properties.iter().enumerate().fold(0u64, |bits, (i, p)| {
+        let hit = properties.iter().enumerate().fold(0u64, |bits, (i, p)| {
             let hit = match &p.check {
                 Check::SometimesStep(step) => step(model, state, action, next),
                 _ => hit_by_state(model, p, stored),
             };
             bits | (hit as u64) << i
-        })
+        });
+        u128::from(premise_bits(model, &properties, stored)) << 64 | u128::from(hit)
     };
     let mut next = 0;
     let mut level_end = store.states.len();
@@ -148,6 +88,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
             }
             for successor in successors {
                 transitions += 1;
+                premises |= (successor.hits >> 64) as u64;
                 let (index, new) =
                     store.intern_hashed(successor.stored, successor.hash, head as u32);
                 for (i, (slot, property)) in found.iter_mut().zip(&properties).enumerate() {
@@ -160,65 +101,107 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                         *slot = Some(Found::State(index));
                     }
                 }
-                if new && store.states.len() >= options.max_states {
-                    limit = Some(format!("state limit {} reached", options.max_states));
-                    break 'search;
+                if new {
+                    limit = options.too_many(store.states.len());
                 }
-                if transitions % 4096 == 0 {
-                    if let Some(reached) = options.exceeded(start, store.memory_bytes()) {
-                        limit = Some(reached);
-                        break 'search;
-                    }
+                if limit.is_none() && transitions % 4096 == 0 {
+                    limit = options.exceeded(store.memory_bytes());
+                }
+                if limit.is_some() {
+                    break 'search;
                 }
             }
         }
     }
 
-    let complete = limit.is_none();
-    // The graph is built while the visited set is still held: both count against the limit.
-    let graph_options = Options {
-        max_memory: options.max_memory.saturating_sub(store.memory_bytes()),
-        ..options.clone()
-    };
-    let mut graph = None;
-    let results = properties
+    let exhaustive = limit.is_none();
+    // Liveness and counting need the whole graph; after a search cut short it would be cut
+    // short too. It is built while the visited set is still held: both count against the
+    // memory limit.
+    let graph = properties
         .iter()
-        .zip(&found)
-        .map(|(property, found)| {
-            let (id, statement) = (property.id, property.statement);
-            let (verdict, trace) = match (found, &property.check) {
-                (_, Check::LeadsTo { .. }) => {
-                    let graph = graph.get_or_insert_with(|| Graph::build(model, &graph_options));
-                    return liveness_result(model, meta, options, property, graph);
-                }
-                (_, Check::Count { .. }) => {
-                    let graph = graph.get_or_insert_with(|| Graph::build(model, &graph_options));
-                    return count_result(model, meta, property, graph);
-                }
-                (Some(found), check) => {
-                    let trace = rebuild(model, &store, meta, *found, check, &represent);
-                    if matches!(check, Check::Sometimes(_) | Check::SometimesStep(_)) {
+        .any(|p| p.check.needs_graph())
+        .then(|| match &limit {
+            Some(limit) => (None, limit.clone()),
+            None => {
+                let graph_options = Options {
+                    max_memory: options.max_memory.saturating_sub(store.memory_bytes()),
+                    ..options.clone()
+                };
+                let (graph, cut) = Graph::build(model, &graph_options);
+                (Some(graph), cut.unwrap_or_default())
+            }
+        });
+    let premised = |i: usize| premises & (1 << i) != 0;
+    let results: Vec<PropertyResult> = properties
+        .iter()
+        .enumerate()
+        .map(|(i, property)| {
+            let vacuity = property
+                .premise
+                .as_ref()
+                .filter(|_| !premised(i))
+                .map(|p| p.what);
+            if property.check.needs_graph() {
+                let (graph, cut) = graph.as_ref().expect("built for graph properties");
+                let graph = graph.as_ref().filter(|_| cut.is_empty());
+                let mut result = match graph {
+                    None => inconclusive(property, cut),
+                    Some(graph) => {
+                        let analysis = Analysis {
+                            model,
+                            meta,
+                            options,
+                            graph,
+                            vacuity,
+                        };
+                        match property.check {
+                            Check::LeadsTo { .. } => analysis.liveness(property),
+                            _ => analysis.count(property),
+                        }
+                    }
+                };
+                result.basis = Basis::Graph;
+                return result;
+            }
+            match (found[i], &limit) {
+                (Some(found), _) => {
+                    let trace = rebuild(model, &store, meta, found, &property.check, &represent);
+                    let (id, statement) = (property.id, property.statement);
+                    if matches!(
+                        property.check,
+                        Check::Sometimes(_) | Check::SometimesStep(_)
+                    ) {
                         let witness = format!("witness for {id}: {statement}");
-                        (Verdict::Holds, Some(trace.about(id, witness)))
+                        let mut result = PropertyResult::new(id, statement, Verdict::Holds);
+                        result.trace = Some(trace.about(id, witness).witnessing());
+                        result
                     } else {
-                        (Verdict::Violated, Some(trace.violating(id, statement)))
+                        let mut result = PropertyResult::new(id, statement, Verdict::Violated);
+                        result.trace = Some(trace.violating(id, statement));
+                        result
                     }
                 }
-                (None, _) if !complete => (Verdict::Inconclusive, None),
-                (None, Check::Always(_) | Check::DeadlockFree) => (Verdict::Holds, None),
-                (None, Check::Sometimes(_) | Check::SometimesStep(_)) => (Verdict::Violated, None),
-            };
-            PropertyResult {
-                id: id.to_string(),
-                statement: statement.to_string(),
-                verdict,
-                trace,
-                numbers: None,
-                assumptions: Vec::new(),
+                (None, Some(limit)) => inconclusive(property, limit),
+                (None, None) => match (vacuity, &property.check) {
+                    (Some(never), _) => vacuous(property, never),
+                    (None, Check::Always(_) | Check::DeadlockFree) => {
+                        PropertyResult::new(property.id, property.statement, Verdict::Holds)
+                    }
+                    (None, _) => {
+                        PropertyResult::new(property.id, property.statement, Verdict::Violated)
+                    }
+                },
             }
         })
         .collect();
 
+    let graph_stats = graph.as_ref().map(|(graph, cut)| GraphStats {
+        states: graph.as_ref().map_or(0, Graph::len),
+        transitions: graph.as_ref().map_or(0, Graph::edge_count),
+        limit: (!cut.is_empty()).then(|| cut.clone()),
+    });
+    let limit = limit.or_else(|| results.iter().find_map(|r| r.limit.clone()));
     Report {
         states: store.states.len(),
         transitions,
@@ -226,181 +209,235 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         seconds: start.elapsed().as_secs_f64(),
         symmetry: options.symmetry,
         memory_bytes: store.memory_bytes(),
+        exhaustive,
+        graph: graph_stats,
         limit,
         results,
     }
 }
 
-/// Decides a leads-to property on the whole state graph (built without symmetry reduction),
-/// for each thread if it is per thread; the first fair lasso found refutes it.
-fn liveness_result<M: Model>(
-    model: &M,
-    meta: &TraceMeta,
-    options: &Options,
-    property: &Property<M>,
-    graph: &Result<Graph<M::State>, String>,
-) -> PropertyResult {
-    let Check::LeadsTo {
-        from,
-        to,
-        each_thread,
-        fairness,
-    } = property.check
-    else {
-        unreachable!("only leads-to properties are liveness properties")
-    };
-    let fairness = options.fairness.unwrap_or(fairness);
-    let mut assumptions = vec![fairness.describe().to_string()];
-    assumptions.extend(model.assumptions());
-    let threads = if each_thread { model.thread_count() } else { 1 };
-    let violation = graph.as_ref().map(|graph| {
-        let fair = Fair::new(model, graph, fairness);
-        let bad = graph.store.per_thread(threads, |s, t| !to(model, s, t));
-        (0..threads).find_map(|t| {
-            fair.lasso(model, from, &bad[t], t)
-                .map(|lasso| (graph, t, lasso))
-        })
-    });
-    let (verdict, trace) = match violation {
-        Err(_) => (Verdict::Inconclusive, None),
-        Ok(None) => (Verdict::Holds, None),
-        Ok(Some((graph, t, lasso))) => {
-            let trace = lasso_trace(model, graph, meta, &lasso);
-            let who = if each_thread {
-                format!(" (thread T{t}, ")
-            } else {
-                " (".to_string()
-            };
-            let ending = if lasso.cycle.is_some() {
-                "the cycle repeats forever"
-            } else {
-                "the run stops here"
-            };
-            let outcome = format!(
-                "violates {}: {}{who}{ending}, under {})",
-                property.id,
-                property.statement,
-                fairness.name()
-            );
-            (Verdict::Violated, Some(trace.about(property.id, outcome)))
-        }
-    };
-    PropertyResult {
-        id: property.id.to_string(),
-        statement: property.statement.to_string(),
-        verdict,
-        trace,
-        numbers: None,
-        assumptions,
-    }
+/// The premises of `properties` that hold in `state`, a bit per property.
+fn premise_bits<M: Model>(model: &M, properties: &[Property<M>], state: &M::State) -> u64 {
+    properties.iter().enumerate().fold(0u64, |bits, (i, p)| {
+        let holds = p.premise.as_ref().is_some_and(|p| (p.holds)(model, state));
+        bits | (holds as u64) << i
+    })
 }
 
-/// Decides a counting property on the whole state graph: the fewest and most counted steps
-/// over every thread (if per thread), and the claim about them.
-fn count_result<M: Model>(
-    model: &M,
-    meta: &TraceMeta,
-    property: &Property<M>,
-    graph: &Result<Graph<M::State>, String>,
-) -> PropertyResult {
-    let Check::Count {
-        from,
-        count,
-        to,
-        each_thread,
-        claim,
-    } = property.check
-    else {
-        unreachable!("only counting properties are counted")
-    };
-    let mut result = PropertyResult {
-        id: property.id.to_string(),
-        statement: property.statement.to_string(),
-        verdict: Verdict::Inconclusive,
-        trace: None,
-        numbers: None,
-        assumptions: Vec::new(),
-    };
-    let Ok(graph) = graph else {
-        return result;
-    };
-    let threads = if each_thread { model.thread_count() } else { 1 };
-    let mut numbers = Numbers {
-        min: None,
-        max: Some(0),
-    };
-    let mut evidence: Option<(Vec<(usize, usize)>, bool)> = None;
-    // Which edges count, for every thread in one pass (each state unpacked once).
-    let mut counted = vec![vec![false; graph.edge_count()]; threads];
-    let mut actions = Vec::new();
-    for s in 0..graph.len() {
-        let state = graph.store.state(s);
-        actions.clear();
-        model.actions(&state, &mut actions);
-        for e in graph.edges(s) {
-            let after = graph.store.state(graph.target(e));
-            for (t, counted) in counted.iter_mut().enumerate() {
-                counted[e] = count(model, &state, &actions[graph.slot(e)], &after, t);
-            }
+/// `property` left undecided by `limit`.
+fn inconclusive<M: Model>(property: &Property<M>, limit: &str) -> PropertyResult {
+    let mut result = PropertyResult::new(property.id, property.statement, Verdict::Inconclusive);
+    result.limit = Some(limit.to_string());
+    result
+}
+
+/// `property`, whose premise or trigger `never` occurs.
+fn vacuous<M: Model>(property: &Property<M>, never: &str) -> PropertyResult {
+    let mut result = PropertyResult::new(property.id, property.statement, Verdict::Vacuous);
+    result.never = Some(never.to_string());
+    result
+}
+
+/// What the liveness and counting verdicts of one check share: the complete state graph, and
+/// whether a premise never occurred in the search.
+struct Analysis<'a, M: Model> {
+    model: &'a M,
+    meta: &'a TraceMeta,
+    options: &'a Options,
+    graph: &'a Graph<M::State>,
+    /// The premise that no state satisfies, if any.
+    vacuity: Option<&'static str>,
+}
+
+/// What a vacuous verdict names when the trigger never holds.
+const NO_TRIGGER: &str = "its trigger";
+
+impl<M: Model> Analysis<'_, M> {
+    /// The threads a property is checked for: each, or only 0.
+    fn threads(&self, each_thread: bool) -> usize {
+        if each_thread {
+            self.model.thread_count()
+        } else {
+            1
         }
     }
-    let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
-    let done = graph.store.per_thread(threads, |s, t| to(model, s, t));
-    for t in 0..threads {
-        let counts = super::count::counts(graph, &triggers[t], &counted[t], &done[t]);
-        if counts
-            .min
-            .is_some_and(|m| numbers.min.is_none_or(|n| m < n))
-        {
-            numbers.min = counts.min;
-            if matches!(claim, CountClaim::AtLeast(_)) {
-                evidence = Some((counts.min_path, false));
+
+    /// Decides a leads-to property for each thread (if it is per thread); the first fair lasso
+    /// found refutes it.
+    fn liveness(&self, property: &Property<M>) -> PropertyResult {
+        let Check::LeadsTo {
+            from,
+            to,
+            each_thread,
+            fairness,
+        } = property.check
+        else {
+            unreachable!("only leads-to properties are liveness properties")
+        };
+        let (model, graph) = (self.model, self.graph);
+        let fairness = self.options.fairness.unwrap_or(fairness);
+        let mut assumptions = vec![fairness.describe().to_string()];
+        assumptions.extend(model.assumptions());
+        let threads = self.threads(each_thread);
+        let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
+        let bad = graph.store.per_thread(threads, |s, t| !to(model, s, t));
+        let fair = Fair::new(model, graph, fairness, self.options.deadline);
+        let mut violation = None;
+        for t in 0..threads {
+            match fair.lasso(&triggers[t], &bad[t]) {
+                Err(limit) => {
+                    let mut result = inconclusive(property, &limit);
+                    result.assumptions = assumptions;
+                    return result;
+                }
+                Ok(Some(lasso)) => {
+                    violation = Some((t, lasso));
+                    break;
+                }
+                Ok(None) => {}
             }
         }
-        match (numbers.max, counts.max) {
-            (Some(_), None) => {
-                numbers.max = None;
-                if claim == CountClaim::Bounded {
-                    evidence = Some((counts.cycle, true));
+        let triggered = triggers.iter().any(|column| column.contains(&true));
+        let mut result = match (violation, triggered, self.vacuity) {
+            (Some((t, lasso)), _, _) => {
+                let who = if each_thread {
+                    format!(" (thread T{t}, ")
+                } else {
+                    " (".to_string()
+                };
+                let ending = if lasso.cycle.is_some() {
+                    "the cycle repeats forever"
+                } else {
+                    "the run stops here"
+                };
+                let outcome = format!(
+                    "violates {}: {}{who}{ending}, under {})",
+                    property.id,
+                    property.statement,
+                    fairness.name()
+                );
+                let trace = lasso_trace(model, graph, self.meta, &lasso)
+                    .about(property.id, outcome)
+                    .under(fairness);
+                let mut result =
+                    PropertyResult::new(property.id, property.statement, Verdict::Violated);
+                result.trace = Some(trace);
+                result
+            }
+            (None, false, _) => vacuous(property, NO_TRIGGER),
+            (None, true, Some(never)) => vacuous(property, never),
+            (None, true, None) => {
+                PropertyResult::new(property.id, property.statement, Verdict::Holds)
+            }
+        };
+        result.assumptions = assumptions;
+        result
+    }
+
+    /// Decides a counting property: the fewest and most counted steps over every thread (if
+    /// it is per thread), and the claim about them.
+    fn count(&self, property: &Property<M>) -> PropertyResult {
+        let Check::Count {
+            from,
+            count,
+            to,
+            each_thread,
+            claim,
+        } = property.check
+        else {
+            unreachable!("only counting properties are counted")
+        };
+        let (model, graph) = (self.model, self.graph);
+        let threads = self.threads(each_thread);
+        let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
+        if !triggers.iter().any(|column| column.contains(&true)) {
+            return vacuous(property, NO_TRIGGER);
+        }
+        let mut numbers = Numbers {
+            min: None,
+            max: Some(0),
+        };
+        let mut evidence: Option<(Vec<(usize, usize)>, bool)> = None;
+        // Which edges count, for every thread in one pass (each state unpacked once).
+        let mut counted = vec![vec![false; graph.edge_count()]; threads];
+        let mut actions = Vec::new();
+        for s in 0..graph.len() {
+            let state = graph.store.state(s);
+            actions.clear();
+            model.actions(&state, &mut actions);
+            for e in graph.edges(s) {
+                let after = graph.store.state(graph.target(e));
+                for (t, counted) in counted.iter_mut().enumerate() {
+                    counted[e] = count(model, &state, &actions[graph.slot(e)], &after, t);
                 }
             }
-            (Some(a), Some(b)) => numbers.max = Some(a.max(b)),
-            (None, _) => {}
         }
-    }
-    let holds = match claim {
-        CountClaim::Bounded => numbers.max.is_some(),
-        CountClaim::AtLeast(n) => numbers.min.is_some_and(|m| m >= n),
-    };
-    result.verdict = if holds {
-        Verdict::Holds
-    } else {
-        Verdict::Violated
-    };
-    result.numbers = Some(numbers);
-    if let Some((steps, cyclic)) = evidence.filter(|(steps, _)| !steps.is_empty()) {
-        // The run: a shortest prefix to the evidence's first state, then the evidence.
-        let (init, mut path) = graph.prefix(steps[0].0);
-        let lasso = Lasso {
-            init,
-            cycle: cyclic.then_some(path.len()),
-            steps: {
-                path.extend(steps);
-                path
-            },
+        let done = graph.store.per_thread(threads, |s, t| to(model, s, t));
+        for t in 0..threads {
+            if let Some(limit) = self.options.out_of_time() {
+                return inconclusive(property, &limit);
+            }
+            let counts = super::count::counts(graph, &triggers[t], &counted[t], &done[t]);
+            if counts
+                .min
+                .is_some_and(|m| numbers.min.is_none_or(|n| m < n))
+            {
+                numbers.min = counts.min;
+                if matches!(claim, CountClaim::AtLeast(_)) {
+                    evidence = Some((counts.min_path, false));
+                }
+            }
+            match (numbers.max, counts.max) {
+                (Some(_), None) => {
+                    numbers.max = None;
+                    if claim == CountClaim::Bounded {
+                        evidence = Some((counts.cycle, true));
+                    }
+                }
+                (Some(a), Some(b)) => numbers.max = Some(a.max(b)),
+                (None, _) => {}
+            }
+        }
+        let holds = match claim {
+            CountClaim::Bounded => numbers.max.is_some(),
+            CountClaim::AtLeast(n) => numbers.min.is_some_and(|m| m >= n),
         };
-        let outcome = format!("{} ({numbers})", property.statement);
-        let trace = lasso_trace(model, graph, meta, &lasso);
-        result.trace = Some(if holds {
-            trace.about(
-                property.id,
-                format!("witness for {}: {outcome}", property.id),
-            )
+        if let (true, Some(never)) = (holds, self.vacuity) {
+            return vacuous(property, never);
+        }
+        let verdict = if holds {
+            Verdict::Holds
         } else {
-            trace.about(property.id, format!("violates {}: {outcome}", property.id))
-        });
+            Verdict::Violated
+        };
+        let mut result = PropertyResult::new(property.id, property.statement, verdict);
+        result.numbers = Some(numbers);
+        if let Some((steps, cyclic)) = evidence.filter(|(steps, _)| !steps.is_empty()) {
+            // The run: a shortest prefix to the evidence's first state, then the evidence.
+            let (init, mut path) = graph.prefix(steps[0].0);
+            let lasso = Lasso {
+                init,
+                cycle: cyclic.then_some(path.len()),
+                steps: {
+                    path.extend(steps);
+                    path
+                },
+            };
+            let outcome = format!("{} ({numbers})", property.statement);
+            let trace = lasso_trace(model, graph, self.meta, &lasso);
+            result.trace = Some(if holds {
+                trace
+                    .about(
+                        property.id,
+                        format!("witness for {}: {outcome}", property.id),
+                    )
+                    .witnessing()
+            } else {
+                trace.about(property.id, format!("violates {}: {outcome}", property.id))
+            });
+        }
+        result
     }
-    result
 }
 
 /// The trace of a lasso, its cycle marked.

@@ -25,7 +25,7 @@ pub struct Successor<M: Model> {
     /// Its hash.
     pub hash: u64,
     /// What the caller's `hits` said of the step (a bit per property it decides).
-    pub hits: u64,
+    pub hits: u128,
 }
 
 /// What a search asks of each step while successors are computed: (state, action, successor,
@@ -35,7 +35,7 @@ pub type Hits<'a, M> = &'a (dyn Fn(
     &<M as Model>::Action,
     &<M as Model>::State,
     &<M as Model>::State,
-) -> u64
+) -> u128
          + Sync);
 
 /// The hash the visited set uses.

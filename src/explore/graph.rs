@@ -8,7 +8,6 @@ use super::store::{Store, NO_PARENT};
 use super::Options;
 use crate::model::Model;
 use crate::pack::Pack;
-use std::time::Instant;
 
 /// Actor of a step by no thread.
 pub const NO_ACTOR: u8 = u8::MAX;
@@ -60,9 +59,9 @@ pub struct Graph<S: Pack> {
 }
 
 impl<S: Pack> Graph<S> {
-    /// Explores every reachable state of `model`; `Err` names the limit that stopped it.
-    pub fn build<M: Model<State = S>>(model: &M, options: &Options) -> Result<Graph<S>, String> {
-        let start = Instant::now();
+    /// Explores every reachable state of `model`; with the limit that stopped it, if one did
+    /// (the graph is then partial).
+    pub fn build<M: Model<State = S>>(model: &M, options: &Options) -> (Graph<S>, Option<String>) {
         let mut graph = Graph {
             store: Store::new(),
             offsets: vec![0],
@@ -97,17 +96,16 @@ impl<S: Pack> Graph<S> {
                     graph.slots.push(slot as u16);
                 }
                 graph.offsets.push(graph.targets.len() as u32);
-                if graph.store.states.len() >= options.max_states {
-                    return Err(format!("state limit {} reached", options.max_states));
+                let mut limit = options.too_many(graph.store.states.len());
+                if limit.is_none() && head % 1024 == 0 {
+                    limit = options.exceeded(graph.memory_bytes());
                 }
-                if head % 1024 == 0 {
-                    if let Some(reached) = options.exceeded(start, graph.memory_bytes()) {
-                        return Err(reached);
-                    }
+                if limit.is_some() {
+                    return (graph, limit);
                 }
             }
         }
-        Ok(graph)
+        (graph, None)
     }
 
     /// Bytes held by the states, the index table and the edges.

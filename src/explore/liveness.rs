@@ -8,6 +8,7 @@
 //! decomposed again (the Emerson–Lei refinement for Streett conditions).
 
 use super::graph::{Graph, Tarjan};
+use super::options::Deadline;
 use crate::model::{Fairness, Model};
 use crate::pack::Pack;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -25,12 +26,21 @@ pub struct Lasso {
 }
 
 /// What every leads-to check of one graph under one fairness shares: the fairness unit of each
-/// edge and the predecessors of each state.
+/// edge, the predecessors of each state, and the deadline.
 pub struct Fair<'g, S: Pack> {
     graph: &'g Graph<S>,
     units: Vec<u32>,
     predecessors: Vec<Vec<u32>>,
     fairness: Fairness,
+    deadline: Option<Deadline>,
+}
+
+/// `Err` with the time limit once `deadline` has passed.
+fn in_time(deadline: Option<Deadline>) -> Result<(), String> {
+    deadline
+        .as_ref()
+        .and_then(Deadline::expired)
+        .map_or(Ok(()), Err)
 }
 
 /// The fairness unit of each edge: its thread, or for `StrongAction` its (thread, label) class.
@@ -61,13 +71,19 @@ fn fair_components<S: Pack>(
     inside: &[bool],
     units: &[u32],
     fairness: Fairness,
-) -> Vec<Vec<usize>> {
+    deadline: Option<Deadline>,
+) -> Result<Vec<Vec<usize>>, String> {
     let mut fair = Vec::new();
     let mut tarjan = Tarjan::new(graph.len());
     let mut work = graph.components_among(0..graph.len(), inside, &mut tarjan);
     // The current component's states; cleared before the next one.
     let mut member = vec![false; graph.len()];
+    let mut done = 0usize;
     while let Some(component) = work.pop() {
+        done += 1;
+        if done % 256 == 0 {
+            in_time(deadline)?;
+        }
         for &s in &component {
             member[s] = true;
         }
@@ -103,7 +119,7 @@ fn fair_components<S: Pack>(
             }
         }
     }
-    fair
+    Ok(fair)
 }
 
 /// Weak fairness: every unit enabled in all of the component's states is taken inside it.
@@ -160,8 +176,13 @@ pub(super) fn path<S: Pack>(
 }
 
 impl<'g, S: Pack> Fair<'g, S> {
-    /// What the checks of `graph` under `fairness` share.
-    pub fn new<M: Model<State = S>>(model: &M, graph: &'g Graph<S>, fairness: Fairness) -> Self {
+    /// What the checks of `graph` under `fairness` share; they stop at `deadline`.
+    pub fn new<M: Model<State = S>>(
+        model: &M,
+        graph: &'g Graph<S>,
+        fairness: Fairness,
+        deadline: Option<Deadline>,
+    ) -> Self {
         let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); graph.len()];
         for s in 0..graph.len() {
             for e in graph.edges(s) {
@@ -173,21 +194,17 @@ impl<'g, S: Pack> Fair<'g, S> {
             units: fairness_units(model, graph, fairness),
             predecessors,
             fairness,
+            deadline,
         }
     }
 
-    /// Looks for a fair run on which `from(t)` is followed by states that are all `bad` (where
-    /// the response does not hold for thread `t`).
-    pub fn lasso<M: Model<State = S>>(
-        &self,
-        model: &M,
-        from: fn(&M, &S, usize) -> bool,
-        bad: &[bool],
-        t: usize,
-    ) -> Option<Lasso> {
+    /// Looks for a fair run that reaches a `trigger` state and then stays in `bad` states
+    /// (where the response does not hold); `Err` names the limit that stopped the search.
+    pub fn lasso(&self, trigger: &[bool], bad: &[bool]) -> Result<Option<Lasso>, String> {
+        in_time(self.deadline)?;
         let (graph, units, fairness) = (self.graph, &self.units[..], self.fairness);
         let n = graph.len();
-        let components = fair_components(graph, bad, units, fairness);
+        let components = fair_components(graph, bad, units, fairness, self.deadline)?;
         let mut component_of = vec![usize::MAX; n];
         for (i, c) in components.iter().enumerate() {
             for &s in c {
@@ -211,24 +228,40 @@ impl<'g, S: Pack> Fair<'g, S> {
             }
         }
         // States are in BFS order: the first trigger found has a shortest prefix.
-        let trigger = (0..n).find(|&s| reaches[s] && from(model, &graph.store.state(s), t))?;
+        let Some(trigger) = (0..n).find(|&s| reaches[s] && trigger[s]) else {
+            return Ok(None);
+        };
         let (init, mut steps) = graph.prefix(trigger);
         let into = path(graph, trigger, bad, |s| accepting[s]);
         let entry = into.last().map_or(trigger, |&(_, e)| graph.target(e));
         steps.extend(into);
         let Some(component) = components.get(component_of[entry]) else {
-            return Some(Lasso {
+            return Ok(Some(Lasso {
                 init,
                 steps,
                 cycle: None,
-            });
+            }));
         };
-        let mut member = vec![false; n];
+        let cycle_start = steps.len();
+        steps.extend(self.tour(component, entry));
+        Ok(Some(Lasso {
+            init,
+            steps,
+            cycle: Some(cycle_start),
+        }))
+    }
+
+    /// A cycle through the fair `component` from `entry` back to it that is itself fair: it
+    /// takes a step of every unit taken inside the component, and visits, for every unit
+    /// enabled somewhere in it but never taken inside, a state where that unit is disabled
+    /// (such a state exists in a weakly fair component; in a strongly fair one there is no
+    /// such unit).
+    fn tour(&self, component: &[usize], entry: usize) -> Vec<(usize, usize)> {
+        let (graph, units) = (self.graph, &self.units[..]);
+        let mut member = vec![false; graph.len()];
         for &s in component {
             member[s] = true;
         }
-        // One step of every unit taken inside the component, nearest first, then back to the
-        // entry.
         let member = &member;
         let internal = |x: usize| graph.edges(x).filter(move |&e| member[graph.target(e)]);
         let mut remaining: FxHashSet<u32> = component
@@ -236,7 +269,15 @@ impl<'g, S: Pack> Fair<'g, S> {
             .flat_map(|&x| internal(x))
             .map(|e| units[e])
             .collect();
-        let cycle_start = steps.len();
+        let mut absent: Vec<u32> = component
+            .iter()
+            .flat_map(|&x| graph.edges(x))
+            .map(|e| units[e])
+            .filter(|u| !remaining.contains(u))
+            .collect();
+        absent.sort_unstable();
+        absent.dedup();
+        let mut steps = Vec::new();
         let mut at = entry;
         while !remaining.is_empty() {
             let to_source = path(graph, at, member, |x| {
@@ -251,11 +292,14 @@ impl<'g, S: Pack> Fair<'g, S> {
             steps.push((source, edge));
             at = graph.target(edge);
         }
+        for unit in absent {
+            let to_calm = path(graph, at, member, |x| {
+                !graph.edges(x).any(|e| units[e] == unit)
+            });
+            at = to_calm.last().map_or(at, |&(_, e)| graph.target(e));
+            steps.extend(to_calm);
+        }
         steps.extend(path(graph, at, member, |x| x == entry));
-        Some(Lasso {
-            init,
-            steps,
-            cycle: Some(cycle_start),
-        })
+        steps
     }
 }

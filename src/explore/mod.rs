@@ -3,17 +3,21 @@
 //! executable-twin runs against the specification.
 
 mod bfs;
+mod confirm;
 mod count;
 mod expand;
 mod graph;
 mod liveness;
+mod options;
 mod replay;
 mod report;
 mod store;
 mod walk;
 
-pub use bfs::{check, Options};
+pub use bfs::check;
+pub use confirm::{confirm, Confirmation};
 pub use count::run_count;
+pub use options::{Deadline, Options, MAX_WORKERS};
 pub use replay::{replay_observed, replay_trace, Mismatch, Refinement, Replayed};
-pub use report::{Numbers, PropertyResult, Report, Verdict};
+pub use report::{Basis, GraphStats, Numbers, PropertyResult, Report, Verdict};
 pub use walk::walk;

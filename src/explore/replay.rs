@@ -5,7 +5,7 @@
 //! every consistent state violates it.
 
 use crate::model::Model;
-use crate::trace::{Trace, TraceMeta};
+use crate::trace::{Claim, Trace, TraceMeta};
 
 /// Why a twin run does not refine its specification.
 #[derive(Clone, Debug)]
@@ -61,6 +61,11 @@ impl<M: Model> Replayed<M> {
     /// The run as a trace.
     pub fn trace(&self, model: &M, meta: &TraceMeta) -> Trace {
         Trace::from_path(model, meta.clone(), &self.init, &self.path)
+    }
+
+    /// The state the run ends in.
+    pub fn last(&self) -> &M::State {
+        self.path.last().map_or(&self.init, |(_, s)| s)
     }
 
     /// The spec actions of the run.
@@ -119,6 +124,7 @@ pub fn replay_observed<M: Model>(
                 "refinement failure: step {} is not allowed by the specification",
                 step + 1
             );
+            trace.claim = Claim::Refused;
             return Err(Box::new(Refinement::NotAllowed { step, trace }));
         }
         frontier = next_frontier;
@@ -139,6 +145,7 @@ pub fn replay_observed<M: Model>(
         let mut trace = path_trace(model, meta, &nodes, frontier[0]);
         trace.outcome =
             "refinement failure: the run finished but the specification has not".to_string();
+        trace.claim = Claim::Unfinished;
         return Err(Box::new(Refinement::Unfinished { trace }));
     }
     Ok(spec_path(&nodes, frontier[0]))

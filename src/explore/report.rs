@@ -12,8 +12,11 @@ pub enum Verdict {
     Holds,
     /// A counterexample exists (for `R` properties: the whole space was searched without one).
     Violated,
-    /// A state or time limit ended the search before the property was decided.
+    /// A state, time or memory limit ended the check before the property was decided.
     Inconclusive,
+    /// The property's trigger or premise never occurs in this configuration: it holds
+    /// trivially, proves nothing, and is never cited as evidence.
+    Vacuous,
 }
 
 impl fmt::Display for Verdict {
@@ -22,6 +25,7 @@ impl fmt::Display for Verdict {
             Verdict::Holds => "holds",
             Verdict::Violated => "violated",
             Verdict::Inconclusive => "inconclusive",
+            Verdict::Vacuous => "vacuous",
         })
     }
 }
@@ -45,6 +49,56 @@ pub struct PropertyResult {
     /// For liveness: the fairness and environment assumptions the verdict holds under.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
+    /// For an inconclusive verdict: the limit that left it undecided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// For a vacuous verdict: what never occurs (the premise, or the trigger).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub never: Option<String>,
+    /// What the verdict rests on: the search, or the whole state graph.
+    pub basis: Basis,
+}
+
+/// The part of a check a verdict rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// The search (safety, deadlock, reachability), with symmetry reduction if it was on.
+    Search,
+    /// The whole state graph without symmetry reduction (liveness, counting).
+    Graph,
+}
+
+impl PropertyResult {
+    /// A result with `verdict` and nothing else yet.
+    pub fn new(id: &str, statement: &str, verdict: Verdict) -> PropertyResult {
+        PropertyResult {
+            id: id.to_string(),
+            statement: statement.to_string(),
+            verdict,
+            trace: None,
+            numbers: None,
+            assumptions: Vec::new(),
+            limit: None,
+            never: None,
+            basis: Basis::Search,
+        }
+    }
+
+    /// The verdict with what it rests on, e.g. `inconclusive (time limit 5 s reached)` or
+    /// `holds (min 1, max 3)`.
+    pub fn verdict_text(&self) -> String {
+        let detail = match (&self.limit, &self.never, self.numbers) {
+            (Some(limit), _, _) => Some(limit.clone()),
+            (_, Some(never), _) => Some(format!("never: {never}")),
+            (_, _, Some(numbers)) => Some(numbers.to_string()),
+            _ => None,
+        };
+        match detail {
+            Some(detail) => format!("{} ({detail})", self.verdict),
+            None => self.verdict.to_string(),
+        }
+    }
 }
 
 /// What a counting property measured.
@@ -83,10 +137,29 @@ pub struct Report {
     pub memory_bytes: usize,
     /// Whether symmetry reduction was used.
     pub symmetry: bool,
-    /// `None` when the search was exhaustive, else which limit ended it.
+    /// Whether the search visited every reachable state (the safety and reachability verdicts
+    /// rest on it).
+    pub exhaustive: bool,
+    /// The whole state graph, built without symmetry reduction, on which the liveness and
+    /// counting verdicts rest (`None` when no such property was checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph: Option<GraphStats>,
+    /// `None` when every part of the check ran to completion, else the first limit that cut
+    /// one short (then some verdicts are inconclusive).
     pub limit: Option<String>,
     /// One entry per property, in the model's order.
     pub results: Vec<PropertyResult>,
+}
+
+/// The size of the state graph that liveness and counting verdicts rest on.
+#[derive(Clone, Debug, Serialize)]
+pub struct GraphStats {
+    /// States in the graph (every reachable state when `limit` is `None`).
+    pub states: usize,
+    /// Its edges.
+    pub transitions: usize,
+    /// `None` when the graph is complete, else the limit that stopped building it.
+    pub limit: Option<String>,
 }
 
 impl Report {
@@ -103,5 +176,14 @@ impl Report {
     /// The verdict for property `id`.
     pub fn verdict(&self, id: &str) -> Option<Verdict> {
         self.result(id).map(|r| r.verdict)
+    }
+
+    /// The properties left inconclusive.
+    pub fn inconclusive(&self) -> Vec<&str> {
+        self.results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Inconclusive)
+            .map(|r| r.id.as_str())
+            .collect()
     }
 }

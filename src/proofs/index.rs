@@ -5,6 +5,7 @@ use super::page::{self, first_trace, picture_name};
 use super::svg::escape;
 use super::{summary, violators, Catalogue, Run};
 use crate::explore::Verdict;
+use crate::model::VariantKind;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#212121}\
@@ -36,7 +37,11 @@ pub fn index(catalogue: &Catalogue) -> String {
     for (entry, property) in catalogue.properties() {
         let id = property.id;
         let runs: Vec<&Run> = catalogue.stated(entry.name).collect();
-        let faithful: Vec<&Run> = runs.iter().copied().filter(|r| r.faithful).collect();
+        let faithful: Vec<&Run> = runs
+            .iter()
+            .copied()
+            .filter(|r| r.kind == VariantKind::Real)
+            .collect();
         let verdict = summary(&faithful, id);
         let mut real = format!("<span class=\"{verdict}\">{verdict}</span>");
         if verdict != Verdict::Holds {

@@ -4,6 +4,7 @@
 
 use super::Catalogue;
 use crate::explore::Verdict;
+use crate::model::VariantKind;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -23,7 +24,7 @@ struct PropertyEntry<'a> {
 #[derive(Serialize)]
 struct CheckEntry<'a> {
     variant: &'a str,
-    faithful: bool,
+    kind: VariantKind,
     threads: usize,
     objects: usize,
     symmetry: bool,
@@ -59,7 +60,7 @@ pub fn manifest(catalogue: &Catalogue) -> String {
                     }
                     Some(CheckEntry {
                         variant: r.variant,
-                        faithful: r.faithful,
+                        kind: r.kind,
                         threads: r.config.threads,
                         objects: r.config.objects,
                         symmetry: r.report.symmetry,

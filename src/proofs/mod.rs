@@ -9,10 +9,11 @@ pub mod manifest;
 pub mod page;
 pub mod svg;
 
+use crate::error::Error;
 use crate::explore::{Options, Report, Verdict};
-use crate::model::{Config, Fairness, Variant};
+use crate::model::{Config, Fairness, Variant, VariantKind};
 use crate::models::registry;
-use crate::registry::{ModelEntry, PropertyInfo, UsageError};
+use crate::registry::{ModelEntry, PropertyInfo};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,8 +52,8 @@ pub struct Run {
     pub model: &'static str,
     /// Variant name.
     pub variant: &'static str,
-    /// Whether the variant mirrors real code.
-    pub faithful: bool,
+    /// What the variant mirrors.
+    pub kind: VariantKind,
     /// The bounds.
     pub config: Config,
     /// See `Job::change`.
@@ -167,7 +168,7 @@ pub fn bound_sets(entry: &ModelEntry, deep: bool) -> Vec<Config> {
 }
 
 /// The searches of `scope`, and the properties it reports.
-pub fn plan(scope: &Scope, base: &Options) -> Result<(Vec<Job>, Catalogue), UsageError> {
+pub fn plan(scope: &Scope, base: &Options) -> Result<(Vec<Job>, Catalogue), Error> {
     let all = registry();
     let mut only_property = None;
     let chosen: Vec<ModelEntry> = match scope.only.as_deref() {
@@ -182,7 +183,7 @@ pub fn plan(scope: &Scope, base: &Options) -> Result<(Vec<Job>, Catalogue), Usag
             let found = by_id.or_else(|| all.iter().find(|e| e.name == name));
             vec![found
                 .ok_or_else(|| {
-                    UsageError(format!(
+                    Error::bad_input(format!(
                         "--only {name}: no model or property ID of that name"
                     ))
                 })?
@@ -257,9 +258,9 @@ pub fn plan(scope: &Scope, base: &Options) -> Result<(Vec<Job>, Catalogue), Usag
 pub const SPURIOUS: &str = "spurious wake-ups";
 
 /// Runs `jobs` on every core, calling `done` after each; results keep the plan's order.
-pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, UsageError> {
+pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, Error> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Run, UsageError>>>> = Mutex::new(vec![None; jobs.len()]);
+    let results: Mutex<Vec<Option<Result<Run, Error>>>> = Mutex::new(vec![None; jobs.len()]);
     std::thread::scope(|scope| {
         for _ in 0..parallelism().min(jobs.len()) {
             scope.spawn(|| loop {
@@ -271,7 +272,7 @@ pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, U
                     .map(|report| Run {
                         model: job.entry.name,
                         variant: job.variant.name,
-                        faithful: job.variant.faithful,
+                        kind: job.variant.kind,
                         config: job.config.clone(),
                         change: job.change.clone(),
                         report,
@@ -322,42 +323,10 @@ pub fn violators(entry: &ModelEntry, runs: &[&Run], id: &str) -> Vec<&'static Va
         .collect()
 }
 
-/// Writes every file of the catalogue into `dir`: first into a sibling temporary directory,
-/// which then replaces `dir`, so a failure leaves `dir` as it was.
-pub fn write(catalogue: &Catalogue, dir: &Path) -> Result<(), UsageError> {
-    let files = files(catalogue);
-    let shown = dir.display();
-    let fail = |e: std::io::Error| UsageError(format!("cannot write {shown}: {e}"));
-    let name = dir
-        .file_name()
-        .ok_or_else(|| UsageError(format!("cannot write {shown}: not a directory name")))?
-        .to_string_lossy();
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
-    let parent = parent.unwrap_or(Path::new("."));
-    let fresh = parent.join(format!(".{name}.new"));
-    let old = parent.join(format!(".{name}.old"));
-    for leftover in [&fresh, &old] {
-        if leftover.exists() {
-            std::fs::remove_dir_all(leftover).map_err(fail)?;
-        }
-    }
-    let written = files.iter().try_for_each(|(path, text)| {
-        let path = fresh.join(path);
-        std::fs::create_dir_all(path.parent().expect("files are inside the directory"))?;
-        std::fs::write(path, text)
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&fresh);
-        return Err(fail(e));
-    }
-    if dir.exists() {
-        std::fs::rename(dir, &old).map_err(fail)?;
-    }
-    std::fs::rename(&fresh, dir).map_err(fail)?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(fail)?;
-    }
-    Ok(())
+/// Writes the catalogue as the whole content of `dir` (see `crate::files::replace_dir`: only a
+/// directory that is absent, empty or a catalogue gilcheck wrote is replaced).
+pub fn write(catalogue: &Catalogue, dir: &Path) -> Result<(), Error> {
+    crate::files::replace_dir(dir, &files(catalogue))
 }
 
 /// Every file of the catalogue: (path inside the directory, contents), sorted by path.

@@ -83,11 +83,7 @@ pub fn page(
             out,
             "| `{}` | {} | {} | {} | {} | `{}` |",
             run.variant,
-            if run.faithful {
-                "real code"
-            } else {
-                "bad variant"
-            },
+            run.kind.describe(),
             run.bounds(),
             verdict_cell(run, id),
             run.report.states,

@@ -1,0 +1,110 @@
+//! What a check is asked to do and the limits it stops at. Every part of a check (the search,
+//! the state graph for liveness and counting, and the analyses on it) stops at the same limits,
+//! and a whole command shares one deadline.
+
+use crate::model::Fairness;
+use std::time::{Duration, Instant};
+
+/// The most threads that compute successors (`--workers`): more only adds overhead.
+pub const MAX_WORKERS: usize = 256;
+
+/// A point in time by which a run must stop, and the budget it was set from (for messages).
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    at: Option<Instant>,
+    seconds: f64,
+}
+
+impl Deadline {
+    /// `seconds` from now. A budget too large to represent never expires.
+    pub fn after(seconds: f64) -> Deadline {
+        let at = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .and_then(|budget| Instant::now().checked_add(budget));
+        Deadline { at, seconds }
+    }
+
+    /// The time limit, in words, once the deadline has passed.
+    pub fn expired(&self) -> Option<String> {
+        self.at
+            .filter(|&at| Instant::now() >= at)
+            .map(|_| format!("time limit {} s reached", self.seconds))
+    }
+}
+
+/// Search options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Store one representative per class of states equal up to thread renaming.
+    pub symmetry: bool,
+    /// Stop (verdicts become inconclusive) when a search needs more states than this.
+    pub max_states: usize,
+    /// Stop (verdicts become inconclusive) at this point in time; `None`: no time limit.
+    pub deadline: Option<Deadline>,
+    /// Check every liveness property under this fairness instead of its own.
+    pub fairness: Option<Fairness>,
+    /// Stop (verdicts become inconclusive) once the visited set (and the state graph) hold
+    /// this many bytes.
+    pub max_memory: usize,
+    /// Threads that compute successors (results do not depend on it).
+    pub workers: usize,
+    /// Check only these property IDs (all when empty).
+    pub properties: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            symmetry: false,
+            max_states: 20_000_000,
+            deadline: None,
+            fairness: None,
+            max_memory: default_max_memory(),
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            properties: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    /// The time limit, in words, once the deadline has passed.
+    pub fn out_of_time(&self) -> Option<String> {
+        self.deadline.as_ref().and_then(Deadline::expired)
+    }
+
+    /// The time or memory limit a run holding `bytes` has passed, in words.
+    pub fn exceeded(&self, bytes: usize) -> Option<String> {
+        if let Some(limit) = self.out_of_time() {
+            return Some(limit);
+        }
+        (bytes > self.max_memory).then(|| {
+            format!(
+                "memory limit {} MiB reached",
+                self.max_memory / (1024 * 1024)
+            )
+        })
+    }
+
+    /// The state limit, in words, once a search needs `states` states.
+    pub fn too_many(&self, states: usize) -> Option<String> {
+        (states > self.max_states).then(|| format!("state limit {} reached", self.max_states))
+    }
+
+    /// Whether property `id` is to be checked.
+    pub fn wants(&self, id: &str) -> bool {
+        self.properties.is_empty() || self.properties.iter().any(|p| p == id)
+    }
+}
+
+/// Half the memory available when the search starts (from /proc/meminfo), or 4 GiB where that
+/// cannot be read: a search stops, inconclusive, well before the machine runs out.
+fn default_max_memory() -> usize {
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+            let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        });
+    available.map_or(4 << 30, |bytes| bytes / 2)
+}

@@ -315,12 +315,25 @@ fn run(command: Command) -> Result<i32, Error> {
         Command::Explain { id, limits } => explain(&id, &limits.options()),
         Command::Replay { file } => replay(&file),
         Command::Verdicts { write } => {
-            let table = crate::verdicts::table();
+            let claims = crate::verdicts::claims();
+            let table = crate::verdicts::table(&claims);
             match write {
                 None => emit(&format!("{table}\n"))?,
                 Some(path) => write_table(&path, &table)?,
             }
-            Ok(0)
+            let undecided: Vec<&str> = claims
+                .iter()
+                .flat_map(|c| &c.evidence)
+                .filter(|f| f.verdict == Verdict::Inconclusive)
+                .map(|f| f.cite.as_str())
+                .collect();
+            match undecided.is_empty() {
+                true => Ok(0),
+                false => Err(Error::limit(format!(
+                    "inconclusive evidence: {}",
+                    undecided.join("; ")
+                ))),
+            }
         }
         Command::Bench {
             model,
@@ -566,7 +579,7 @@ fn prove_table(catalogue: &Catalogue) -> String {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7}  bounds",
+        "{:<8} {:<26} {:<8} {:<12} {:>9} {:>7}  bounds",
         "model", "variant", "property", "verdict", "states", "seconds"
     );
     for (entry, properties) in &catalogue.models {
@@ -578,16 +591,16 @@ fn prove_table(catalogue: &Catalogue) -> String {
                 .iter()
                 .filter(|r| catalogue.reports(&r.id))
             {
+                let (bounds, states) = run.rests_on(&r.id);
                 let _ = writeln!(
                     table,
-                    "{:<8} {:<21} {:<8} {:<12} {:>9} {:>7.2}  {}",
+                    "{:<8} {:<26} {:<8} {:<12} {:>9} {:>7.2}  {bounds}",
                     entry.name,
                     run.variant,
                     r.id,
                     r.verdict.to_string(),
-                    run.report.states,
+                    states,
                     run.report.seconds,
-                    run.bounds()
                 );
             }
         }

@@ -22,15 +22,17 @@ pub struct ClaimVerdict {
     /// true / false / true only when …
     pub verdict: String,
     /// The properties behind it, with where they were checked.
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Fact>,
     /// One sentence.
     pub why: String,
 }
 
 /// One property checked on one model variant at small bounds.
-struct Fact {
-    verdict: Verdict,
-    cite: String,
+pub struct Fact {
+    /// Its verdict there.
+    pub verdict: Verdict,
+    /// The verdict with the property, model, variant and bounds, in one line.
+    pub cite: String,
 }
 
 fn fact(model: &str, variant: &str, threads: usize, id: &str) -> Fact {
@@ -66,8 +68,15 @@ fn judged(borne_out: bool, verdict: &str) -> String {
     }
 }
 
+/// Evidence for a claim: `holds`. A vacuous verdict (its premise never occurs) is evidence
+/// of nothing, neither way.
 fn holds(f: &Fact) -> bool {
     f.verdict == Verdict::Holds
+}
+
+/// Evidence against: `violated`, with a counterexample.
+fn violated(f: &Fact) -> bool {
+    f.verdict == Verdict::Violated
 }
 
 /// Every claim with its verdict, computed now.
@@ -83,7 +92,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
         id: "C1",
         claim: "the GIL lets one thread run bytecode at a time and so prevents corruption",
         verdict: judged(
-            holds(&excl) && !holds(&old) && holds(&locked),
+            holds(&excl) && violated(&old) && holds(&locked),
             "true only for the interpreter's own state",
         ),
         why: format!(
@@ -92,13 +101,13 @@ pub fn claims() -> Vec<ClaimVerdict> {
              only a lock makes it safe; on 3.11 it {} because no poll point falls inside the \
              statement (a call inside it would add one); and the GIL is a hand-off protocol \
              (timed requests, FORCE_SWITCHING), not a plain mutex",
-            if holds(&new) && !holds(&switch) {
+            if holds(&new) && violated(&switch) {
                 "happens to be safe"
             } else {
                 "also loses updates"
             }
         ),
-        evidence: vec![excl.cite, old.cite, new.cite, switch.cite, locked.cite],
+        evidence: vec![excl, old, new, switch, locked],
     });
 
     let counted = fact("refcount", "cpython-3.12", 2, "RC-S1");
@@ -107,14 +116,14 @@ pub fn claims() -> Vec<ClaimVerdict> {
         id: "C2",
         claim: "reference counting needs atomic updates, which is why the GIL exists",
         verdict: judged(
-            holds(&counted) && !holds(&unguarded),
+            holds(&counted) && violated(&unguarded),
             "true for the default build, with a correction",
         ),
         why: "Py_INCREF/Py_DECREF are plain load-and-store, not atomic: they are correct because \
               the GIL serialises them, and without it counts are lost (the free-threaded build's \
               biased counting is not modelled yet)"
             .into(),
-        evidence: vec![counted.cite, unguarded.cite],
+        evidence: vec![counted, unguarded],
     });
 
     let one_process = fact("multiprocessing", "one-process", 2, "MP-R1");
@@ -124,13 +133,13 @@ pub fn claims() -> Vec<ClaimVerdict> {
         id: "C3",
         claim: "CPU-bound threads run effectively sequentially, the GIL passed between them",
         verdict: judged(
-            !holds(&one_process) && holds(&turns2) && !holds(&turns3),
+            violated(&one_process) && holds(&turns2) && violated(&turns3),
             "true, but the passing is not fair beyond 2 threads",
         ),
         why: "no two threads of one process run bytecode at the same moment; 2 threads take \
               turns forever, but with 3 a waiter can be bypassed forever (not FIFO)"
             .into(),
-        evidence: vec![one_process.cite, turns2.cite, turns3.cite],
+        evidence: vec![one_process, turns2, turns3],
     });
 
     let overlap = fact("io", "cpython-3.11", 3, "IO-R1");
@@ -142,7 +151,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
         why: "another thread runs bytecode while one is blocked, but a thread back from I/O waits \
               at least one full switch interval for a CPU-bound holder (the bpo-7946 convoy)"
             .into(),
-        evidence: vec![overlap.cite, convoy.cite],
+        evidence: vec![overlap, convoy],
     });
 
     let beside = fact("asyncio", "offload-to-thread", 2, "ASYNC-B2");
@@ -158,7 +167,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
               thread beside it (thread-pool offload included) it waits whole switch intervals \
               before serving a ready callback; only with no other Python thread is the wait zero"
             .into(),
-        evidence: vec![beside.cite, alone.cite],
+        evidence: vec![beside, alone],
     });
 
     let blocked = fact("asyncio", "cpu-in-loop", 2, "ASYNC-L1");
@@ -166,11 +175,11 @@ pub fn claims() -> Vec<ClaimVerdict> {
     out.push(ClaimVerdict {
         id: "C6",
         claim: "CPU-bound work blocks the event loop; offload it to a thread or process",
-        verdict: judged(!holds(&blocked) && holds(&offloaded), "true"),
+        verdict: judged(violated(&blocked) && holds(&offloaded), "true"),
         why: "a coroutine that computes without awaiting starves every ready callback; offloaded \
               work lets the loop serve them (to a thread: late, see C5)"
             .into(),
-        evidence: vec![blocked.cite, offloaded.cite],
+        evidence: vec![blocked, offloaded],
     });
 
     let parallel = fact("multiprocessing", "processes", 2, "MP-R1");
@@ -186,7 +195,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
         why: "threads of two processes run bytecode at the same moment, which threads of one \
               process never do (C3)"
             .into(),
-        evidence: vec![parallel.cite],
+        evidence: vec![parallel],
     });
 
     let ext = fact("cext", "cpython-3.11", 2, "CEXT-R1");
@@ -195,14 +204,14 @@ pub fn claims() -> Vec<ClaimVerdict> {
         id: "C8",
         claim: "C extensions release the GIL and so use several cores, even single-threaded",
         verdict: judged(
-            holds(&ext) && !holds(&re_like),
+            holds(&ext) && violated(&re_like),
             "true only with other Python threads",
         ),
         why: "releasing the GIL lets other Python threads run beside the C code (not every \
               extension does: the re engine keeps it); a single-threaded program gets several \
               cores only from the library's own native threads"
             .into(),
-        evidence: vec![ext.cite, re_like.cite],
+        evidence: vec![ext, re_like],
     });
 
     let pypy = fact("bytecode", "pypy", 2, "PY-R1");
@@ -215,7 +224,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
         id: "C9",
         claim: "PyPy, Jython and IronPython have no GIL",
         verdict: judged(
-            !holds(&pypy)
+            violated(&pypy)
                 && holds(&pypy_lock)
                 && holds(&jython)
                 && holds(&ironpython)
@@ -233,29 +242,23 @@ pub fn claims() -> Vec<ClaimVerdict> {
                 ""
             }
         ),
-        evidence: vec![
-            pypy.cite,
-            pypy_lock.cite,
-            pypy_fair.cite,
-            jython.cite,
-            ironpython.cite,
-            host_writes.cite,
-        ],
+        evidence: vec![pypy, pypy_lock, pypy_fair, jython, ironpython, host_writes],
     });
     out
 }
 
-/// The table as Markdown, between the markers.
-pub fn table() -> String {
+/// The table of `claims` as Markdown, between the markers.
+pub fn table(claims: &[ClaimVerdict]) -> String {
     let mut out = format!("{BEGIN}\n\n| claim | verdict | evidence (checked now) | why |\n| --- | --- | --- | --- |\n");
-    for c in claims() {
+    for c in claims {
+        let cites: Vec<&str> = c.evidence.iter().map(|f| f.cite.as_str()).collect();
         let _ = writeln!(
             out,
             "| {} {} | **{}** | {} | {} |",
             c.id,
             c.claim,
             c.verdict,
-            c.evidence.join("; "),
+            cites.join("; "),
             c.why
         );
     }

@@ -12,7 +12,7 @@ use gilcheck::trace::TraceMeta;
 use std::collections::HashSet;
 
 use BytecodeVariant::*;
-use Verdict::{Holds, Violated};
+use Verdict::{Holds, Vacuous, Violated};
 
 fn model(variant: BytecodeVariant, threads: usize) -> Bytecode {
     Bytecode::new(variant, Config::threads(threads))

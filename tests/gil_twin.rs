@@ -145,7 +145,11 @@ fn shuttle_catches_no_gil_with_random_and_pct() {
             let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("twin-traces");
             let saved = std::fs::read_to_string(failure.save(&dir).unwrap()).unwrap();
             let saved: gilcheck::trace::Trace = serde_json::from_str(&saved).unwrap();
-            assert_eq!(saved.meta.backend, failure.backend);
+            assert!(
+                ["shuttle-random", "shuttle-pct"].contains(&saved.meta.backend.as_str()),
+                "{}",
+                saved.meta.backend
+            );
             let replay = gilcheck::models::find("gil")
                 .unwrap()
                 .replay(&saved)

@@ -104,5 +104,16 @@ fn the_convoy_a_thread_back_from_io_waits_at_least_one_interval() {
     assert_eq!(numbers.max, None, "{numbers}");
     // Keeping the GIL across the blocking call leaves no return from I/O to measure.
     let (_, report) = run(IoVariant::BlockingWithGil, 3);
-    assert_eq!(report.verdict("IO-X1"), Some(Verdict::Violated));
+    assert_eq!(report.verdict("IO-X1"), Some(Verdict::Vacuous));
+    // The priority request proposed on bpo-7946 ends the convoy: the thread back from I/O gets
+    // the GIL with no interval expired.
+    let (_, report) = run(IoVariant::PriorityRequest, 3);
+    let result = report.result("IO-X1").unwrap();
+    assert_eq!(result.verdict, Verdict::Violated);
+    assert_eq!(result.numbers.unwrap().min, Some(0));
+    let trace = result.trace.as_ref().unwrap();
+    assert!(trace
+        .steps
+        .iter()
+        .any(|s| s.action.contains("at once (priority request)")));
 }

@@ -147,9 +147,11 @@ struct Probe<T: Twin> {
 }
 
 impl<T: Twin> Probe<T> {
-    fn new(twin: T, backend: &str, base: &str) -> Arc<Self> {
+    /// A probe of `twin` for the backend named `kind` in traces (one of `trace::BACKENDS`),
+    /// described as `backend` in messages, on the sync facade named `base`.
+    fn new(twin: T, backend: &str, kind: &str, base: &str) -> Arc<Self> {
         let mut meta = twin.meta(backend);
-        meta.backend = backend.to_string();
+        meta.backend = kind.to_string();
         let spec = twin.spec(base);
         let bounds = computed_bounds(&spec, &meta);
         Arc::new(Probe {
@@ -305,7 +307,7 @@ pub fn check_loom<T: Twin>(
         Some(bound) => format!("loom (preemption bound {bound})"),
         None => "loom (exhaustive)".to_string(),
     };
-    let probe = Probe::new(twin, &label, Loom::NAME);
+    let probe = Probe::new(twin, &label, "loom", Loom::NAME);
     let run = Arc::clone(&probe);
     quiet_loom_panics();
     IN_LOOM.with(|quiet| quiet.set(true));
@@ -323,7 +325,7 @@ pub fn check_shuttle_random<T: Twin>(
     iterations: usize,
 ) -> Result<TwinStats, Box<TwinFailure>> {
     let iterations = shuttle_iterations(iterations);
-    let probe = Probe::new(twin, "shuttle random", Shuttle::NAME);
+    let probe = Probe::new(twin, "shuttle random", "shuttle-random", Shuttle::NAME);
     let run = Arc::clone(&probe);
     probe.finish(Instant::now(), move || {
         shuttle::check_random(move || run.execute::<Shuttle>(), iterations)
@@ -338,7 +340,8 @@ pub fn check_shuttle_pct<T: Twin>(
     depth: usize,
 ) -> Result<TwinStats, Box<TwinFailure>> {
     let iterations = shuttle_iterations(iterations);
-    let probe = Probe::new(twin, &format!("shuttle pct (depth {depth})"), Shuttle::NAME);
+    let label = format!("shuttle pct (depth {depth})");
+    let probe = Probe::new(twin, &label, "shuttle-pct", Shuttle::NAME);
     let run = Arc::clone(&probe);
     probe.finish(Instant::now(), move || {
         shuttle::check_pct(move || run.execute::<Shuttle>(), iterations, depth)
@@ -347,7 +350,7 @@ pub fn check_shuttle_pct<T: Twin>(
 
 /// Runs the twin `runs` times on real threads.
 pub fn run_std<T: Twin>(twin: T, runs: usize) -> Result<TwinStats, Box<TwinFailure>> {
-    let probe = Probe::new(twin, "std", Std::NAME);
+    let probe = Probe::new(twin, "std", "std", Std::NAME);
     let run = Arc::clone(&probe);
     probe.finish(Instant::now(), move || {
         for _ in 0..runs {

@@ -104,7 +104,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 if new {
                     limit = options.too_many(store.states.len());
                 }
-                if limit.is_none() && transitions % 4096 == 0 {
+                if limit.is_none() && transitions.is_multiple_of(4096) {
                     limit = options.exceeded(store.memory_bytes());
                 }
                 if limit.is_some() {
@@ -249,6 +249,9 @@ struct Analysis<'a, M: Model> {
     vacuity: Option<&'static str>,
 }
 
+/// A run through the graph as `(source state, edge)` pairs.
+type Steps = Vec<(usize, usize)>;
+
 /// What a vacuous verdict names when the trigger never holds.
 const NO_TRIGGER: &str = "its trigger";
 
@@ -357,7 +360,8 @@ impl<M: Model> Analysis<'_, M> {
             min: None,
             max: Some(0),
         };
-        let mut evidence: Option<(Vec<(usize, usize)>, bool)> = None;
+        // The evidence's `(source, edge)` steps, and where a cycle starts in them.
+        let mut evidence: Option<(Steps, Option<usize>)> = None;
         // Which edges count, for every thread in one pass (each state unpacked once).
         let mut counted = vec![vec![false; graph.edge_count()]; threads];
         let mut actions = Vec::new();
@@ -384,14 +388,14 @@ impl<M: Model> Analysis<'_, M> {
             {
                 numbers.min = counts.min;
                 if matches!(claim, CountClaim::AtLeast(_)) {
-                    evidence = Some((counts.min_path, false));
+                    evidence = Some((counts.min_path, None));
                 }
             }
             match (numbers.max, counts.max) {
                 (Some(_), None) => {
                     numbers.max = None;
                     if claim == CountClaim::Bounded {
-                        evidence = Some((counts.cycle, true));
+                        evidence = Some((counts.cycle, Some(counts.cycle_from)));
                     }
                 }
                 (Some(a), Some(b)) => numbers.max = Some(a.max(b)),
@@ -412,12 +416,13 @@ impl<M: Model> Analysis<'_, M> {
         };
         let mut result = PropertyResult::new(property.id, property.statement, verdict);
         result.numbers = Some(numbers);
-        if let Some((steps, cyclic)) = evidence.filter(|(steps, _)| !steps.is_empty()) {
-            // The run: a shortest prefix to the evidence's first state, then the evidence.
+        if let Some((steps, cycle_from)) = evidence.filter(|(steps, _)| !steps.is_empty()) {
+            // The run: a shortest prefix to the evidence's first state (a trigger), then the
+            // evidence.
             let (init, mut path) = graph.prefix(steps[0].0);
             let lasso = Lasso {
                 init,
-                cycle: cyclic.then_some(path.len()),
+                cycle: cycle_from.map(|k| path.len() + k),
                 steps: {
                     path.extend(steps);
                     path

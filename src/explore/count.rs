@@ -4,7 +4,7 @@
 //! a trigger, and otherwise a longest path over the strongly connected components.
 
 use super::graph::Graph;
-use super::liveness::path;
+use super::liveness::{path, path_from};
 use crate::model::{Check, Model};
 use crate::pack::Pack;
 use std::collections::VecDeque;
@@ -17,9 +17,11 @@ pub struct Counts {
     pub min: Option<usize>,
     /// Most counted steps (`None`: unbounded).
     pub max: Option<usize>,
-    /// When unbounded: a cycle of `(source, edge)` steps through open states that takes a
-    /// counted step, reachable from a trigger.
+    /// When unbounded: `(source, edge)` steps from a trigger through open states to a cycle
+    /// that takes a counted step, then that cycle (from index `cycle_from`).
     pub cycle: Vec<(usize, usize)>,
+    /// Where the cycle starts in `cycle`.
+    pub cycle_from: usize,
     /// The response state reached with the fewest counted steps, and the 0-1 search's parent
     /// edges to rebuild that run from its trigger.
     pub min_path: Vec<(usize, usize)>,
@@ -105,12 +107,17 @@ pub fn counts<S: Pack>(
                 .edges(s)
                 .find(|&e| counted[e] && component_of[graph.target(e)] == component_of[s]);
             if let Some(e) = inside {
-                let mut cycle = vec![(s, e)];
+                // From an open trigger to the cycle, through open states.
+                let open_triggers = triggers.iter().copied().filter(|&t| open[t]);
+                let mut cycle = path_from(graph, open_triggers, &open, |x| x == s);
+                let cycle_from = cycle.len();
+                cycle.push((s, e));
                 cycle.extend(path(graph, graph.target(e), &open, |x| x == s));
                 return Counts {
                     min,
                     max: None,
                     cycle,
+                    cycle_from,
                     min_path,
                 };
             }
@@ -141,6 +148,7 @@ pub fn counts<S: Pack>(
         min,
         max: Some(max),
         cycle: Vec::new(),
+        cycle_from: 0,
         min_path,
     }
 }

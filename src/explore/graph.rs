@@ -97,7 +97,7 @@ impl<S: Pack> Graph<S> {
                 }
                 graph.offsets.push(graph.targets.len() as u32);
                 let mut limit = options.too_many(graph.store.states.len());
-                if limit.is_none() && head % 1024 == 0 {
+                if limit.is_none() && head.is_multiple_of(1024) {
                     limit = options.exceeded(graph.memory_bytes());
                 }
                 if limit.is_some() {

@@ -81,7 +81,7 @@ fn fair_components<S: Pack>(
     let mut done = 0usize;
     while let Some(component) = work.pop() {
         done += 1;
-        if done % 256 == 0 {
+        if done.is_multiple_of(256) {
             in_time(deadline)?;
         }
         for &s in &component {
@@ -146,23 +146,37 @@ pub(super) fn path<S: Pack>(
     allowed: &[bool],
     goal: impl Fn(usize) -> bool,
 ) -> Vec<(usize, usize)> {
-    if goal(start) {
-        return Vec::new();
+    path_from(graph, [start], allowed, goal)
+}
+
+/// A shortest path of `(source, edge)` steps from any of `starts` to a state satisfying `goal`,
+/// through states in `allowed` only (the goal must be reachable so).
+pub(super) fn path_from<S: Pack>(
+    graph: &Graph<S>,
+    starts: impl IntoIterator<Item = usize>,
+    allowed: &[bool],
+    goal: impl Fn(usize) -> bool,
+) -> Vec<(usize, usize)> {
+    let mut parent: FxHashMap<usize, Option<(usize, usize)>> = FxHashMap::default();
+    let mut queue = VecDeque::new();
+    for start in starts {
+        if goal(start) {
+            return Vec::new();
+        }
+        parent.insert(start, None);
+        queue.push_back(start);
     }
-    let mut parent: FxHashMap<usize, (usize, usize)> = FxHashMap::default();
-    let mut queue = VecDeque::from([start]);
     while let Some(s) = queue.pop_front() {
         for e in graph.edges(s) {
             let t = graph.target(e);
-            if !allowed[t] || t == start || parent.contains_key(&t) {
+            if !allowed[t] || parent.contains_key(&t) {
                 continue;
             }
-            parent.insert(t, (s, e));
+            parent.insert(t, Some((s, e)));
             if goal(t) {
                 let mut steps = Vec::new();
                 let mut at = t;
-                while at != start {
-                    let (s, e) = parent[&at];
+                while let Some((s, e)) = parent[&at] {
                     steps.push((s, e));
                     at = s;
                 }

@@ -11,7 +11,7 @@ use std::fmt::Write;
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#212121}\
 table{border-collapse:collapse}td,th{border:1px solid #bdbdbd;padding:4px 8px;\
 vertical-align:top;text-align:left}th{background:#eeeeee}.holds{color:#2e7d32;font-weight:bold}\
-.violated{color:#c62828;font-weight:bold}.inconclusive{color:#ef6c00;font-weight:bold}";
+.violated{color:#c62828;font-weight:bold}.inconclusive{color:#ef6c00;font-weight:bold}.vacuous{color:#757575;font-weight:bold}";
 
 /// The index page.
 pub fn index(catalogue: &Catalogue) -> String {
@@ -48,7 +48,7 @@ pub fn index(catalogue: &Catalogue) -> String {
             let cases: Vec<String> = faithful
                 .iter()
                 .filter(|r| r.report.verdict(id) == Some(verdict))
-                .map(|r| format!("{} ({})", r.variant, r.bounds()))
+                .map(|r| format!("{} ({})", r.variant, r.rests_on(id).0))
                 .collect();
             let _ = write!(real, " on {}", escape(&cases.join(", ")));
         }

@@ -3,7 +3,7 @@
 //! every machine.
 
 use super::Catalogue;
-use crate::explore::Verdict;
+use crate::explore::{Basis, Verdict};
 use crate::model::VariantKind;
 use serde::Serialize;
 
@@ -31,6 +31,8 @@ struct CheckEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     change: Option<&'a str>,
     verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    never: Option<&'a str>,
     states: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     min: Option<usize>,
@@ -63,10 +65,11 @@ pub fn manifest(catalogue: &Catalogue) -> String {
                         kind: r.kind,
                         threads: r.config.threads,
                         objects: r.config.objects,
-                        symmetry: r.report.symmetry,
+                        symmetry: r.report.symmetry && result.basis == Basis::Search,
                         change: r.change.as_deref(),
                         verdict: result.verdict,
-                        states: r.report.states,
+                        never: result.never.as_deref(),
+                        states: r.rests_on(p.id).1,
                         min: result.numbers.and_then(|n| n.min),
                         max: result
                             .numbers

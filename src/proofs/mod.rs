@@ -10,7 +10,7 @@ pub mod page;
 pub mod svg;
 
 use crate::error::Error;
-use crate::explore::{Options, Report, Verdict};
+use crate::explore::{Basis, Options, Report, Verdict};
 use crate::model::{Config, Fairness, Variant, VariantKind};
 use crate::models::registry;
 use crate::registry::{ModelEntry, PropertyInfo};
@@ -72,6 +72,19 @@ impl Run {
             ""
         };
         format!("{}{symmetry}", self.config.bounds())
+    }
+
+    /// What property `id`'s verdict in this run rests on: its bounds in words and its state
+    /// count. Liveness and counting verdicts rest on the whole graph, without symmetry.
+    pub fn rests_on(&self, id: &str) -> (String, usize) {
+        let on_graph = self
+            .report
+            .result(id)
+            .is_some_and(|r| r.basis == Basis::Graph);
+        match (&self.report.graph, on_graph) {
+            (Some(graph), true) => (self.config.bounds(), graph.states),
+            _ => (self.bounds(), self.report.states),
+        }
     }
 
     /// The command that reproduces this run.
@@ -295,16 +308,14 @@ fn parallelism() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// How a property fared on one variant over the bound sets, as one word.
+/// How a property fared on one variant over the bound sets, as one word: violated anywhere,
+/// else inconclusive anywhere, else holds somewhere, else vacuous (its premise never occurs).
 pub fn summary(runs: &[&Run], id: &str) -> Verdict {
     let verdicts: Vec<Verdict> = runs.iter().filter_map(|r| r.report.verdict(id)).collect();
-    if verdicts.contains(&Verdict::Violated) {
-        Verdict::Violated
-    } else if verdicts.contains(&Verdict::Inconclusive) {
-        Verdict::Inconclusive
-    } else {
-        Verdict::Holds
-    }
+    [Verdict::Violated, Verdict::Inconclusive, Verdict::Holds]
+        .into_iter()
+        .find(|v| verdicts.contains(v))
+        .unwrap_or(Verdict::Vacuous)
 }
 
 /// The variants of `entry` that violate property `id` at some bound set of `runs` (non-vacuity).

@@ -19,7 +19,7 @@ pub fn kind(id: &str) -> &'static str {
         Some('S') => "safety: holds in every reachable state",
         Some('L') => "liveness: holds on every fair infinite run",
         Some('B') => "bounded progress: the checker computes the numbers",
-        Some('R') => "reachability: `holds` means a witness was found, `violated` that none exists",
+        Some('R') => "reachability: holds means a witness was found, violated that none exists",
         Some('X') => "a known historical bug, reproduced by a named variant",
         _ => "unclassified",
     }
@@ -40,13 +40,9 @@ pub fn picture_name(run: &Run, id: &str) -> String {
 
 /// The verdict of `id` in `run`, with its numbers for counting properties.
 pub fn verdict_cell(run: &Run, id: &str) -> String {
-    let Some(result) = run.report.result(id) else {
-        return "-".into();
-    };
-    match result.numbers {
-        Some(numbers) => format!("{} ({numbers})", result.verdict),
-        None => result.verdict.to_string(),
-    }
+    run.report
+        .result(id)
+        .map_or("-".into(), |result| result.verdict_text())
 }
 
 /// The page of `property` and its pictures (path, SVG).
@@ -70,7 +66,8 @@ pub fn page(
     let _ = writeln!(
         out,
         "- **Checked by**: gilcheck's explicit-state checker, exhaustively at each bound set \
-         below; a search cut short by a limit says `inconclusive`.\n"
+         below; a search cut short by a limit says `inconclusive`, and a property whose \
+         trigger or premise never occurs says `vacuous`.\n"
     );
 
     let _ = writeln!(out, "## Verdicts\n");
@@ -79,15 +76,24 @@ pub fn page(
         "| variant | mirrors | bounds | verdict | states | reproduce |\n| --- | --- | --- | --- | --- | --- |"
     );
     for run in &runs {
+        let (bounds, states) = run.rests_on(id);
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | `{}` |",
+            "| `{}` | {} | {bounds} | {} | {states} | `{}` |",
             run.variant,
             run.kind.describe(),
-            run.bounds(),
             verdict_cell(run, id),
-            run.report.states,
             run.command()
+        );
+    }
+    if runs
+        .iter()
+        .any(|r| r.report.verdict(id) == Some(Verdict::Vacuous))
+    {
+        let _ = writeln!(
+            out,
+            "\nA `vacuous` row proves nothing: what the property needs never occurs at those \
+             bounds."
         );
     }
     let violators: Vec<&str> = super::violators(entry, &runs, id)
@@ -188,7 +194,7 @@ fn sensitivity(catalogue: &Catalogue, entry: &ModelEntry, id: &str) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | `{}` |",
-            run.bounds(),
+            run.rests_on(id).0,
             run.change.as_deref().unwrap_or_default(),
             verdict_cell(run, id),
             run.command()

@@ -1,5 +1,7 @@
 //! Scratch directories for tests that write files, and a reader of a whole directory tree.
 
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -291,6 +291,20 @@ impl<M: Model> Check<M> {
         matches!(self, Check::LeadsTo { .. })
     }
 
+    /// The threads a leads-to or counting property is checked for: each of `model`'s, or
+    /// only the first when it is not per thread.
+    pub fn threads(&self, model: &M) -> usize {
+        match self {
+            Check::LeadsTo {
+                each_thread: true, ..
+            }
+            | Check::Count {
+                each_thread: true, ..
+            } => model.thread_count(),
+            _ => 1,
+        }
+    }
+
     /// Whether it needs the whole state graph (liveness and counting properties).
     pub fn needs_graph(&self) -> bool {
         matches!(self, Check::LeadsTo { .. } | Check::Count { .. })

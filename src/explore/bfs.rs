@@ -256,15 +256,6 @@ type Steps = Vec<(usize, usize)>;
 const NO_TRIGGER: &str = "its trigger";
 
 impl<M: Model> Analysis<'_, M> {
-    /// The threads a property is checked for: each, or only 0.
-    fn threads(&self, each_thread: bool) -> usize {
-        if each_thread {
-            self.model.thread_count()
-        } else {
-            1
-        }
-    }
-
     /// Decides a leads-to property for each thread (if it is per thread); the first fair lasso
     /// found refutes it.
     fn liveness(&self, property: &Property<M>) -> PropertyResult {
@@ -281,7 +272,7 @@ impl<M: Model> Analysis<'_, M> {
         let fairness = self.options.fairness.unwrap_or(fairness);
         let mut assumptions = vec![fairness.describe().to_string()];
         assumptions.extend(model.assumptions());
-        let threads = self.threads(each_thread);
+        let threads = property.check.threads(model);
         let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
         let bad = graph.store.per_thread(threads, |s, t| !to(model, s, t));
         let fair = Fair::new(model, graph, fairness, self.options.deadline);
@@ -344,14 +335,14 @@ impl<M: Model> Analysis<'_, M> {
             from,
             count,
             to,
-            each_thread,
             claim,
+            ..
         } = property.check
         else {
             unreachable!("only counting properties are counted")
         };
         let (model, graph) = (self.model, self.graph);
-        let threads = self.threads(each_thread);
+        let threads = property.check.threads(model);
         let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
         if !triggers.iter().any(|column| column.contains(&true)) {
             return vacuous(property, NO_TRIGGER);

@@ -286,16 +286,13 @@ fn lasso<M: Model>(
     path: &Path<'_, M>,
 ) -> Result<String, String> {
     let Check::LeadsTo {
-        from,
-        to,
-        each_thread,
-        fairness,
+        from, to, fairness, ..
     } = property.check
     else {
         unreachable!("called for leads-to properties")
     };
     let id = property.id;
-    let threads = if each_thread { model.thread_count() } else { 1 };
+    let threads = property.check.threads(model);
     let last = path.states.len() - 1;
     let Some(k) = trace.cycle else {
         if !path.enabled(model, last).is_empty() {
@@ -389,14 +386,14 @@ fn counted<M: Model>(
         from,
         count,
         to,
-        each_thread,
         claim: promise,
+        ..
     } = property.check
     else {
         unreachable!("called for counting properties")
     };
     let id = property.id;
-    let threads = if each_thread { model.thread_count() } else { 1 };
+    let threads = property.check.threads(model);
     let counts = |t: usize, steps: std::ops::Range<usize>| {
         steps
             .filter(|&i| {

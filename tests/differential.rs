@@ -720,6 +720,15 @@ fn system(size: Size, symmetric: bool) -> BoxedStrategy<System> {
 /// `false` once the engine is fixed.
 const KNOWN_BUG_UNFAIR_WEAK_LASSO: bool = true;
 
+/// Known engine bug (reported, not fixed here): the evidence for an unbounded count is a
+/// cycle that counts for ever without a response, preceded by a shortest path from an initial
+/// state to the cycle (`bfs.rs::count_result`, `graph.prefix`), which need not pass through a
+/// trigger: the printed run may never start counting. The verdict and the numbers are right.
+/// While this is `true` the differential test counts such traces instead of failing (the
+/// cycle itself is still checked); `count_cycle_prefix_bug` pins the minimal case. Set it to
+/// `false` once the engine is fixed.
+const KNOWN_BUG_COUNT_CYCLE_PREFIX: bool = true;
+
 /// Whether a lasso refused for `why` under `fairness` is the known bug.
 fn tolerated(fairness: Fairness, why: &str) -> bool {
     KNOWN_BUG_UNFAIR_WEAK_LASSO
@@ -876,20 +885,36 @@ fn compare_result(
             (_, Some(_)) => return Err(fail("a trace without a violation".into())),
             (_, None) => {}
         },
-        Check::Count { .. } => {
+        Check::Count {
+            from,
+            count,
+            to,
+            each_thread,
+            ..
+        } => {
             same(
                 format!("{run}, {id} numbers"),
                 result.numbers.map(|n| (n.min, n.max)),
                 answer.numbers,
             )?;
             if let Some(trace) = trace {
-                let replayed = reference::replay(graph, trace)
-                    .map_err(|why| fail(format!("{why}\n{}", trace.to_text())))?;
-                if let Some(c) = trace.cycle {
-                    let last = replayed.states.len() - 1;
-                    if c >= last || replayed.states[c] != replayed.states[last] {
-                        return Err(fail(format!("a cycle that does not close\n{}", trace.to_text())));
+                let threads: Vec<usize> = if each_thread {
+                    (0..sys.threads).collect()
+                } else {
+                    vec![0]
+                };
+                let min = answer.numbers.and_then(|n| n.0);
+                let genuine = reference::check_count_trace(
+                    sys, graph, trace, from, count, to, &threads, min,
+                );
+                match genuine {
+                    Err(why)
+                        if KNOWN_BUG_COUNT_CYCLE_PREFIX
+                            && why.starts_with(reference::NO_TRIGGER_BEFORE_CYCLE) =>
+                    {
+                        STATS.with_borrow_mut(|stats| stats.tolerated_count += 1);
                     }
+                    _ => genuine.map_err(|why| fail(format!("{why}\n{}", trace.to_text())))?,
                 }
             }
         }
@@ -990,6 +1015,9 @@ struct Stats {
     unbounded: usize,
     /// Unfair weak-fairness lassos let through (`KNOWN_BUG_UNFAIR_WEAK_LASSO`).
     tolerated: usize,
+    /// Counting cycles without a trigger before them let through
+    /// (`KNOWN_BUG_COUNT_CYCLE_PREFIX`).
+    tolerated_count: usize,
 }
 
 thread_local! {
@@ -1163,5 +1191,82 @@ fn zz_sample() {
         let sys = system(small(), false).new_tree(&mut runner).unwrap().current();
         let g = reference::explore(&sys);
         eprintln!("{} states\n{sys:?}", g.len());
+    }
+}
+
+/// The minimal case of `KNOWN_BUG_COUNT_CYCLE_PREFIX`: one thread whose only step writes 0 to the
+/// shared value, from `sh=1` or from `sh=0`, both initial. Counting every step from `sh=1` to a
+/// response that never comes is unbounded (`sh=1`, then `sh=0` for ever); the engine's evidence
+/// starts at the initial state `sh=0`, which is no trigger, and loops there.
+#[test]
+fn count_cycle_prefix_bug() {
+    let always = Pred {
+        not: true,
+        any: Vec::new(),
+    };
+    let never = Pred {
+        not: false,
+        any: Vec::new(),
+    };
+    let sys = System {
+        threads: 1,
+        locals: 1,
+        shareds: 2,
+        symmetric: false,
+        programs: vec![vec![Transition {
+            from: 0,
+            guard: None,
+            to: 0,
+            write: Some(0),
+            label: 0,
+        }]],
+        init: vec![([0; MAX_THREADS], 1), ([0; MAX_THREADS], 0)],
+        finals: never.clone(),
+        props: vec![Prop {
+            kind: Kind::Count {
+                from: Pred {
+                    not: false,
+                    any: vec![vec![Atom::Shared(1)]],
+                },
+                count: StepPred {
+                    actor: Actor::Any,
+                    label: None,
+                    before: always.clone(),
+                    after: always,
+                },
+                to: never,
+                each_thread: false,
+                claim: CountClaim::Bounded,
+            },
+            premise: None,
+        }],
+    };
+    let graph = reference::explore(&sys);
+    let property = &sys.properties()[0];
+    let answer = reference::decide(&sys, &graph, property, None, None);
+    assert_eq!(answer.numbers, Some((None, None)));
+    let report = check(&sys, &meta(), &Options::default());
+    let result = &report.results[0];
+    assert_eq!(result.verdict, Verdict::Violated);
+    assert_eq!(result.numbers.map(|n| (n.min, n.max)), Some((None, None)));
+    let trace = result.trace.as_ref().expect("a cycle");
+    let Check::Count {
+        from, count, to, ..
+    } = property.check
+    else {
+        unreachable!()
+    };
+    let genuine = reference::check_count_trace(&sys, &graph, trace, from, count, to, &[0], None);
+    if KNOWN_BUG_COUNT_CYCLE_PREFIX {
+        let why = genuine.expect_err(
+            "the engine's evidence passes a trigger now: set KNOWN_BUG_COUNT_CYCLE_PREFIX to false",
+        );
+        assert!(
+            why.starts_with(reference::NO_TRIGGER_BEFORE_CYCLE),
+            "{why}\n{}",
+            trace.to_text()
+        );
+    } else {
+        genuine.unwrap_or_else(|why| panic!("{why}\n{}", trace.to_text()));
     }
 }

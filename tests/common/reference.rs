@@ -626,3 +626,79 @@ pub fn check_lasso<M: Model>(
         Err("no trigger in the run is left without a response for ever".into())
     }
 }
+
+/// How `check_count_trace` starts its complaint about a counting cycle that the run reaches
+/// without passing a trigger first.
+pub const NO_TRIGGER_BEFORE_CYCLE: &str = "no trigger open (no response after it) before the cycle";
+
+/// Checks that `trace`, the evidence for a counting property whose numbers are `min` and
+/// `max`, shows what it claims for one of `threads`. With a cycle (an unbounded maximum): the
+/// run reaches a trigger of thread `t` after which `to` never holds and the cycle takes a step
+/// counted for `t`. Without (the minimum): the run reaches a trigger, then a response with no
+/// response between, counting `min` steps for `t` on the way.
+#[allow(clippy::too_many_arguments)]
+pub fn check_count_trace<M: Model>(
+    model: &M,
+    graph: &Graph<M>,
+    trace: &Trace,
+    from: fn(&M, &M::State, usize) -> bool,
+    count: fn(&M, &M::State, &M::Action, &M::State, usize) -> bool,
+    to: fn(&M, &M::State, usize) -> bool,
+    threads: &[usize],
+    min: Option<usize>,
+) -> Result<(), String> {
+    let run = replay(graph, trace)?;
+    let last = run.steps.len();
+    let state = |i: usize| &graph.states[run.states[i]];
+    // Whether step `k` (from state `k` to state `k + 1`) counts for `t`: some step of the
+    // graph with its thread, label and states does.
+    let counts = |k: usize, t: usize| {
+        let (actor, label) = &run.steps[k];
+        graph.edges[run.states[k]].iter().any(|e| {
+            e.actor == *actor
+                && &e.label == label
+                && e.target == run.states[k + 1]
+                && count(model, state(k), &e.action, state(k + 1), t)
+        })
+    };
+    let shown = match trace.cycle {
+        Some(c) => {
+            if c >= last || run.states[c] != run.states[last] {
+                return Err("the cycle does not close".into());
+            }
+            // For ever counting without a response.
+            let unbounded: Vec<usize> = threads
+                .iter()
+                .copied()
+                .filter(|&t| {
+                    (c..last).any(|k| counts(k, t)) && (c..=last).all(|j| !to(model, state(j), t))
+                })
+                .collect();
+            if unbounded.is_empty() {
+                return Err("the cycle counts nothing or passes a response".into());
+            }
+            let triggered = unbounded.iter().any(|&t| {
+                (0..=c).any(|i| {
+                    from(model, state(i), t) && (i..=last).all(|j| !to(model, state(j), t))
+                })
+            });
+            if !triggered {
+                return Err(format!("{NO_TRIGGER_BEFORE_CYCLE} that counts for ever"));
+            }
+            true
+        }
+        None => threads.iter().any(|&t| {
+            to(model, state(last), t)
+                && (0..last).any(|i| {
+                    from(model, state(i), t)
+                        && (i..last).all(|j| !to(model, state(j), t))
+                        && Some((i..last).filter(|&k| counts(k, t)).count()) == min
+                })
+        }),
+    };
+    if shown {
+        Ok(())
+    } else {
+        Err("the trace does not show what the numbers say".into())
+    }
+}

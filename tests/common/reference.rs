@@ -6,7 +6,7 @@
 //! paths by relaxing until nothing changes. It is slow on purpose; it is only ever run on
 //! graphs of a few hundred states.
 
-use gilcheck::model::{Check, CountClaim, Fairness, Model, Property};
+use gilcheck::model::{Check, CountClaim, Fairness, Model, Property, StepPredicate};
 use gilcheck::trace::Trace;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -149,6 +149,9 @@ fn threads_of<M: Model>(model: &M, each_thread: bool) -> Vec<usize> {
     }
 }
 
+/// A state predicate that a property may be given as its premise.
+pub type Premise<'a, S> = Option<&'a dyn Fn(&S) -> bool>;
+
 /// Decides `property` on `graph`, with liveness under `fairness` (or the property's own) and
 /// with `premise`, if any.
 pub fn decide<M: Model>(
@@ -156,7 +159,7 @@ pub fn decide<M: Model>(
     graph: &Graph<M>,
     property: &Property<M>,
     fairness: Option<Fairness>,
-    premise: Option<&dyn Fn(&M::State) -> bool>,
+    premise: Premise<'_, M::State>,
 ) -> Answer {
     let n = graph.len();
     let premise_unmet = premise.is_some_and(|p| !graph.states.iter().any(p));
@@ -168,7 +171,8 @@ pub fn decide<M: Model>(
         premise_unmet,
     };
     // The fewest steps to a state where `hit` holds.
-    let nearest = |hit: &dyn Fn(usize) -> bool| (0..n).filter(|&s| hit(s)).map(|s| graph.depth[s]).min();
+    let nearest =
+        |hit: &dyn Fn(usize) -> bool| (0..n).filter(|&s| hit(s)).map(|s| graph.depth[s]).min();
     match property.check {
         Check::Always(holds) => {
             answer.shortest = nearest(&|s| !holds(model, &graph.states[s]));
@@ -186,9 +190,9 @@ pub fn decide<M: Model>(
         Check::SometimesStep(step) => {
             answer.shortest = (0..n)
                 .filter(|&s| {
-                    graph.edges[s].iter().any(|e| {
-                        step(model, &graph.states[s], &e.action, &graph.states[e.target])
-                    })
+                    graph.edges[s]
+                        .iter()
+                        .any(|e| step(model, &graph.states[s], &e.action, &graph.states[e.target]))
                 })
                 .map(|s| graph.depth[s] + 1)
                 .min();
@@ -229,7 +233,8 @@ pub fn decide<M: Model>(
             }
             answer.violated = match claim {
                 CountClaim::Bounded => max.is_none(),
-                CountClaim::AtLeast(at_least) => !min.is_some_and(|m| m >= at_least),
+                // Refuted unless some trigger reaches a response, and never in fewer steps.
+                CountClaim::AtLeast(at_least) => min.is_none_or(|m| m < at_least),
             };
             answer.numbers = Some((min, max));
         }
@@ -427,7 +432,7 @@ fn counts<M: Model>(
     model: &M,
     graph: &Graph<M>,
     from: fn(&M, &M::State, usize) -> bool,
-    count: fn(&M, &M::State, &M::Action, &M::State, usize) -> bool,
+    count: StepPredicate<M>,
     to: fn(&M, &M::State, usize) -> bool,
     t: usize,
 ) -> (Option<usize>, Option<usize>) {
@@ -468,16 +473,20 @@ fn counts<M: Model>(
             break;
         }
     }
-    let min = (0..n).filter(|&s| done[s]).filter_map(|s| distance[s]).min();
+    let min = (0..n)
+        .filter(|&s| done[s])
+        .filter_map(|s| distance[s])
+        .min();
     // Most: the open states, reached from a trigger that is not a response without a response.
     let starts: Vec<usize> = (0..n).filter(|&s| trigger[s] && !done[s]).collect();
     let not_done: Vec<bool> = done.iter().map(|d| !d).collect();
     let open = reach(graph, &starts, &not_done);
     // Unbounded: a counted edge between open states that lies on a cycle of open states.
     let cyclic = (0..n).filter(|&s| open[s]).any(|s| {
-        graph.edges[s].iter().zip(&counted[s]).any(|(e, &c)| {
-            c && open[e.target] && reach(graph, &[e.target], &open)[s]
-        })
+        graph.edges[s]
+            .iter()
+            .zip(&counted[s])
+            .any(|(e, &c)| c && open[e.target] && reach(graph, &[e.target], &open)[s])
     });
     // Longest paths by relaxation: they settle within `open` rounds unless a counted cycle
     // keeps raising them (a second way to see unboundedness).
@@ -539,7 +548,14 @@ pub fn replay<M: Model>(graph: &Graph<M>, trace: &Trace) -> Result<Replayed, Str
                     && e.label == step.action
                     && graph.by_text.get(&step.state) == Some(&e.target)
             })
-            .ok_or_else(|| format!("step {} ({:?} {}) is not a step", i + 1, step.thread, step.action))?;
+            .ok_or_else(|| {
+                format!(
+                    "step {} ({:?} {}) is not a step",
+                    i + 1,
+                    step.thread,
+                    step.action
+                )
+            })?;
         states.push(next.target);
         steps.push((step.thread, step.action.clone()));
     }
@@ -642,7 +658,7 @@ pub fn check_count_trace<M: Model>(
     graph: &Graph<M>,
     trace: &Trace,
     from: fn(&M, &M::State, usize) -> bool,
-    count: fn(&M, &M::State, &M::Action, &M::State, usize) -> bool,
+    count: StepPredicate<M>,
     to: fn(&M, &M::State, usize) -> bool,
     threads: &[usize],
     min: Option<usize>,

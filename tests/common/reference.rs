@@ -34,8 +34,10 @@ pub struct Graph<M: Model> {
     pub edges: Vec<Vec<Edge<M>>>,
     /// The initial states.
     pub inits: Vec<usize>,
-    /// Each state by its `format_state` line (to read traces back).
-    pub by_text: HashMap<String, usize>,
+    /// Each state's `format_state` line (to read traces back).
+    pub text: Vec<String>,
+    /// Whether no two states print alike (else a trace may have several readings).
+    pub injective: bool,
 }
 
 impl<M: Model> Graph<M> {
@@ -63,7 +65,8 @@ pub fn explore<M: Model>(model: &M) -> Graph<M> {
         depth: Vec::new(),
         edges: Vec::new(),
         inits: Vec::new(),
-        by_text: HashMap::new(),
+        text: Vec::new(),
+        injective: true,
     };
     let mut queue = VecDeque::new();
     fn add<M: Model>(
@@ -78,8 +81,8 @@ pub fn explore<M: Model>(model: &M) -> Graph<M> {
         }
         let i = graph.states.len();
         let text = model.format_state(&state);
-        let clash = graph.by_text.insert(text.clone(), i);
-        assert!(clash.is_none(), "two states print as {text}");
+        graph.injective &= !graph.text.contains(&text);
+        graph.text.push(text);
         graph.index.insert(state.clone(), i);
         graph.states.push(state);
         graph.depth.push(depth);
@@ -527,39 +530,77 @@ pub struct Replayed {
     pub steps: Vec<(Option<usize>, String)>,
 }
 
+/// Readings of one trace tried at most.
+const READINGS: usize = 256;
+
 /// Reads `trace` back: it must start in an initial state and every step must be a step of the
-/// graph with that thread, label and resulting state.
-pub fn replay<M: Model>(graph: &Graph<M>, trace: &Trace) -> Result<Replayed, String> {
-    let &init = graph
-        .by_text
-        .get(&trace.init)
-        .ok_or_else(|| format!("the trace starts in an unknown state {}", trace.init))?;
-    if !graph.inits.contains(&init) {
-        return Err(format!("the trace starts in {}, not initial", trace.init));
-    }
-    let mut states = vec![init];
-    let mut steps = Vec::new();
-    for (i, step) in trace.steps.iter().enumerate() {
+/// graph with that thread, label and resulting state. Where states print alike a trace may
+/// have several readings: all of them (up to `READINGS`), none if it is no run of the graph.
+pub fn readings<M: Model>(graph: &Graph<M>, trace: &Trace) -> Vec<Replayed> {
+    fn extend<M: Model>(
+        graph: &Graph<M>,
+        trace: &Trace,
+        states: &mut Vec<usize>,
+        out: &mut Vec<Vec<usize>>,
+    ) {
+        if out.len() >= READINGS {
+            return;
+        }
         let at = *states.last().expect("the initial state");
-        let next = graph.edges[at]
+        let Some(step) = trace.steps.get(states.len() - 1) else {
+            out.push(states.clone());
+            return;
+        };
+        let mut next: Vec<usize> = graph.edges[at]
             .iter()
-            .find(|e| {
+            .filter(|e| {
                 e.actor == step.thread
                     && e.label == step.action
-                    && graph.by_text.get(&step.state) == Some(&e.target)
+                    && graph.text[e.target] == step.state
             })
-            .ok_or_else(|| {
-                format!(
-                    "step {} ({:?} {}) is not a step",
-                    i + 1,
-                    step.thread,
-                    step.action
-                )
-            })?;
-        states.push(next.target);
-        steps.push((step.thread, step.action.clone()));
+            .map(|e| e.target)
+            .collect();
+        next.dedup();
+        for target in next {
+            states.push(target);
+            extend(graph, trace, states, out);
+            states.pop();
+        }
     }
-    Ok(Replayed { states, steps })
+    let mut found = Vec::new();
+    for &init in graph.inits.iter().filter(|&&i| graph.text[i] == trace.init) {
+        extend(graph, trace, &mut vec![init], &mut found);
+    }
+    let steps: Vec<(Option<usize>, String)> = trace
+        .steps
+        .iter()
+        .map(|step| (step.thread, step.action.clone()))
+        .collect();
+    found
+        .into_iter()
+        .map(|states| Replayed {
+            states,
+            steps: steps.clone(),
+        })
+        .collect()
+}
+
+/// The first reading of `trace` that `check` accepts, or the complaint about the first reading.
+fn some_reading<M: Model>(
+    graph: &Graph<M>,
+    trace: &Trace,
+    check: impl Fn(&Replayed) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut first = None;
+    for run in readings(graph, trace) {
+        match check(&run) {
+            Ok(()) => return Ok(()),
+            Err(why) => {
+                first.get_or_insert(why);
+            }
+        }
+    }
+    Err(first.unwrap_or_else(|| "the trace is no run of the model".into()))
 }
 
 /// Checks that `trace` is a genuine counterexample to `from ~> to` (for one of `threads`, or
@@ -575,7 +616,23 @@ pub fn check_lasso<M: Model>(
     threads: &[usize],
     fairness: Fairness,
 ) -> Result<(), String> {
-    let run = replay(graph, trace)?;
+    some_reading(graph, trace, |run| {
+        lasso_reading(model, graph, trace, run, from, to, threads, fairness)
+    })
+}
+
+/// `check_lasso` of one reading of the trace.
+#[allow(clippy::too_many_arguments)]
+fn lasso_reading<M: Model>(
+    model: &M,
+    graph: &Graph<M>,
+    trace: &Trace,
+    run: &Replayed,
+    from: fn(&M, &M::State, usize) -> bool,
+    to: fn(&M, &M::State, usize) -> bool,
+    threads: &[usize],
+    fairness: Fairness,
+) -> Result<(), String> {
     let last = run.steps.len();
     // States from `forever` on are visited for ever.
     let forever = match trace.cycle {
@@ -663,7 +720,24 @@ pub fn check_count_trace<M: Model>(
     threads: &[usize],
     min: Option<usize>,
 ) -> Result<(), String> {
-    let run = replay(graph, trace)?;
+    some_reading(graph, trace, |run| {
+        count_reading(model, graph, trace, run, from, count, to, threads, min)
+    })
+}
+
+/// `check_count_trace` of one reading of the trace.
+#[allow(clippy::too_many_arguments)]
+fn count_reading<M: Model>(
+    model: &M,
+    graph: &Graph<M>,
+    trace: &Trace,
+    run: &Replayed,
+    from: fn(&M, &M::State, usize) -> bool,
+    count: StepPredicate<M>,
+    to: fn(&M, &M::State, usize) -> bool,
+    threads: &[usize],
+    min: Option<usize>,
+) -> Result<(), String> {
     let last = run.steps.len();
     let state = |i: usize| &graph.states[run.states[i]];
     // Whether step `k` (from state `k` to state `k + 1`) counts for `t`: some step of the

@@ -17,12 +17,12 @@
 //!
 //! Compared for every system, without symmetry and (symmetric family) with it, with no
 //! fairness override and with each: states, transitions and depth; every verdict (mapped from
-//! the reference's answer by `engine_verdict`, the one place to change when `Vacuous` lands);
+//! the reference's answer by `engine_verdict`);
 //! the length of every safety counterexample and reachability witness (read back into the
 //! graph: a run that ends in a violation or a witness); the counting numbers and their
 //! evidence; every liveness counterexample is read back as a lasso that refutes the property
-//! and is fair under the fairness used. Two known engine bugs in traces are tolerated and
-//! counted while `KNOWN_BUG_UNFAIR_WEAK_LASSO` and `KNOWN_BUG_COUNT_CYCLE_PREFIX` say so.
+//! and is fair under the fairness used. Two engine bugs this test found are pinned by their
+//! minimal cases: `weakly_fair_lasso_is_fair` and `count_evidence_starts_at_a_trigger`.
 //!
 //! `cargo test --test differential` runs 20 000 random systems and every registered model
 //! in configurations of up to 10 000 states; `cargo test --test differential -- --ignored`
@@ -33,7 +33,7 @@
 #[path = "common/reference.rs"]
 mod reference;
 
-use gilcheck::explore::{check, Options, PropertyResult, Report, Verdict};
+use gilcheck::explore::{check, confirm, Options, PropertyResult, Report, Verdict};
 use gilcheck::model::{Check, Config, CountClaim, Fairness, Model, Property};
 use gilcheck::registry::Registered;
 use gilcheck::trace::TraceMeta;
@@ -219,8 +219,7 @@ enum Kind {
     },
 }
 
-/// A property: its check, and a premise (only the reference knows of premises until
-/// `Property` has one).
+/// A property: its check, and a premise.
 #[derive(Clone, PartialEq, Eq)]
 struct Prop {
     kind: Kind,
@@ -374,6 +373,11 @@ fn count_fn<const K: usize>(sys: &System, s: &State, a: &Action, next: &State, t
     }
 }
 
+fn premise_fn<const K: usize>(sys: &System, s: &State) -> bool {
+    let premise = sys.props[K].premise.as_ref();
+    premise.expect("slot {K} has a premise").holds(sys, s, 0)
+}
+
 macro_rules! slots {
     ($($k:literal)*) => {
         /// Property slots.
@@ -384,6 +388,7 @@ macro_rules! slots {
         const FROM_FNS: [ThreadFn; SLOTS] = [$(from_fn::<$k>),*];
         const TO_FNS: [ThreadFn; SLOTS] = [$(to_fn::<$k>),*];
         const COUNT_FNS: [CountFn; SLOTS] = [$(count_fn::<$k>),*];
+        const PREMISE_FNS: [StateFn; SLOTS] = [$(premise_fn::<$k>),*];
     };
 }
 
@@ -445,8 +450,10 @@ impl Model for System {
                 id: IDS[k],
                 statement: "a random property",
                 source: "none: a random system of the differential test",
-                // When `Property` gains its premise: `premise: p.premise.as_ref().map(|_|
-                // PREMISE_FNS[k])`, a slot function like the others.
+                premise: p.premise.as_ref().map(|_| gilcheck::model::Premise {
+                    what: "a random premise",
+                    holds: PREMISE_FNS[k],
+                }),
                 check: match &p.kind {
                     Kind::Always(_) => Check::Always(STATE_FNS[k]),
                     Kind::Sometimes(_) => Check::Sometimes(STATE_FNS[k]),
@@ -804,56 +811,16 @@ fn system(size: Size, symmetric: bool) -> BoxedStrategy<System> {
 // ---------------------------------------------------------------------------------------------
 // Comparison.
 
-/// Known engine bug (reported, not fixed here): under weak fairness the lasso's cycle may be
-/// unfair although the verdict is right. `liveness.rs` finds a weakly fair strongly connected
-/// component correctly, but its cycle only takes one step of every unit taken inside the
-/// component; it need not pass through the states of the component where a unit that is
-/// never taken is disabled, so that unit is enabled all along the printed cycle and never
-/// taken. While this is `true` the differential test counts such lassos instead of failing
-/// (the verdict is still compared); `weakly_fair_lasso_bug` pins the minimal case. Set it to
-/// `false` once the engine is fixed.
-const KNOWN_BUG_UNFAIR_WEAK_LASSO: bool = true;
-
-/// Known engine bug (reported, not fixed here): the evidence for an unbounded count is a
-/// cycle that counts for ever without a response, preceded by a shortest path from an initial
-/// state to the cycle (`bfs.rs::count_result`, `graph.prefix`), which need not pass through a
-/// trigger: the printed run may never start counting. The verdict and the numbers are right.
-/// While this is `true` the differential test counts such traces instead of failing (the
-/// cycle itself is still checked); `count_cycle_prefix_bug` pins the minimal case. Set it to
-/// `false` once the engine is fixed.
-const KNOWN_BUG_COUNT_CYCLE_PREFIX: bool = true;
-
-/// Whether a lasso refused for `why` under `fairness` is the known bug.
-fn tolerated(fairness: Fairness, why: &str) -> bool {
-    KNOWN_BUG_UNFAIR_WEAK_LASSO
-        && fairness == Fairness::WeakThread
-        && why.starts_with("the cycle is unfair")
-}
-
-/// The verdict the engine gives for the reference's `answer`: the one place that maps the
-/// reference's conclusions to the engine's verdicts.
-///
-/// The engine has no `Verdict::Vacuous` yet and no premises: a leads-to property without any
-/// trigger holds, and a counting property without any trigger is decided on the numbers
-/// `min None, max Some(0)` (`Bounded` holds, `AtLeast` is violated). When `Vacuous` and
-/// `Property::premise` land, the body becomes:
-///
-/// ```text
-/// if answer.no_trigger {
-///     Verdict::Vacuous
-/// } else if answer.violated {
-///     Verdict::Violated          // a counterexample always wins over an unmet premise
-/// } else if answer.premise_unmet {
-///     Verdict::Vacuous
-/// } else {
-///     Verdict::Holds
-/// }
-/// ```
-///
-/// (`no_trigger` is only ever set for leads-to and counting properties, and then the only
-/// "violation" is `AtLeast` refuted by `min None`.)
-fn engine_verdict(answer: &Answer) -> Verdict {
-    if answer.violated {
+/// The verdict the engine gives for the reference's `answer` about a property checked by
+/// `check`: the one place that maps the reference's conclusions to the engine's verdicts. A
+/// property whose trigger never occurs is vacuous; so is one whose premise never occurs,
+/// unless the run has a trace to show (a counterexample, or a reachability witness).
+fn engine_verdict<M: Model>(answer: &Answer, check: &Check<M>) -> Verdict {
+    let reachability = matches!(check, Check::Sometimes(_) | Check::SometimesStep(_));
+    let shown = answer.violated != reachability;
+    if answer.no_trigger || (answer.premise_unmet && !shown) {
+        Verdict::Vacuous
+    } else if answer.violated {
         Verdict::Violated
     } else {
         Verdict::Holds
@@ -885,18 +852,21 @@ fn same<T: PartialEq + fmt::Debug>(
 }
 
 /// The reference's answers for every property, under each fairness override (index 0: none,
-/// then `Fairness::ALL`); `premises[k]` is property `k`'s premise (none past the end).
+/// then `Fairness::ALL`).
 fn reference_answers<M: Model>(
     model: &M,
     graph: &Graph<M>,
     properties: &[Property<M>],
-    premises: &[Premise<'_, M::State>],
 ) -> Vec<[Answer; 4]> {
     properties
         .iter()
-        .enumerate()
-        .map(|(k, property)| {
-            let premise = premises.get(k).copied().flatten();
+        .map(|property| {
+            let premise = property
+                .premise
+                .as_ref()
+                .map(|p| move |s: &M::State| (p.holds)(model, s));
+            let premise: Premise<'_, M::State> =
+                premise.as_ref().map(|p| p as &dyn Fn(&M::State) -> bool);
             let decide = |f| reference::decide(model, graph, property, f, premise);
             let plain = decide(None);
             if property.check.is_liveness() {
@@ -928,9 +898,16 @@ fn compare_result<M: Model>(
     same(
         format!("{run}, {id} verdict"),
         result.verdict,
-        engine_verdict(answer),
+        engine_verdict(answer, &property.check),
     )?;
     let trace = result.trace.as_ref();
+    // `gilcheck replay` confirms every trace the engine prints.
+    if let Some(trace) = trace {
+        let confirmation = confirm(model, trace).map_err(&fail)?;
+        confirmation
+            .outcome
+            .map_err(|why| fail(format!("replay refuses: {why}\n{}", trace.to_text())))?;
+    }
     match property.check {
         Check::Always(_) | Check::DeadlockFree | Check::Sometimes(_) | Check::SometimesStep(_) => {
             same(
@@ -989,12 +966,7 @@ fn compare_result<M: Model>(
                 let threads = threads_of(model, each_thread);
                 let genuine =
                     reference::check_lasso(model, graph, trace, from, to, &threads, fairness);
-                match genuine {
-                    Err(why) if tolerated(fairness, &why) => {
-                        STATS.with_borrow_mut(|stats| stats.tolerated += 1);
-                    }
-                    _ => genuine.map_err(|why| fail(format!("{why}\n{}", trace.to_text())))?,
-                }
+                genuine.map_err(|why| fail(format!("{why}\n{}", trace.to_text())))?;
             }
             (Verdict::Violated, None) => return Err(fail("a violation without a lasso".into())),
             (_, Some(_)) => return Err(fail("a trace without a violation".into())),
@@ -1007,10 +979,12 @@ fn compare_result<M: Model>(
             each_thread,
             claim,
         } => {
+            // A vacuous count has no numbers.
+            let vacuous = engine_verdict(answer, &property.check) == Verdict::Vacuous;
             same(
                 format!("{run}, {id} numbers"),
                 result.numbers.map(|n| (n.min, n.max)),
-                answer.numbers,
+                answer.numbers.filter(|_| !vacuous),
             )?;
             // An unbounded count is shown by a cycle.
             if claim == CountClaim::Bounded && result.verdict == Verdict::Violated {
@@ -1026,15 +1000,7 @@ fn compare_result<M: Model>(
                 let genuine = reference::check_count_trace(
                     model, graph, trace, from, count, to, &threads, min,
                 );
-                match genuine {
-                    Err(why)
-                        if KNOWN_BUG_COUNT_CYCLE_PREFIX
-                            && why.starts_with(reference::NO_TRIGGER_BEFORE_CYCLE) =>
-                    {
-                        STATS.with_borrow_mut(|stats| stats.tolerated_count += 1);
-                    }
-                    _ => genuine.map_err(|why| fail(format!("{why}\n{}", trace.to_text())))?,
-                }
+                genuine.map_err(|why| fail(format!("{why}\n{}", trace.to_text())))?;
             }
         }
     }
@@ -1053,20 +1019,7 @@ fn threads_of<M: Model>(model: &M, each_thread: bool) -> Vec<usize> {
 /// Runs the engine on `sys` without symmetry (and, for a symmetric system, with it) under
 /// every fairness override, and compares everything with the reference.
 fn compare(sys: &System) -> Result<(), TestCaseError> {
-    let premises: Vec<Option<_>> = sys
-        .props
-        .iter()
-        .map(|p| {
-            p.premise
-                .as_ref()
-                .map(|premise| move |s: &State| premise.holds(sys, s, 0))
-        })
-        .collect();
-    let premises: Vec<Premise<'_, State>> = premises
-        .iter()
-        .map(|p| p.as_ref().map(|p| p as &dyn Fn(&State) -> bool))
-        .collect();
-    compare_model(sys, &meta(), &premises, sys.symmetric, &mut tally)
+    compare_model(sys, &meta(), sys.symmetric, &mut tally)
 }
 
 /// What `compare_model` computed on one model, for statistics.
@@ -1078,13 +1031,12 @@ type Tally<'a, M> = dyn FnMut(&Graph<M>, &[Property<M>], &Report, &[[Answer; 4]]
 fn compare_model<M: Model>(
     model: &M,
     meta: &TraceMeta,
-    premises: &[Premise<'_, M::State>],
     symmetric: bool,
     tally: &mut Tally<'_, M>,
 ) -> Result<(), TestCaseError> {
     let graph = reference::explore(model);
     let properties = model.properties();
-    let answers = reference_answers(model, &graph, &properties, premises);
+    let answers = reference_answers(model, &graph, &properties);
     let base = Options {
         workers: 1,
         ..Options::default()
@@ -1186,12 +1138,6 @@ struct Stats {
     /// Leads-to properties violated under weak but not strong thread fairness, and under
     /// strong thread but not strong action fairness.
     fairness_matters: (usize, usize),
-    /// Unfair weak-fairness lassos let through (`KNOWN_BUG_UNFAIR_WEAK_LASSO`), over every
-    /// engine run.
-    tolerated: usize,
-    /// Counting cycles without a trigger before them let through
-    /// (`KNOWN_BUG_COUNT_CYCLE_PREFIX`), over every engine run.
-    tolerated_count: usize,
 }
 
 thread_local! {
@@ -1309,12 +1255,12 @@ fn many_more_symmetric_systems() {
     differential(large(), true, 15_000, None);
 }
 
-/// The minimal case of `KNOWN_BUG_UNFAIR_WEAK_LASSO`: from `[0, 0] sh=0`, T0 may move to local 1
-/// only while the shared value is 0; T1 writes 0 or 1 to it forever. `true ~> some thread is at
-/// 1` fails under weak fairness (T1 alternating the shared value keeps T0 from being enabled
-/// all along), but the engine's lasso is T1 writing 0 over 0 forever, which starves T0.
+/// A bug this test found, fixed: from `[0, 0] sh=0`, T0 may move to local 1 only while the
+/// shared value is 0; T1 writes 0 or 1 to it forever. `true ~> some thread is at 1` fails under
+/// weak fairness (T1 alternating the shared value keeps T0 from being enabled all along); the
+/// engine's lasso was T1 writing 0 over 0 forever, which starves T0 and is not weakly fair.
 #[test]
-fn weakly_fair_lasso_bug() {
+fn weakly_fair_lasso_is_fair() {
     let stay = |write| Transition {
         from: 0,
         guard: None,
@@ -1372,25 +1318,15 @@ fn weakly_fair_lasso_bug() {
         unreachable!()
     };
     let genuine = reference::check_lasso(&sys, &graph, trace, from, to, &[0], Fairness::WeakThread);
-    if KNOWN_BUG_UNFAIR_WEAK_LASSO {
-        let why = genuine
-            .expect_err("the engine's lasso is fair now: set KNOWN_BUG_UNFAIR_WEAK_LASSO to false");
-        assert!(
-            why.starts_with("the cycle is unfair"),
-            "{why}\n{}",
-            trace.to_text()
-        );
-    } else {
-        genuine.unwrap_or_else(|why| panic!("{why}\n{}", trace.to_text()));
-    }
+    genuine.unwrap_or_else(|why| panic!("{why}\n{}", trace.to_text()));
 }
 
-/// The minimal case of `KNOWN_BUG_COUNT_CYCLE_PREFIX`: one thread whose only step writes 0 to the
-/// shared value, from `sh=1` or from `sh=0`, both initial. Counting every step from `sh=1` to a
-/// response that never comes is unbounded (`sh=1`, then `sh=0` for ever); the engine's evidence
-/// starts at the initial state `sh=0`, which is no trigger, and loops there.
+/// A bug this test found, fixed: one thread whose only step writes 0 to the shared value, from
+/// `sh=1` or from `sh=0`, both initial. Counting every step from `sh=1` to a response that
+/// never comes is unbounded (`sh=1`, then `sh=0` for ever); the engine's evidence started at
+/// the initial state `sh=0`, which is no trigger, and looped there.
 #[test]
-fn count_cycle_prefix_bug() {
+fn count_evidence_starts_at_a_trigger() {
     let always = Pred {
         not: true,
         any: Vec::new(),
@@ -1449,18 +1385,7 @@ fn count_cycle_prefix_bug() {
         unreachable!()
     };
     let genuine = reference::check_count_trace(&sys, &graph, trace, from, count, to, &[0], None);
-    if KNOWN_BUG_COUNT_CYCLE_PREFIX {
-        let why = genuine.expect_err(
-            "the engine's evidence passes a trigger now: set KNOWN_BUG_COUNT_CYCLE_PREFIX to false",
-        );
-        assert!(
-            why.starts_with(reference::NO_TRIGGER_BEFORE_CYCLE),
-            "{why}\n{}",
-            trace.to_text()
-        );
-    } else {
-        genuine.unwrap_or_else(|why| panic!("{why}\n{}", trace.to_text()));
-    }
+    genuine.unwrap_or_else(|why| panic!("{why}\n{}", trace.to_text()));
 }
 
 /// Compares the engine with the reference on every variant of registered model `M` (named
@@ -1505,7 +1430,7 @@ fn registered<M: Registered>(
                     |graph: &Graph<M>, _: &[Property<M>], _: &Report, _: &[[Answer; 4]]| {
                         states += graph.len();
                     };
-                let outcome = compare_model(&model, &meta, &[], entry.symmetric, &mut count);
+                let outcome = compare_model(&model, &meta, entry.symmetric, &mut count);
                 if let Err(why) = outcome {
                     panic!("{name} {} ({}): {why}", variant.name, config.bounds());
                 }
@@ -1516,8 +1441,7 @@ fn registered<M: Registered>(
 }
 
 /// Compares every registered model, each for `threads` threads (at most the model's own
-/// limit) in configurations of at most `most` states; prints the states compared and any
-/// tolerated known bug.
+/// limit) in configurations of at most `most` states; prints the states compared.
 fn registered_models(threads: std::ops::RangeInclusive<usize>, most: usize) {
     use gilcheck::models::*;
     let start = Instant::now();
@@ -1551,13 +1475,9 @@ fn registered_models(threads: std::ops::RangeInclusive<usize>, most: usize) {
     timed("bytecode", &|t| {
         registered::<bytecode::Bytecode>("bytecode", t, most)
     });
-    let stats = STATS.take();
     eprintln!(
-        "registered models agree: {states} states ({:.1} s); known-bug traces tolerated: {} \
-         lassos, {} counting cycles",
-        start.elapsed().as_secs_f64(),
-        stats.tolerated,
-        stats.tolerated_count
+        "registered models agree: {states} states ({:.1} s)",
+        start.elapsed().as_secs_f64()
     );
 }
 

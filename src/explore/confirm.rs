@@ -256,23 +256,19 @@ impl<'a, M: Model> Path<'a, M> {
         Ok(())
     }
 
-    /// A thread `t` and a step index `i` where `from(t)` holds, such that `to(t)` fails in
-    /// every state from `i` on (and from `k` on, with a cycle from `k`).
+    /// Whether `from(t)` holds in some state `i` such that `to(t)` fails in every state from
+    /// `i` on (and from `k` on, with a cycle from `k`): thread `t`'s trigger stays unanswered.
     fn unanswered(
         &self,
         model: &M,
-        threads: usize,
+        t: usize,
         cycle: Option<usize>,
         from: fn(&M, &M::State, usize) -> bool,
         to: fn(&M, &M::State, usize) -> bool,
-    ) -> Option<(usize, usize)> {
-        (0..threads).find_map(|t| {
-            (0..self.states.len()).find_map(|i| {
-                let first = cycle.map_or(i, |k| k.min(i));
-                let open = from(model, self.states[i], t)
-                    && self.states[first..].iter().all(|s| !to(model, s, t));
-                open.then_some((t, i))
-            })
+    ) -> bool {
+        (0..self.states.len()).any(|i| {
+            let first = cycle.map_or(i, |k| k.min(i));
+            from(model, self.states[i], t) && self.states[first..].iter().all(|s| !to(model, s, t))
         })
     }
 }
@@ -300,8 +296,8 @@ fn lasso<M: Model>(
                 "the run has no cycle, and it does not stop: a step is enabled in its last state ({id})"
             ));
         }
-        return match path.unanswered(model, threads, None, from, to) {
-            Some((t, _)) => Ok(format!(
+        return match (0..threads).find(|&t| path.unanswered(model, t, None, from, to)) {
+            Some(t) => Ok(format!(
                 "{id}: the run stops with T{t}'s trigger unanswered"
             )),
             None => Err(format!(
@@ -312,8 +308,8 @@ fn lasso<M: Model>(
     path.closed(k)?;
     let fairness = trace.fairness.unwrap_or(fairness);
     fair(model, path, k, fairness)?;
-    match path.unanswered(model, threads, Some(k), from, to) {
-        Some((t, _)) => Ok(format!(
+    match (0..threads).find(|&t| path.unanswered(model, t, Some(k), from, to)) {
+        Some(t) => Ok(format!(
             "{id}: a cycle fair under {} repeats forever with T{t}'s trigger unanswered",
             fairness.name()
         )),
@@ -435,14 +431,18 @@ fn counted<M: Model>(
     };
     path.closed(k)?;
     let steps = path.actions.len();
-    let open = path.unanswered(model, threads, Some(k), from, to);
-    match open {
-        Some((t, _)) if counts(t, k..steps) > 0 => Ok(format!(
+    let open: Vec<usize> = (0..threads)
+        .filter(|&t| path.unanswered(model, t, Some(k), from, to))
+        .collect();
+    match open.iter().find(|&&t| counts(t, k..steps) > 0) {
+        Some(t) => Ok(format!(
             "{id}: T{t}'s trigger waits while a cycle takes counted steps forever (unbounded)"
         )),
-        Some((t, _)) => Err(format!("{id}: the cycle takes no counted step of T{t}")),
-        None => Err(format!(
+        None if open.is_empty() => Err(format!(
             "{id}: no trigger waits for its response through the cycle"
+        )),
+        None => Err(format!(
+            "{id}: the cycle takes no counted step of a thread whose trigger waits"
         )),
     }
 }

@@ -14,8 +14,9 @@
 //! - nowhere (bad usage): it runs as a coroutine on the loop and never awaits.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, CountClaim, Fairness, Model, Property, Variant, VariantKind};
-use crate::registry::{ops, ModelEntry, Registered};
+use crate::model::{Check, Config, CountClaim, Fairness, Model, Property};
+use crate::variants;
+use crate::registry::{ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
 /// Where the event loop is.
@@ -60,57 +61,26 @@ pub enum AsyncAction {
     StartCpuWork,
 }
 
-/// The variants of the asyncio model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AsyncVariant {
-    /// CPU work offloaded to a thread pool: a second Python thread in this process.
-    OffloadToThread,
-    /// CPU work offloaded to a process pool: no other Python thread holds this GIL.
-    OffloadToProcess,
-    /// Bad usage: the CPU work runs on the loop as a coroutine that never awaits.
-    CpuInLoop,
-    /// `offload-to-thread` with the priority request proposed on bpo-7946 (never merged): the
-    /// loop back from its selector sets the drop request at once.
-    PriorityRequest,
-}
-
-/// Registered variants, default first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "offload-to-thread",
-        summary: "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "offload-to-process",
-        summary: "CPU work in a ProcessPoolExecutor: another process, another GIL",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "cpu-in-loop",
-        summary: "bad: the CPU work runs on the loop as a coroutine that never awaits",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "priority-request",
-        summary: "proposed fix (bpo-7946, never merged): offload-to-thread, and the loop back \
-                  from its selector requests the GIL at once",
-        kind: VariantKind::ProposedFix,
-    },
-];
-
-impl AsyncVariant {
-    /// The variant registered under `name`.
-    pub fn from_name(name: &str) -> Option<AsyncVariant> {
-        Some(match name {
-            "offload-to-thread" => AsyncVariant::OffloadToThread,
-            "offload-to-process" => AsyncVariant::OffloadToProcess,
-            "cpu-in-loop" => AsyncVariant::CpuInLoop,
-            "priority-request" => AsyncVariant::PriorityRequest,
-            _ => return None,
-        })
+variants! {
+    /// The variants of the asyncio model.
+    pub enum AsyncVariant {
+        /// CPU work offloaded to a thread pool: a second Python thread in this process.
+        OffloadToThread => ("offload-to-thread", Real,
+            "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread"),
+        /// CPU work offloaded to a process pool: no other Python thread holds this GIL.
+        OffloadToProcess => ("offload-to-process", Real,
+            "CPU work in a ProcessPoolExecutor: another process, another GIL"),
+        /// Bad usage: the CPU work runs on the loop as a coroutine that never awaits.
+        CpuInLoop => ("cpu-in-loop", Bad,
+            "bad: the CPU work runs on the loop as a coroutine that never awaits"),
+        /// `offload-to-thread` with the priority request proposed on bpo-7946 (never merged): the
+        /// loop back from its selector sets the drop request at once.
+        PriorityRequest => ("priority-request", ProposedFix,
+            "proposed fix (bpo-7946, never merged): offload-to-thread, and the loop back from \
+             its selector requests the GIL at once"),
     }
 }
+
 
 /// The event loop thread.
 const LOOP: u8 = 0;
@@ -132,7 +102,7 @@ impl Asyncio {
     /// A model of `variant` with `config.threads` threads (1..=2).
     pub fn new(variant: AsyncVariant, config: Config) -> Asyncio {
         assert!((1..=2).contains(&config.threads));
-        let gil = Gil::new(GilVariant::Cpython311, config.clone());
+        let gil = Gil::new(GilVariant::Cpython311, &config);
         Asyncio {
             variant,
             config,
@@ -195,7 +165,7 @@ impl Model for Asyncio {
     type Action = AsyncAction;
 
     fn init_states(&self) -> Vec<AsyncState> {
-        let mut gil = self.gil.init_states().remove(0);
+        let mut gil = self.gil.initial();
         if self.config.threads > 1 && !self.worker_runs_python() {
             // A process-pool thread waits on its pipe without the GIL.
             gil.threads[WORKER as usize] = Pc::Detached;
@@ -363,25 +333,22 @@ impl Model for Asyncio {
 }
 
 impl Registered for Asyncio {
-    const VARIANTS: &'static [Variant] = VARIANTS;
+    type Variant = AsyncVariant;
 
-    fn build(variant: &str, config: &Config) -> Asyncio {
-        let variant = AsyncVariant::from_name(variant).expect("the registry checked the name");
+    fn build(variant: AsyncVariant, config: &Config) -> Asyncio {
         Asyncio::new(variant, config.clone())
     }
 }
 
 /// The registry entry of the asyncio model.
 pub fn entry() -> ModelEntry {
-    ModelEntry {
-        name: "asyncio",
-        summary: "an asyncio event loop, its selector's GIL release, and offloaded CPU work",
-        variants: VARIANTS,
-        threads: 1..=2,
-        default_threads: 2,
-        objects: 0..=0,
-        default_objects: 0,
-        symmetric: false,
-        ops: ops::<Asyncio>(),
-    }
+    ModelEntry::of::<Asyncio>(
+        "asyncio",
+        "an asyncio event loop, its selector's GIL release, and offloaded CPU work",
+        2,
+        2,
+    )
+    .with_source("models/asyncio.rs")
+    .with_settings(&[gil::SPURIOUS_WAKEUPS])
+    .with_legend(gil::LEGEND)
 }

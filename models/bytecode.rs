@@ -69,8 +69,9 @@
 //!   each of those runtimes.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
-use crate::registry::{ops, ModelEntry, Registered};
+use crate::model::{Check, Config, Model, Premise, Property};
+use crate::variants;
+use crate::registry::{ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
 /// `counter += 1` statements each thread runs (`K`).
@@ -190,80 +191,33 @@ pub enum BytecodeAction {
     },
 }
 
-/// The variants of the bytecode model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BytecodeVariant {
-    /// CPython 3.11: polls only at `RESUME`, backward jumps and calls.
-    Cpython311,
-    /// CPython 3.9: polls after every bytecode that ends in `DISPATCH()`.
-    Cpython39,
-    /// `with lock: counter += 1`, polls before every bytecode.
-    WithLock,
-    /// PyPy's interpreter: a GIL, polls before every bytecode.
-    Pypy,
-    /// Jython: no GIL.
-    Jython,
-    /// IronPython: no GIL.
-    Ironpython,
-    /// No GIL and a store written as two halves (bad).
-    JvmTornLong,
+variants! {
+    /// The variants of the bytecode model.
+    pub enum BytecodeVariant {
+        /// CPython 3.11: polls only at `RESUME`, backward jumps and calls.
+        Cpython311 => ("cpython-3.11", Real,
+            "GIL polled only at RESUME, backward jumps and calls: never inside counter += 1"),
+        /// CPython 3.9: polls after every bytecode that ends in `DISPATCH()`.
+        Cpython39 => ("cpython-3.9", Real,
+            "GIL polled after every DISPATCH()ing bytecode: between LOAD_GLOBAL and STORE_GLOBAL"),
+        /// `with lock: counter += 1`, polls before every bytecode.
+        WithLock => ("with-lock", Real,
+            "with lock: counter += 1 (threading.Lock), GIL polled before every bytecode"),
+        /// PyPy's interpreter: a GIL, polls before every bytecode.
+        Pypy => ("pypy", Real, "PyPy has a GIL; its interpreter may switch before any bytecode"),
+        /// Jython: no GIL.
+        Jython => ("jython", Real, "no GIL: threads run bytecode in parallel on the JVM"),
+        /// IronPython: no GIL.
+        Ironpython => ("ironpython", Real, "no GIL: threads run bytecode in parallel on the CLR"),
+        /// No GIL and a store written as two halves (bad).
+        JvmTornLong => ("jvm-torn-long", Bad,
+            "no GIL and the counter a plain Java long on a 32-bit JVM: a store is two \
+             half-writes (JLS 17.7)"),
+    }
 }
 
-/// Registered variants, default first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "cpython-3.11",
-        summary: "GIL polled only at RESUME, backward jumps and calls: never inside counter += 1",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "cpython-3.9",
-        summary:
-            "GIL polled after every DISPATCH()ing bytecode: between LOAD_GLOBAL and STORE_GLOBAL",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "with-lock",
-        summary: "with lock: counter += 1 (threading.Lock), GIL polled before every bytecode",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "pypy",
-        summary: "PyPy has a GIL; its interpreter may switch before any bytecode",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "jython",
-        summary: "no GIL: threads run bytecode in parallel on the JVM",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "ironpython",
-        summary: "no GIL: threads run bytecode in parallel on the CLR",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "jvm-torn-long",
-        summary: "no GIL and the counter a plain Java long on a 32-bit JVM: a store is two \
-                  half-writes (JLS 17.7)",
-        kind: VariantKind::Bad,
-    },
-];
 
 impl BytecodeVariant {
-    /// The variant registered under `name`.
-    pub fn from_name(name: &str) -> Option<BytecodeVariant> {
-        Some(match name {
-            "cpython-3.11" => BytecodeVariant::Cpython311,
-            "cpython-3.9" => BytecodeVariant::Cpython39,
-            "with-lock" => BytecodeVariant::WithLock,
-            "pypy" => BytecodeVariant::Pypy,
-            "jython" => BytecodeVariant::Jython,
-            "ironpython" => BytecodeVariant::Ironpython,
-            "jvm-torn-long" => BytecodeVariant::JvmTornLong,
-            _ => return None,
-        })
-    }
 
     /// Whether the runtime has a GIL.
     pub fn has_gil(self) -> bool {
@@ -307,7 +261,7 @@ pub struct Bytecode {
 
 impl Bytecode {
     /// A model of `variant` with `config.threads` threads (1..=`MAX_THREADS`). Threads always
-    /// finish: `config.finite` is ignored.
+    /// finish.
     pub fn new(variant: BytecodeVariant, config: Config) -> Bytecode {
         assert!((1..=MAX_THREADS).contains(&config.threads));
         let gil_variant = if variant.has_gil() {
@@ -315,13 +269,7 @@ impl Bytecode {
         } else {
             GilVariant::NoGil
         };
-        let gil = Gil::new(
-            gil_variant,
-            Config {
-                finite: true,
-                ..config.clone()
-            },
-        );
+        let gil = Gil::new(gil_variant, &config.clone().with(gil::FINITE.name, true));
         Bytecode {
             variant,
             config,
@@ -394,7 +342,7 @@ impl Model for Bytecode {
 
     fn init_states(&self) -> Vec<BytecodeState> {
         vec![BytecodeState {
-            gil: self.gil.init_states().remove(0),
+            gil: self.gil.initial(),
             counter: 0,
             lock: FREE,
             threads: [Worker::default(); MAX_THREADS],
@@ -654,26 +602,23 @@ impl Model for Bytecode {
 }
 
 impl Registered for Bytecode {
-    const VARIANTS: &'static [Variant] = VARIANTS;
+    type Variant = BytecodeVariant;
 
-    fn build(variant: &str, config: &Config) -> Bytecode {
-        let variant = BytecodeVariant::from_name(variant).expect("the registry checked the name");
+    fn build(variant: BytecodeVariant, config: &Config) -> Bytecode {
         Bytecode::new(variant, config.clone())
     }
 }
 
 /// The registry entry of the bytecode model.
 pub fn entry() -> ModelEntry {
-    ModelEntry {
-        name: "bytecode",
-        summary: "counter += 1 in several threads, bytecode by bytecode: CPython 3.11/3.9, a \
+    ModelEntry::of::<Bytecode>(
+        "bytecode",
+        "counter += 1 in several threads, bytecode by bytecode: CPython 3.11/3.9, a \
                   lock, PyPy, Jython, IronPython",
-        variants: VARIANTS,
-        threads: 1..=3,
-        default_threads: 2,
-        objects: 0..=0,
-        default_objects: 0,
-        symmetric: false,
-        ops: ops::<Bytecode>(),
-    }
+        3,
+        2,
+    )
+    .with_source("models/bytecode.rs")
+    .with_settings(&[gil::SPURIOUS_WAKEUPS])
+    .with_legend(gil::LEGEND)
 }

@@ -10,8 +10,9 @@
 //! macros the thread must not touch any Python object.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
-use crate::registry::{ops, ModelEntry, Registered};
+use crate::model::{Check, Config, Model, Premise, Property};
+use crate::variants;
+use crate::registry::{ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
 /// One step of the extension call.
@@ -56,47 +57,21 @@ pub enum CextAction {
     AccessEnd(u8),
 }
 
-/// The variants of the extension model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CextVariant {
-    /// The extension as the C-API rules require.
-    Cpython311,
-    /// Bad: the extension reads the array object while computing without the GIL.
-    TouchesObjectWithoutGil,
-    /// An extension that never releases the GIL (like the `re` engine).
-    ComputeWithGil,
-}
-
-/// Registered variants, default first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "cpython-3.11",
-        summary: "computes on its own buffer between Py_BEGIN/END_ALLOW_THREADS",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "touches-object-without-gil",
-        summary: "bad: reads a Python object between Py_BEGIN/END_ALLOW_THREADS",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "compute-with-gil",
-        summary: "computes holding the GIL, like the re engine (no parallelism)",
-        kind: VariantKind::Real,
-    },
-];
-
-impl CextVariant {
-    /// The variant registered under `name`.
-    pub fn from_name(name: &str) -> Option<CextVariant> {
-        Some(match name {
-            "cpython-3.11" => CextVariant::Cpython311,
-            "touches-object-without-gil" => CextVariant::TouchesObjectWithoutGil,
-            "compute-with-gil" => CextVariant::ComputeWithGil,
-            _ => return None,
-        })
+variants! {
+    /// The variants of the extension model.
+    pub enum CextVariant {
+        /// The extension as the C-API rules require.
+        Cpython311 => ("cpython-3.11", Real,
+            "computes on its own buffer between Py_BEGIN/END_ALLOW_THREADS"),
+        /// Bad: the extension reads the array object while computing without the GIL.
+        TouchesObjectWithoutGil => ("touches-object-without-gil", Bad,
+            "bad: reads a Python object between Py_BEGIN/END_ALLOW_THREADS"),
+        /// An extension that never releases the GIL (like the `re` engine).
+        ComputeWithGil => ("compute-with-gil", Real,
+            "computes holding the GIL, like the re engine (no parallelism)"),
     }
 }
+
 
 /// The extension model for one variant and configuration.
 #[derive(Clone, Debug)]
@@ -120,7 +95,7 @@ impl Cext {
     /// A model of `variant` with `config.threads` threads (1..=8). Every thread loops forever
     /// or, with `config.finite`, may exit between extension calls or between bytecodes.
     pub fn new(variant: CextVariant, config: Config) -> Cext {
-        let gil = Gil::new(GilVariant::Cpython311, config.clone());
+        let gil = Gil::new(GilVariant::Cpython311, &config);
         Cext {
             variant,
             config,
@@ -166,7 +141,7 @@ impl Cext {
         let detached = s.gil.threads[t as usize] == Pc::Detached;
         if !detached && (t != EXT_THREAD || s.next == 0) {
             out.push(CextAction::Gil(self.gil.poll(&s.gil, t)));
-            if self.config.finite {
+            if self.gil.finite {
                 out.push(CextAction::Gil(gil::Action::Exit(t)));
             }
         }
@@ -184,7 +159,7 @@ impl Model for Cext {
 
     fn init_states(&self) -> Vec<CextState> {
         vec![CextState {
-            gil: self.gil.init_states().remove(0),
+            gil: self.gil.initial(),
             next: 0,
             accessing: 0,
         }]
@@ -334,25 +309,22 @@ impl Model for Cext {
 }
 
 impl Registered for Cext {
-    const VARIANTS: &'static [Variant] = VARIANTS;
+    type Variant = CextVariant;
 
-    fn build(variant: &str, config: &Config) -> Cext {
-        let variant = CextVariant::from_name(variant).expect("the registry checked the name");
+    fn build(variant: CextVariant, config: &Config) -> Cext {
         Cext::new(variant, config.clone())
     }
 }
 
 /// The registry entry of the extension model.
 pub fn entry() -> ModelEntry {
-    ModelEntry {
-        name: "cext",
-        summary: "a C extension computing on its own buffer without the GIL (NumPy style)",
-        variants: VARIANTS,
-        threads: 1..=4,
-        default_threads: 3,
-        objects: 0..=0,
-        default_objects: 0,
-        symmetric: false,
-        ops: ops::<Cext>(),
-    }
+    ModelEntry::of::<Cext>(
+        "cext",
+        "a C extension computing on its own buffer without the GIL (NumPy style)",
+        4,
+        3,
+    )
+    .with_source("models/cext.rs")
+    .with_settings(gil::SETTINGS)
+    .with_legend(gil::LEGEND)
 }

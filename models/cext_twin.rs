@@ -3,10 +3,10 @@
 //! cell, so under loom an access without the GIL is reported by loom's race detector. The GIL is
 //! the GIL twin's `GilCore`.
 
-use super::cext::{Cext, CextAction, CextOp, CextVariant, VARIANTS};
+use super::cext::{Cext, CextAction, CextOp, CextVariant};
+use super::gil::twin::{run_threads, spec_config, GilCore, OnGil};
 use super::gil::{Action as GilAction, GilVariant};
-use super::gil_twin::{run_threads, GilCore, OnGil};
-use crate::exec::{twin_config, twin_meta, Backend, Log, ObjectCell, Twin};
+use crate::exec::{twin_meta, Backend, Log, ObjectCell, Twin};
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 
@@ -140,17 +140,11 @@ impl Twin for CextTwin {
     type Spec = Cext;
 
     fn spec(&self, backend: &str) -> Cext {
-        Cext::new(self.variant, twin_config(self.threads, backend))
+        Cext::new(self.variant, spec_config(self.threads, backend))
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        twin_meta(
-            "cext",
-            VARIANTS,
-            |name| CextVariant::from_name(name) == Some(self.variant),
-            self.spec(backend).config,
-            backend,
-        )
+        twin_meta("cext", self.variant, self.spec(backend).config, backend)
     }
 
     fn run<B: Backend>(&self, log: &Log<CextAction>) {

@@ -18,8 +18,9 @@
 //! threads that run bytecode forever. Running bytecode is the GIL model's poll step.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, CountClaim, Model, Premise, Property, Variant, VariantKind};
-use crate::registry::{ops, ModelEntry, Registered};
+use crate::model::{Check, Config, CountClaim, Model, Premise, Property};
+use crate::variants;
+use crate::registry::{ModelEntry, Registered};
 use crate::timeline::Frame;
 
 /// One step of T0's or T1's program.
@@ -86,59 +87,28 @@ pub enum IoAction {
     },
 }
 
-/// The variants of the I/O model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IoVariant {
-    /// 3.11 as written.
-    Cpython311,
-    /// Bad: the blocking call runs without `Py_BEGIN_ALLOW_THREADS` (it keeps the GIL).
-    BlockingWithGil,
-    /// Bad: `PyGILState_Release` calls `PyEval_SaveThread` whenever the counter stays above
-    /// zero, ignoring what Ensure returned.
-    ReleaseIgnoresNesting,
-    /// Proposed fix for the convoy (priority requests, discussed on bpo-7946 in 2010, never
-    /// merged): a thread back from I/O that finds the GIL held sets the drop request at once
-    /// instead of after a full interval.
-    PriorityRequest,
-}
-
-/// Registered variants, default first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "cpython-3.11",
-        summary: "PyEval_SaveThread/RestoreThread around I/O, PyGILState_Ensure/Release nesting",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "blocking-with-gil",
-        summary: "bad: the blocking call keeps the GIL (no Py_BEGIN_ALLOW_THREADS)",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "release-ignores-nesting",
-        summary: "bad: PyGILState_Release drops the GIL even when its Ensure returned LOCKED",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "priority-request",
-        summary: "proposed fix (bpo-7946, never merged): a thread back from I/O requests the \
-                  GIL at once instead of after a full interval",
-        kind: VariantKind::ProposedFix,
-    },
-];
-
-impl IoVariant {
-    /// The variant registered under `name`.
-    pub fn from_name(name: &str) -> Option<IoVariant> {
-        Some(match name {
-            "cpython-3.11" => IoVariant::Cpython311,
-            "blocking-with-gil" => IoVariant::BlockingWithGil,
-            "release-ignores-nesting" => IoVariant::ReleaseIgnoresNesting,
-            "priority-request" => IoVariant::PriorityRequest,
-            _ => return None,
-        })
+variants! {
+    /// The variants of the I/O model.
+    pub enum IoVariant {
+        /// 3.11 as written.
+        Cpython311 => ("cpython-3.11", Real,
+            "PyEval_SaveThread/RestoreThread around I/O, PyGILState_Ensure/Release nesting"),
+        /// Bad: the blocking call runs without `Py_BEGIN_ALLOW_THREADS` (it keeps the GIL).
+        BlockingWithGil => ("blocking-with-gil", Bad,
+            "bad: the blocking call keeps the GIL (no Py_BEGIN_ALLOW_THREADS)"),
+        /// Bad: `PyGILState_Release` calls `PyEval_SaveThread` whenever the counter stays above
+        /// zero, ignoring what Ensure returned.
+        ReleaseIgnoresNesting => ("release-ignores-nesting", Bad,
+            "bad: PyGILState_Release drops the GIL even when its Ensure returned LOCKED"),
+        /// Proposed fix for the convoy (priority requests, discussed on bpo-7946 in 2010, never
+        /// merged): a thread back from I/O that finds the GIL held sets the drop request at once
+        /// instead of after a full interval.
+        PriorityRequest => ("priority-request", ProposedFix,
+            "proposed fix (bpo-7946, never merged): a thread back from I/O requests the GIL \
+             at once instead of after a full interval"),
     }
 }
+
 
 /// The I/O model for one variant and configuration.
 #[derive(Clone, Debug)]
@@ -160,7 +130,7 @@ impl Io {
     /// A model of `variant` with `config.threads` threads (1..=8); with `config.finite` the
     /// CPU-bound threads may exit at any poll point.
     pub fn new(variant: IoVariant, config: Config) -> Io {
-        let gil = Gil::new(GilVariant::Cpython311, config.clone());
+        let gil = Gil::new(GilVariant::Cpython311, &config);
         Io {
             variant,
             config,
@@ -198,7 +168,7 @@ impl Io {
         let detached = s.gil.threads[t as usize] == Pc::Detached;
         if !self.scripted(t) {
             out.push(IoAction::Gil(self.gil.poll(&s.gil, t)));
-            if self.config.finite {
+            if self.gil.finite {
                 out.push(IoAction::Gil(gil::Action::Exit(t)));
             }
             return;
@@ -235,7 +205,7 @@ impl Model for Io {
     type Action = IoAction;
 
     fn init_states(&self) -> Vec<IoState> {
-        let mut gil = self.gil.init_states().remove(0);
+        let mut gil = self.gil.initial();
         let mut work = [IoWork::default(); 2];
         // A thread created by `threading` has a thread state bound with counter 1.
         work[IO_THREAD as usize].counter = 1;
@@ -466,25 +436,22 @@ impl Model for Io {
 }
 
 impl Registered for Io {
-    const VARIANTS: &'static [Variant] = VARIANTS;
+    type Variant = IoVariant;
 
-    fn build(variant: &str, config: &Config) -> Io {
-        let variant = IoVariant::from_name(variant).expect("the registry checked the name");
+    fn build(variant: IoVariant, config: &Config) -> Io {
         Io::new(variant, config.clone())
     }
 }
 
 /// The registry entry of the I/O model.
 pub fn entry() -> ModelEntry {
-    ModelEntry {
-        name: "io",
-        summary: "GIL released around blocking I/O; PyGILState_Ensure/Release with nesting",
-        variants: VARIANTS,
-        threads: 1..=4,
-        default_threads: 3,
-        objects: 0..=0,
-        default_objects: 0,
-        symmetric: false,
-        ops: ops::<Io>(),
-    }
+    ModelEntry::of::<Io>(
+        "io",
+        "GIL released around blocking I/O; PyGILState_Ensure/Release with nesting",
+        4,
+        3,
+    )
+    .with_source("models/io.rs")
+    .with_settings(gil::SETTINGS)
+    .with_legend(gil::LEGEND)
 }

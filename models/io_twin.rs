@@ -4,10 +4,10 @@
 //! `GilCore`; each thread keeps its own `gilstate_counter` and Ensure results, as CPython keeps
 //! them in the thread state.
 
+use super::gil::twin::{run_threads, spec_config, GilCore, OnGil};
 use super::gil::{self, Action as GilAction};
-use super::gil_twin::{run_threads, GilCore, OnGil};
-use super::io::{Io, IoAction, IoOp, IoVariant, VARIANTS};
-use crate::exec::{twin_config, twin_meta, Backend, Log, Twin};
+use super::io::{Io, IoAction, IoOp, IoVariant};
+use crate::exec::{twin_meta, Backend, Log, Twin};
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 
@@ -148,17 +148,11 @@ impl Twin for IoTwin {
     type Spec = Io;
 
     fn spec(&self, backend: &str) -> Io {
-        Io::new(self.variant, twin_config(self.threads, backend))
+        Io::new(self.variant, spec_config(self.threads, backend))
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        twin_meta(
-            "io",
-            VARIANTS,
-            |name| IoVariant::from_name(name) == Some(self.variant),
-            self.spec(backend).config,
-            backend,
-        )
+        twin_meta("io", self.variant, self.spec(backend).config, backend)
     }
 
     fn run<B: Backend>(&self, log: &Log<IoAction>) {

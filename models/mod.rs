@@ -29,16 +29,22 @@ registered!(
 );
 
 pub mod cext_twin;
-pub mod gil_twin;
+pub mod claims;
 pub mod io_twin;
 pub mod refcount_twin;
 
 /// The model registered as `name`.
 pub fn find(name: &str) -> Result<ModelEntry, Error> {
-    let all = registry();
-    let known: Vec<_> = all.iter().map(|m| m.name).collect();
+    find_in(&registry(), name)
+}
+
+/// The model called `name` among `models`.
+pub fn find_in(models: &[ModelEntry], name: &str) -> Result<ModelEntry, Error> {
+    let known: Vec<_> = models.iter().map(|m| m.name).collect();
     let known = known.join(", ");
-    all.into_iter()
+    models
+        .iter()
         .find(|m| m.name == name)
+        .cloned()
         .ok_or_else(|| Error::bad_input(format!("unknown model '{name}' (known: {known})")))
 }

@@ -9,9 +9,10 @@
 //! step of one process's GIL model. The contrast variant puts the same threads in one process,
 //! sharing one GIL, as `threading` does.
 
-use super::gil::{self, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
-use crate::registry::{ops, ModelEntry, Registered};
+use super::gil::{self, GilState, GilVariant, Handoff, Pc};
+use crate::model::{Check, Config, Model, Premise, Property};
+use crate::variants;
+use crate::registry::{ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
 /// Number of processes (`multiprocessing.Pool(2)`, say).
@@ -40,47 +41,21 @@ pub enum MpAction {
     },
 }
 
-/// The variants of the multiprocessing model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MpVariant {
-    /// `PROCESSES` processes, each with its own interpreter and GIL.
-    Processes,
-    /// The same threads in one process, sharing one GIL (`threading`).
-    OneProcess,
-    /// Bad: each process's `take_gil` does not exclude.
-    NoGil,
-}
-
-/// Registered variants, default first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "processes",
-        summary: "2 processes (multiprocessing), each with its own interpreter and GIL",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "one-process",
-        summary: "the same threads in one process sharing one GIL (threading)",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "no-gil",
-        summary: "bad: 2 processes whose take_gil takes the GIL even when it is locked",
-        kind: VariantKind::Bad,
-    },
-];
-
-impl MpVariant {
-    /// The variant registered under `name`.
-    pub fn from_name(name: &str) -> Option<MpVariant> {
-        Some(match name {
-            "processes" => MpVariant::Processes,
-            "one-process" => MpVariant::OneProcess,
-            "no-gil" => MpVariant::NoGil,
-            _ => return None,
-        })
+variants! {
+    /// The variants of the multiprocessing model.
+    pub enum MpVariant {
+        /// `PROCESSES` processes, each with its own interpreter and GIL.
+        Processes => ("processes", Real,
+            "2 processes (multiprocessing), each with its own interpreter and GIL"),
+        /// The same threads in one process, sharing one GIL (`threading`).
+        OneProcess => ("one-process", Real,
+            "the same threads in one process sharing one GIL (threading)"),
+        /// Bad: each process's `take_gil` does not exclude.
+        NoGil => ("no-gil", Bad,
+            "bad: 2 processes whose take_gil takes the GIL even when it is locked"),
     }
 }
+
 
 /// The multiprocessing model for one variant and configuration.
 #[derive(Clone, Debug)]
@@ -90,7 +65,7 @@ pub struct Multiprocessing {
     /// `threads` is the number of threads per process of the `processes` setup.
     pub config: Config,
     /// The GIL model of one process (all of them behave alike).
-    pub gil: Gil,
+    pub cpu: Handoff,
 }
 
 impl Multiprocessing {
@@ -103,9 +78,9 @@ impl Multiprocessing {
             MpVariant::OneProcess => (GilVariant::Cpython311, PROCESSES * config.threads),
             MpVariant::NoGil => (GilVariant::NoGil, config.threads),
         };
-        let gil = Gil::new(
+        let cpu = Handoff::new(
             gil_variant,
-            Config {
+            &Config {
                 threads: per_process,
                 ..config.clone()
             },
@@ -113,7 +88,7 @@ impl Multiprocessing {
         Multiprocessing {
             variant,
             config,
-            gil,
+            cpu,
         }
     }
 
@@ -127,7 +102,7 @@ impl Multiprocessing {
 
     /// Threads in each process.
     pub fn threads_per_process(&self) -> usize {
-        self.gil.config.threads
+        self.cpu.gil.threads
     }
 
     /// The global index of thread `t` of process `p`.
@@ -161,7 +136,7 @@ impl Model for Multiprocessing {
     type Action = MpAction;
 
     fn init_states(&self) -> Vec<MpState> {
-        let one = self.gil.init_states().remove(0);
+        let one = self.cpu.gil.initial();
         vec![MpState {
             processes: vec![one; self.process_count()],
         }]
@@ -171,7 +146,7 @@ impl Model for Multiprocessing {
         let mut steps = Vec::new();
         for (p, g) in s.processes.iter().enumerate() {
             // The GIL model is the model of CPU-bound threads: its own steps are ours.
-            self.gil.actions(g, &mut steps);
+            self.cpu.actions(g, &mut steps);
             out.extend(steps.drain(..).map(|action| MpAction::Gil {
                 process: p as u8,
                 action,
@@ -182,7 +157,7 @@ impl Model for Multiprocessing {
     fn next_state(&self, s: &MpState, action: &MpAction) -> MpState {
         let MpAction::Gil { process, action } = action;
         let mut s = s.clone();
-        self.gil.apply(&mut s.processes[*process as usize], action);
+        self.cpu.gil.apply(&mut s.processes[*process as usize], action);
         s
     }
 
@@ -229,7 +204,7 @@ impl Model for Multiprocessing {
     }
 
     fn is_final(&self, s: &MpState) -> bool {
-        s.processes.iter().all(|g| self.gil.is_final(g))
+        s.processes.iter().all(|g| self.cpu.gil.is_final(g))
     }
 
     fn actor(&self, action: &MpAction) -> Option<usize> {
@@ -242,7 +217,7 @@ impl Model for Multiprocessing {
     }
 
     fn assumptions(&self) -> Vec<String> {
-        let mut out = self.gil.assumptions();
+        let mut out = self.cpu.gil.assumptions();
         out.push("processes share no memory: a step of one process changes no other".into());
         out
     }
@@ -251,7 +226,7 @@ impl Model for Multiprocessing {
         let MpAction::Gil { process, action } = action;
         let what = match action {
             gil::Action::Poll { request: false, .. } => "runs bytecode to a poll point".into(),
-            a => self.gil.format_action(a),
+            a => self.cpu.gil.format_action(a),
         };
         format!("P{process}/T{} {what}", action.thread())
     }
@@ -261,7 +236,7 @@ impl Model for Multiprocessing {
             .processes
             .iter()
             .enumerate()
-            .map(|(p, g)| format!("P{p}[{}]", self.gil.format_state(g)))
+            .map(|(p, g)| format!("P{p}[{}]", self.cpu.gil.format_state(g)))
             .collect();
         parts.join(" ")
     }
@@ -269,7 +244,7 @@ impl Model for Multiprocessing {
     fn frame(&self, s: &MpState) -> Frame {
         let mut frame = Frame::default();
         for (p, g) in s.processes.iter().enumerate() {
-            let one = self.gil.frame(g);
+            let one = self.cpu.gil.frame(g);
             frame.threads.extend(one.threads);
             frame.facts.extend(
                 one.facts
@@ -284,32 +259,29 @@ impl Model for Multiprocessing {
         let MpAction::Gil { process, action } = *action;
         MpAction::Gil {
             process,
-            action: self.gil.observable(&action),
+            action: self.cpu.gil.observable(&action),
         }
     }
 }
 
 impl Registered for Multiprocessing {
-    const VARIANTS: &'static [Variant] = VARIANTS;
+    type Variant = MpVariant;
 
-    fn build(variant: &str, config: &Config) -> Multiprocessing {
-        let variant = MpVariant::from_name(variant).expect("the registry checked the name");
+    fn build(variant: MpVariant, config: &Config) -> Multiprocessing {
         Multiprocessing::new(variant, config.clone())
     }
 }
 
 /// The registry entry of the multiprocessing model (`--threads` is threads per process).
 pub fn entry() -> ModelEntry {
-    ModelEntry {
-        name: "multiprocessing",
-        summary: "CPU-bound threads in 2 processes with a GIL each (multiprocessing) vs one \
+    ModelEntry::of::<Multiprocessing>(
+        "multiprocessing",
+        "CPU-bound threads in 2 processes with a GIL each (multiprocessing) vs one \
                   process (threading); --threads counts threads per process",
-        variants: VARIANTS,
-        threads: 1..=2,
-        default_threads: 2,
-        objects: 0..=0,
-        default_objects: 0,
-        symmetric: false,
-        ops: ops::<Multiprocessing>(),
-    }
+        2,
+        2,
+    )
+    .with_source("models/multiprocessing.rs")
+    .with_settings(&[gil::SPURIOUS_WAKEUPS])
+    .with_legend(gil::LEGEND)
 }

@@ -10,9 +10,11 @@
 //! the modelling assumption the reference states ("assuming a roughly first-in-first-out order"
 //! of the mutex); the `barging-yield` variant shows what the forced switch is for.
 
-use crate::model::{Check, Config, Fairness, Model, Property, Variant, VariantKind};
-use crate::registry::{ops, ModelEntry, Registered};
-use crate::timeline::{Activity, Fact, Frame};
+use crate::model::{Check, Config, Fairness, Model, Property};
+use crate::variants;
+use crate::registry::{ModelEntry, Registered};
+use super::gil;
+use crate::timeline::{Fact, Frame};
 
 /// Most threads a state holds.
 pub const MAX_THREADS: usize = 4;
@@ -64,47 +66,19 @@ pub enum PypyAction {
     Steal(u8),
 }
 
-/// The variants of the PyPy GIL model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PypyVariant {
-    /// As summarised from `thread_gil.c`: forced switch on yield, FIFO stealer queue.
-    Pypy,
-    /// Bad: the stealer mutex goes to the newest waiter (last in, first out).
-    LifoQueue,
-    /// Bad: the fast path stores "held" without a compare-and-swap.
-    NoCas,
-}
-
-/// Registered variants, default first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "pypy",
-        summary: "rpy_fastgil + FIFO stealer queue; a yield forces a switch to a waiter",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "lifo-queue",
-        summary: "bad: mutex_gil_stealer goes to the newest waiter (LIFO)",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "no-cas",
-        summary: "bad: the fast path takes rpy_fastgil without compare-and-swap",
-        kind: VariantKind::Bad,
-    },
-];
-
-impl PypyVariant {
-    /// The variant registered under `name`.
-    pub fn from_name(name: &str) -> Option<PypyVariant> {
-        Some(match name {
-            "pypy" => PypyVariant::Pypy,
-            "lifo-queue" => PypyVariant::LifoQueue,
-            "no-cas" => PypyVariant::NoCas,
-            _ => return None,
-        })
+variants! {
+    /// The variants of the PyPy GIL model.
+    pub enum PypyVariant {
+        /// As summarised from `thread_gil.c`: forced switch on yield, FIFO stealer queue.
+        Pypy => ("pypy", Real,
+            "rpy_fastgil + FIFO stealer queue; a yield forces a switch to a waiter"),
+        /// Bad: the stealer mutex goes to the newest waiter (last in, first out).
+        LifoQueue => ("lifo-queue", Bad, "bad: mutex_gil_stealer goes to the newest waiter (LIFO)"),
+        /// Bad: the fast path stores "held" without a compare-and-swap.
+        NoCas => ("no-cas", Bad, "bad: the fast path takes rpy_fastgil without compare-and-swap"),
     }
 }
+
 
 /// The PyPy GIL model.
 #[derive(Clone, Debug)]
@@ -273,10 +247,11 @@ impl Model for PypyGil {
             threads: self
                 .threads()
                 .map(|t| match s.threads[t as usize] {
-                    Place::Acquire => Activity::Takes,
-                    Place::Queued | Place::Stealer => Activity::Waits,
-                    Place::Running => Activity::Holds,
+                    Place::Acquire => gil::TAKES.name,
+                    Place::Queued | Place::Stealer => gil::WAITS.name,
+                    Place::Running => gil::HOLDS.name,
                 })
+                .map(String::from)
                 .collect(),
             facts: vec![Fact::new("stealer queue", queue_text(s))],
         }
@@ -312,25 +287,21 @@ fn queue_text(s: &PypyState) -> String {
 }
 
 impl Registered for PypyGil {
-    const VARIANTS: &'static [Variant] = VARIANTS;
+    type Variant = PypyVariant;
 
-    fn build(variant: &str, config: &Config) -> PypyGil {
-        let variant = PypyVariant::from_name(variant).expect("the registry checked the name");
+    fn build(variant: PypyVariant, config: &Config) -> PypyGil {
         PypyGil::new(variant, config.clone())
     }
 }
 
 /// The registry entry of the PyPy GIL model.
 pub fn entry() -> ModelEntry {
-    ModelEntry {
-        name: "pypy",
-        summary: "PyPy's GIL: rpy_fastgil, a FIFO stealer queue, forced switches on yield",
-        variants: VARIANTS,
-        threads: 1..=MAX_THREADS,
-        default_threads: 3,
-        objects: 0..=0,
-        default_objects: 0,
-        symmetric: false,
-        ops: ops::<PypyGil>(),
-    }
+    ModelEntry::of::<PypyGil>(
+        "pypy",
+        "PyPy's GIL: rpy_fastgil, a FIFO stealer queue, forced switches on yield",
+        MAX_THREADS,
+        3,
+    )
+    .with_source("models/pypy.rs")
+    .with_legend(gil::LEGEND)
 }

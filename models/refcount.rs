@@ -15,13 +15,22 @@
 //! `del x_o` and `del y`. Each of these is one bytecode, with poll points between them.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
-use crate::model::{Check, Config, Model, Premise, Property, Variant, VariantKind};
+use crate::model::{Check, Config, Model, Premise, Property, Setting};
+use crate::variants;
 use crate::pack::{BitReader, BitWriter, Pack};
-use crate::registry::{ops, ModelEntry, Registered};
+use crate::registry::{ModelEntry, Registered};
 use crate::timeline::{Fact, Frame};
 
 /// Most mortal objects a state holds.
 pub const MAX_OBJECTS: usize = 3;
+
+/// How many mortal objects the module's globals refer to.
+pub const OBJECTS: Setting = Setting::count(
+    "objects",
+    "mortal Python objects the threads share",
+    1..=MAX_OBJECTS as u32,
+    2,
+);
 /// Index of `None`, after the mortal objects.
 pub const NONE: u8 = MAX_OBJECTS as u8;
 /// Mortal objects and `None`.
@@ -272,80 +281,36 @@ pub enum RcAction {
     FinalizerDone(u8),
 }
 
-/// The variants of the refcount model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RcVariant {
-    /// 3.12: immortal `None`.
-    Cpython312,
-    /// 3.11: `None` is counted like any object (and never reaches 0).
-    Cpython311,
-    /// 3.12, and object 0 has a `__del__` whose Python code reaches a poll point, so its
-    /// deallocation may drop and re-take the GIL.
-    FinalizerDropsGil,
-    /// Bad: `take_gil` does not exclude, so counts are updated by threads running at once.
-    NoGil,
-    /// Bad: the C function runs `del x_0` (`Py_DECREF`) between `Py_BEGIN_ALLOW_THREADS` and
-    /// `Py_END_ALLOW_THREADS`.
-    ExtensionWithoutGil,
-    /// Bad: a C function returns `None` without `Py_INCREF`, on 3.11.
-    MissingIncref311,
-    /// Bad extension, on 3.12: the same missing `Py_INCREF`, absorbed by the immortal `None`.
-    MissingIncref312,
+variants! {
+    /// The variants of the refcount model.
+    pub enum RcVariant {
+        /// 3.12: immortal `None`.
+        Cpython312 => ("cpython-3.12", Real,
+            "Py_INCREF/Py_DECREF under the GIL, immortal None (PEP 683)"),
+        /// 3.11: `None` is counted like any object (and never reaches 0).
+        Cpython311 => ("cpython-3.11", Real,
+            "Py_INCREF/Py_DECREF under the GIL, None counted like any object"),
+        /// 3.12, and object 0 has a `__del__` whose Python code reaches a poll point, so its
+        /// deallocation may drop and re-take the GIL.
+        FinalizerDropsGil => ("finalizer-drops-gil", Real,
+            "3.12; object 0's __del__ reaches a poll point, so dealloc may switch threads"),
+        /// Bad: `take_gil` does not exclude, so counts are updated by threads running at once.
+        NoGil => ("no-gil", Bad, "bad: take_gil does not exclude; counts are updated concurrently"),
+        /// Bad: the C function runs `del x_0` (`Py_DECREF`) between `Py_BEGIN_ALLOW_THREADS` and
+        /// `Py_END_ALLOW_THREADS`.
+        ExtensionWithoutGil => ("extension-without-gil", Bad,
+            "bad: a C function calls Py_DECREF inside Py_BEGIN/END_ALLOW_THREADS"),
+        /// Bad: a C function returns `None` without `Py_INCREF`, on 3.11.
+        MissingIncref311 => ("missing-incref-3.11", Bad,
+            "bad: a C function returns None without Py_INCREF (3.11: None is counted)"),
+        /// Bad extension, on 3.12: the same missing `Py_INCREF`, absorbed by the immortal `None`.
+        MissingIncref312 => ("missing-incref-3.12", Bad,
+            "bad extension on 3.12: None without Py_INCREF, absorbed by immortality"),
+    }
 }
 
-/// Registered variants, default first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "cpython-3.12",
-        summary: "Py_INCREF/Py_DECREF under the GIL, immortal None (PEP 683)",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "cpython-3.11",
-        summary: "Py_INCREF/Py_DECREF under the GIL, None counted like any object",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "finalizer-drops-gil",
-        summary: "3.12; object 0's __del__ reaches a poll point, so dealloc may switch threads",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "no-gil",
-        summary: "bad: take_gil does not exclude; counts are updated concurrently",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "extension-without-gil",
-        summary: "bad: a C function calls Py_DECREF inside Py_BEGIN/END_ALLOW_THREADS",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "missing-incref-3.11",
-        summary: "bad: a C function returns None without Py_INCREF (3.11: None is counted)",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "missing-incref-3.12",
-        summary: "bad extension on 3.12: None without Py_INCREF, absorbed by immortality",
-        kind: VariantKind::Bad,
-    },
-];
 
 impl RcVariant {
-    /// The variant registered under `name`.
-    pub fn from_name(name: &str) -> Option<RcVariant> {
-        Some(match name {
-            "cpython-3.12" => RcVariant::Cpython312,
-            "cpython-3.11" => RcVariant::Cpython311,
-            "finalizer-drops-gil" => RcVariant::FinalizerDropsGil,
-            "no-gil" => RcVariant::NoGil,
-            "extension-without-gil" => RcVariant::ExtensionWithoutGil,
-            "missing-incref-3.11" => RcVariant::MissingIncref311,
-            "missing-incref-3.12" => RcVariant::MissingIncref312,
-            _ => return None,
-        })
-    }
 
     fn immortal_none(self) -> bool {
         !matches!(self, RcVariant::Cpython311 | RcVariant::MissingIncref311)
@@ -370,22 +335,16 @@ const fn bit(obj: u8) -> u8 {
 }
 
 impl Refcount {
-    /// A model of `variant` with `config.threads` threads (1..=8) and `config.objects` mortal
+    /// A model of `variant` with `config.threads` threads (1..=8) and `OBJECTS` mortal
     /// objects (1..=`MAX_OBJECTS`).
     pub fn new(variant: RcVariant, config: Config) -> Refcount {
-        assert!((1..=MAX_OBJECTS).contains(&config.objects));
+        assert!((1..=MAX_OBJECTS).contains(&OBJECTS.value_in(&config)));
         let gil_variant = if variant == RcVariant::NoGil {
             GilVariant::NoGil
         } else {
             GilVariant::Cpython311
         };
-        let gil = Gil::new(
-            gil_variant,
-            Config {
-                finite: true,
-                ..config.clone()
-            },
-        );
+        let gil = Gil::new(gil_variant, &config.clone().with(gil::FINITE.name, true));
         let scripts = (0..config.threads)
             .map(|t| Refcount::script(variant, &config, t))
             .collect();
@@ -403,7 +362,7 @@ impl Refcount {
     }
 
     fn script(variant: RcVariant, config: &Config, t: usize) -> Vec<Op> {
-        let objects = 0..config.objects as u8;
+        let objects = 0..OBJECTS.value_in(config) as u8;
         let last = t + 1 == config.threads;
         let mut ops: Vec<Op> = objects.clone().map(Op::LoadGlobal).collect();
         let borrows = last
@@ -438,7 +397,7 @@ impl Refcount {
     }
 
     fn mortal(&self) -> impl Iterator<Item = u8> {
-        0..self.config.objects as u8
+        0..OBJECTS.value_in(&self.config) as u8
     }
 
     /// The objects whose counts the model tracks exactly: the mortal ones, and `None` unless
@@ -450,7 +409,7 @@ impl Refcount {
 
     /// The object that container `obj` holds, if any: object 0 holds object 1.
     pub fn child(&self, obj: u8) -> Option<u8> {
-        (obj == 0 && self.config.objects >= 2).then_some(1)
+        (obj == 0 && OBJECTS.value_in(&self.config) >= 2).then_some(1)
     }
 
     /// References to `obj` that exist in the program: globals, live containers, locals, a
@@ -569,7 +528,7 @@ impl Model for Refcount {
             1
         };
         vec![RcState {
-            gil: self.gil.init_states().remove(0),
+            gil: self.gil.initial(),
             refcnt,
             frees: [0; SLOTS],
             globals: self.mortal().fold(0, |g, o| g | bit(o)),
@@ -744,7 +703,7 @@ impl Model for Refcount {
 
     fn actor(&self, action: &RcAction) -> Option<usize> {
         match *action {
-            RcAction::Gil(a) => self.gil.actor(&a),
+            RcAction::Gil(a) => Some(a.thread() as usize),
             RcAction::Lookup { thread, .. }
             | RcAction::Unlink { thread, .. }
             | RcAction::Load { thread, .. }
@@ -884,25 +843,22 @@ fn count_text(s: &RcState, o: u8) -> String {
 }
 
 impl Registered for Refcount {
-    const VARIANTS: &'static [Variant] = VARIANTS;
+    type Variant = RcVariant;
 
-    fn build(variant: &str, config: &Config) -> Refcount {
-        let variant = RcVariant::from_name(variant).expect("the registry checked the name");
+    fn build(variant: RcVariant, config: &Config) -> Refcount {
         Refcount::new(variant, config.clone())
     }
 }
 
 /// The registry entry of the refcount model.
 pub fn entry() -> ModelEntry {
-    ModelEntry {
-        name: "refcount",
-        summary: "Py_INCREF/Py_DECREF as load and store under the GIL, dealloc, immortal None",
-        variants: VARIANTS,
-        threads: 1..=gil::MAX_THREADS,
-        default_threads: 3,
-        objects: 1..=MAX_OBJECTS,
-        default_objects: 2,
-        symmetric: false,
-        ops: ops::<Refcount>(),
-    }
+    ModelEntry::of::<Refcount>(
+        "refcount",
+        "Py_INCREF/Py_DECREF as load and store under the GIL, dealloc, immortal None",
+        gil::MAX_THREADS,
+        3,
+    )
+    .with_source("models/refcount.rs")
+    .with_settings(&[OBJECTS, gil::SPURIOUS_WAKEUPS])
+    .with_legend(gil::LEGEND)
 }

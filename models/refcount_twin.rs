@@ -6,15 +6,15 @@
 //! load and the store of `Py_INCREF`. Each step touches at most one cell, right before it is
 //! logged, so the log replays on the spec in order.
 
+use super::gil::twin::{
+    gil_cue, predict_gil, run_threads, spawn_threads, spec_config, GilCore, GilMemory, OnGil,
+};
 use super::gil::Action as GilAction;
-use super::gil_twin::{
-    gil_cue, predict_gil, run_threads, spawn_threads, GilCore, GilMemory, OnGil,
-};
-use super::refcount::{Op, RcAction, RcState, RcVariant, Refcount, Why, IMMORTAL, NONE, VARIANTS};
+use super::refcount::{Op, RcAction, RcState, RcVariant, Refcount, Why, IMMORTAL, NONE, OBJECTS};
 use crate::exec::{
-    twin_config, twin_meta, Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView, Twin,
+    twin_meta, Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView, Twin,
 };
-use crate::model::{Config, Model};
+use crate::model::Model;
 use crate::trace::TraceMeta;
 use std::sync::Arc;
 
@@ -222,21 +222,12 @@ impl Twin for RefcountTwin {
     fn spec(&self, backend: &str) -> Refcount {
         Refcount::new(
             self.variant,
-            Config {
-                objects: self.objects,
-                ..twin_config(self.threads, backend)
-            },
+            spec_config(self.threads, backend).with(OBJECTS.name, self.objects as u32),
         )
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        twin_meta(
-            "refcount",
-            VARIANTS,
-            |name| RcVariant::from_name(name) == Some(self.variant),
-            self.spec(backend).config,
-            backend,
-        )
+        twin_meta("refcount", self.variant, self.spec(backend).config, backend)
     }
 
     fn run<B: Backend>(&self, log: &Log<RcAction>) {

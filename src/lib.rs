@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod exec;
 pub mod explore;
@@ -24,7 +25,7 @@ pub mod registry;
 pub mod suite;
 pub mod timeline;
 pub mod trace;
-pub mod verdicts;
+pub mod variant;
 
 #[path = "../models/mod.rs"]
 pub mod models;

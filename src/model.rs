@@ -3,95 +3,13 @@
 //! A model is a state machine: initial states, the actions enabled in a state, the successor of
 //! an action, and named properties with stable IDs. The engine knows nothing else about it.
 
+pub use crate::config::{Config, Setting};
 use crate::pack::Pack;
 use crate::timeline::Frame;
+pub use crate::variant::{Variant, VariantKind, Variants};
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::hash::Hash;
-
-/// Bounds and environment choices a model is instantiated with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Config {
-    /// Number of threads the model runs.
-    pub threads: usize,
-    /// Number of Python objects, for models that have them (0 otherwise).
-    pub objects: usize,
-    /// Threads may finish (needed to compare with finite executable runs); otherwise they loop
-    /// forever.
-    pub finite: bool,
-    /// Condition-variable waits may return without a signal (POSIX allows it).
-    pub spurious_wakeups: bool,
-}
-
-impl Config {
-    /// A configuration with `threads` threads that loop forever, no objects and no spurious
-    /// wake-ups.
-    pub fn threads(threads: usize) -> Self {
-        Config {
-            threads,
-            objects: 0,
-            finite: false,
-            spurious_wakeups: false,
-        }
-    }
-}
-
-impl Config {
-    /// The bounds in words, e.g. `3 threads, 2 objects, finite`.
-    pub fn bounds(&self) -> String {
-        let plural = |n: usize, what: &str| match n {
-            1 => format!("1 {what}"),
-            n => format!("{n} {what}s"),
-        };
-        let mut words = vec![plural(self.threads, "thread")];
-        if self.objects > 0 {
-            words.push(plural(self.objects, "object"));
-        }
-        if self.finite {
-            words.push("finite".into());
-        }
-        if self.spurious_wakeups {
-            words.push("spurious wake-ups".into());
-        }
-        words.join(", ")
-    }
-}
-
-/// A named variant of a model: the mirror of some real code (a CPython version, another
-/// implementation, a real extension or program), a fix proposed but not in CPython, or a
-/// deliberately broken one that exists to show a property can fail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Variant {
-    /// Stable name used on the command line (`--variant NAME`).
-    pub name: &'static str,
-    /// One sentence on what the variant changes.
-    pub summary: &'static str,
-    /// What it mirrors.
-    pub kind: VariantKind,
-}
-
-/// What a variant mirrors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum VariantKind {
-    /// Real code, as written.
-    Real,
-    /// A fix that was proposed (or that this project proposes) and is not in CPython.
-    ProposedFix,
-    /// Deliberately broken, to show that a property can fail.
-    Bad,
-}
-
-impl VariantKind {
-    /// The kind in words, for tables.
-    pub fn describe(self) -> &'static str {
-        match self {
-            VariantKind::Real => "real code",
-            VariantKind::ProposedFix => "proposed fix",
-            VariantKind::Bad => "bad variant",
-        }
-    }
-}
 
 /// Which infinite schedules a liveness property is checked over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -227,6 +145,96 @@ pub struct Property<M: Model> {
 }
 
 impl<M: Model> Property<M> {
+    /// A property checked by `check`, with no premise.
+    pub fn new(
+        id: &'static str,
+        statement: &'static str,
+        source: &'static str,
+        check: Check<M>,
+    ) -> Self {
+        Property {
+            id,
+            statement,
+            source,
+            premise: None,
+            check,
+        }
+    }
+
+    /// Safety: `holds` in every reachable state.
+    pub fn always(
+        id: &'static str,
+        statement: &'static str,
+        source: &'static str,
+        holds: fn(&M, &M::State) -> bool,
+    ) -> Self {
+        Property::new(id, statement, source, Check::Always(holds))
+    }
+
+    /// Safety: every reachable state that is not final has an enabled action.
+    pub fn deadlock_free(id: &'static str, statement: &'static str, source: &'static str) -> Self {
+        Property::new(id, statement, source, Check::DeadlockFree)
+    }
+
+    /// Reachability: some reachable state satisfies `holds`.
+    pub fn sometimes(
+        id: &'static str,
+        statement: &'static str,
+        source: &'static str,
+        holds: fn(&M, &M::State) -> bool,
+    ) -> Self {
+        Property::new(id, statement, source, Check::Sometimes(holds))
+    }
+
+    /// Reachability of a step: some reachable `(before, action, after)` satisfies `holds`.
+    pub fn sometimes_step(
+        id: &'static str,
+        statement: &'static str,
+        source: &'static str,
+        holds: fn(&M, &M::State, &M::Action, &M::State) -> bool,
+    ) -> Self {
+        Property::new(id, statement, source, Check::SometimesStep(holds))
+    }
+
+    /// Liveness, `from ~> to` under `fairness` (for thread 0 only; see `for_each_thread`).
+    pub fn leads_to(
+        id: &'static str,
+        statement: &'static str,
+        source: &'static str,
+        from: fn(&M, &M::State, usize) -> bool,
+        to: fn(&M, &M::State, usize) -> bool,
+        fairness: Fairness,
+    ) -> Self {
+        let check = Check::LeadsTo {
+            from,
+            to,
+            each_thread: false,
+            fairness,
+        };
+        Property::new(id, statement, source, check)
+    }
+
+    /// This leads-to or counting property checked for each thread.
+    pub fn for_each_thread(mut self) -> Self {
+        match &mut self.check {
+            Check::LeadsTo { each_thread, .. } | Check::Count { each_thread, .. } => {
+                *each_thread = true
+            }
+            _ => panic!(
+                "{}: only leads-to and counting properties are per thread",
+                self.id
+            ),
+        }
+        self
+    }
+
+    /// This property, meaningful only where `holds` is true of some reachable state (`what`
+    /// says it in words): elsewhere it is `vacuous`.
+    pub fn with_premise(mut self, what: &'static str, holds: fn(&M, &M::State) -> bool) -> Self {
+        self.premise = Some(Premise { what, holds });
+        self
+    }
+
     /// Whether `state` on its own refutes the property (only `Always` properties can be).
     pub fn violated_by(&self, model: &M, state: &M::State) -> bool {
         matches!(self.check, Check::Always(holds) if !holds(model, state))
@@ -260,19 +268,29 @@ pub trait Model: Sized + Send + Sync {
     fn canonical(&self, state: &Self::State) -> Self::State {
         state.clone()
     }
-    /// The thread that performs `action`, if any.
-    fn actor(&self, action: &Self::Action) -> Option<usize>;
-    /// How many threads the model runs (fairness and per-thread properties range over them).
-    fn thread_count(&self) -> usize;
+    /// The thread that performs `action` (`None`: the environment). Fairness is per thread:
+    /// a model with liveness properties says who acts. Defaults to the environment.
+    fn actor(&self, _action: &Self::Action) -> Option<usize> {
+        None
+    }
+    /// How many threads the model runs (per-thread properties range over them). Defaults to 1.
+    fn thread_count(&self) -> usize {
+        1
+    }
     /// Environment assumptions that liveness verdicts depend on, in words (for example how
     /// timeouts behave). Printed next to every liveness verdict.
     fn assumptions(&self) -> Vec<String> {
         Vec::new()
     }
     /// The stable, human-readable label of `action`; traces store it and replay matches it.
-    fn format_action(&self, action: &Self::Action) -> String;
-    /// The key parts of a state, in one line.
-    fn format_state(&self, state: &Self::State) -> String;
+    /// Defaults to its `Debug` form.
+    fn format_action(&self, action: &Self::Action) -> String {
+        format!("{action:?}")
+    }
+    /// The key parts of a state, in one line. Defaults to its `Debug` form.
+    fn format_state(&self, state: &Self::State) -> String {
+        format!("{state:?}")
+    }
     /// What a trace's timeline picture shows of a state: each thread's activity and the shared
     /// facts worth a lane. Defaults to nothing (the picture then shows only who acted).
     fn frame(&self, _state: &Self::State) -> Frame {

@@ -6,12 +6,13 @@
 //!
 //! ```
 //! use gilcheck::model::Config;
-//! use gilcheck::models::gil::{Gil, GilVariant};
+//! use gilcheck::models::gil::{GilVariant, Handoff};
 //! use gilcheck::suite::Suite;
 //! use gilcheck::explore::Verdict;
 //!
 //! let config = Config::threads(2);
-//! let report = Suite::new(Gil::new(GilVariant::NoGil, config.clone()), "gil", "no-gil", config)
+//! let model = Handoff::new(GilVariant::NoGil, &config);
+//! let report = Suite::new(model, "gil", GilVariant::NoGil, config)
 //!     .walks(50, 200)
 //!     .run();
 //! assert_eq!(report.explicit.verdict("GIL-S1"), Some(Verdict::Violated));
@@ -21,7 +22,7 @@
 
 use crate::exec::{check_loom, check_shuttle_pct, check_shuttle_random, Twin};
 use crate::explore::{check, walk, Options, Report, Verdict};
-use crate::model::{Config, Model};
+use crate::model::{Config, Model, Variants};
 use crate::trace::{Trace, TraceMeta};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestError, TestRunner};
@@ -68,12 +69,12 @@ pub struct SuiteReport {
 impl<M: Model> Suite<M> {
     /// A suite for `model`, whose traces name it `name` / `variant` under `config`. Defaults:
     /// the explicit checker's default limits, 100 walks of up to 500 steps per generator.
-    pub fn new(model: M, name: &str, variant: &str, config: Config) -> Self {
+    pub fn new(model: M, name: &str, variant: impl Variants, config: Config) -> Self {
         Suite {
             model,
             meta: TraceMeta {
                 model: name.into(),
-                variant: variant.into(),
+                variant: variant.name().into(),
                 config,
                 backend: String::new(),
             },
@@ -227,13 +228,7 @@ impl SuiteReport {
     pub fn summary(&self) -> String {
         let mut out = String::new();
         for r in &self.explicit.results {
-            let _ = writeln!(
-                out,
-                "{:<10} {:<12} {}",
-                r.id,
-                r.verdict.to_string(),
-                r.statement
-            );
+            let _ = writeln!(out, "{}", r.line());
         }
         for w in &self.walks {
             let _ = writeln!(

@@ -190,6 +190,11 @@ impl Trace {
         out
     }
 
+    /// Reads a trace saved as JSON (`to_json`).
+    pub fn from_json(text: &str) -> Result<Trace, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
     /// The trace as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a trace always serialises")

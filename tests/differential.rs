@@ -33,8 +33,9 @@
 #[path = "common/reference.rs"]
 mod reference;
 
+use gilcheck::config::SettingKind;
 use gilcheck::explore::{check, confirm, Options, PropertyResult, Report, Verdict};
-use gilcheck::model::{Check, Config, CountClaim, Fairness, Model, Property};
+use gilcheck::model::{Check, Config, CountClaim, Fairness, Model, Property, Variants};
 use gilcheck::registry::Registered;
 use gilcheck::trace::TraceMeta;
 use proptest::prelude::*;
@@ -1399,21 +1400,26 @@ fn registered<M: Registered>(
 ) -> usize {
     let entry = gilcheck::models::find(name).expect("a registered model");
     let mut states = 0;
-    for variant in M::VARIANTS {
+    for variant in M::Variant::ALL {
         for t in threads.clone() {
-            for (finite, spurious_wakeups) in [(false, false), (true, false), (false, true)] {
-                let config = Config {
-                    finite,
-                    spurious_wakeups,
-                    ..entry.config(t)
-                };
+            // The defaults, and each flag the model has turned on alone.
+            let flags = entry
+                .settings
+                .iter()
+                .filter(|s| matches!(s.kind, SettingKind::Flag { .. }));
+            let configs = std::iter::once(entry.config(t))
+                .chain(flags.map(|flag| entry.config(t).with(flag.name, true)));
+            for config in configs {
                 let meta = TraceMeta {
                     model: name.into(),
                     variant: variant.name.into(),
                     config: config.clone(),
                     backend: "explicit".into(),
                 };
-                let model = M::build(variant.name, &config);
+                let model = M::build(
+                    M::Variant::from_name(variant.name).expect("its own name"),
+                    &config,
+                );
                 let probe = Options {
                     max_states: most + 1,
                     ..Options::default()
@@ -1459,7 +1465,7 @@ fn registered_models(threads: std::ops::RangeInclusive<usize>, most: usize) {
         eprintln!("{name}: {n} states ({:.1} s)", at.elapsed().as_secs_f64());
         states += n;
     };
-    timed("gil", &|t| registered::<gil::Gil>("gil", t, most));
+    timed("gil", &|t| registered::<gil::Handoff>("gil", t, most));
     timed("refcount", &|t| {
         registered::<refcount::Refcount>("refcount", t, most)
     });

@@ -9,11 +9,11 @@ mod model;
 use gilcheck::explore::Verdict::{self, Holds, Violated};
 use gilcheck::model::Config;
 use gilcheck::suite::{Suite, SuiteReport};
-use model::{ProducerConsumer, ProducerConsumerTwin};
+use model::{PcVariant, ProducerConsumer, ProducerConsumerTwin};
 
 const THREADS: usize = 3;
 
-fn run(variant: &'static str) -> SuiteReport {
+fn run(variant: PcVariant) -> SuiteReport {
     let config = Config::threads(THREADS);
     Suite::new(
         ProducerConsumer::new(variant, config.clone()),
@@ -41,7 +41,7 @@ fn verdicts(report: &SuiteReport) -> Vec<Verdict> {
 
 #[test]
 fn the_faithful_variant_holds_on_every_backend() {
-    let report = run("while-loop");
+    let report = run(PcVariant::WhileLoop);
     assert_eq!(verdicts(&report), [Holds, Holds, Holds, Holds]);
     assert!(report.failures().is_empty(), "{}", report.summary());
     assert_eq!(report.walks.len(), 2);
@@ -57,7 +57,7 @@ fn the_faithful_variant_holds_on_every_backend() {
 
 #[test]
 fn a_wait_under_if_pops_an_empty_buffer_on_every_backend() {
-    let report = run("if-instead-of-while");
+    let report = run(PcVariant::IfInsteadOfWhile);
     assert_eq!(verdicts(&report), [Violated, Holds, Holds, Holds]);
     for walks in &report.walks {
         let trace = walks.failure.as_ref().expect(walks.backend);
@@ -95,7 +95,7 @@ fn a_wait_under_if_pops_an_empty_buffer_on_every_backend() {
 
 #[test]
 fn notify_one_can_wake_the_wrong_thread_and_deadlock() {
-    let report = run("notify-one");
+    let report = run(PcVariant::NotifyOne);
     assert_eq!(verdicts(&report), [Holds, Violated, Holds, Violated]);
     for walks in &report.walks {
         let trace = walks.failure.as_ref().expect(walks.backend);

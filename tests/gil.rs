@@ -3,7 +3,7 @@
 
 use gilcheck::explore::{check, replay_trace, run_count, Options, Report, Verdict};
 use gilcheck::model::{kind_of, Config, Fairness, Model};
-use gilcheck::models::gil::{Gil, GilVariant};
+use gilcheck::models::gil::{self, GilVariant, Handoff};
 use gilcheck::trace::TraceMeta;
 
 fn meta(variant: &str, threads: usize) -> TraceMeta {
@@ -21,7 +21,7 @@ fn run(variant: GilVariant, threads: usize, symmetry: bool) -> Report {
         ..Options::default()
     };
     check(
-        &Gil::new(variant, Config::threads(threads)),
+        &Handoff::new(variant, &Config::threads(threads)),
         &meta("test", threads),
         &options,
     )
@@ -85,7 +85,7 @@ fn no_gil_breaks_mutual_exclusion_with_a_three_step_trace() {
             trace.steps.iter().map(|s| s.thread).collect::<Vec<_>>(),
             [Some(0), Some(0), Some(1)]
         );
-        replay_trace(&Gil::new(GilVariant::NoGil, Config::threads(2)), trace).unwrap();
+        replay_trace(&Handoff::new(GilVariant::NoGil, &Config::threads(2)), trace).unwrap();
     }
     assert_eq!(verdict(&report, "GIL-S3"), Verdict::Holds);
 }
@@ -116,7 +116,7 @@ fn without_poll_points_the_gil_never_changes_hands() {
 
 #[test]
 fn reachability_witnesses_are_real_paths() {
-    let model = Gil::new(GilVariant::Cpython311, Config::threads(3));
+    let model = Handoff::new(GilVariant::Cpython311, &Config::threads(3));
     let report = run(GilVariant::Cpython311, 3, true);
     for id in ["GIL-R1", "GIL-R2"] {
         let trace = report.result(id).unwrap().trace.as_ref().unwrap();
@@ -162,7 +162,7 @@ fn a_state_limit_makes_undecided_properties_inconclusive() {
         ..Options::default()
     };
     let report = check(
-        &Gil::new(GilVariant::Cpython311, Config::threads(4)),
+        &Handoff::new(GilVariant::Cpython311, &Config::threads(4)),
         &meta("cpython-3.11", 4),
         &options,
     );
@@ -174,14 +174,11 @@ fn a_state_limit_makes_undecided_properties_inconclusive() {
 
 #[test]
 fn spurious_wakeups_and_finite_threads_keep_the_safety_properties() {
-    let config = Config {
-        threads: 3,
-        objects: 0,
-        finite: true,
-        spurious_wakeups: true,
-    };
+    let config = Config::threads(3)
+        .with(gil::FINITE.name, true)
+        .with(gil::SPURIOUS_WAKEUPS.name, true);
     let report = check(
-        &Gil::new(GilVariant::Cpython311, config.clone()),
+        &Handoff::new(GilVariant::Cpython311, &config),
         &meta("cpython-3.11", 3),
         &Options::default(),
     );
@@ -197,7 +194,7 @@ fn liveness(variant: GilVariant, threads: usize, fairness: Option<Fairness>) -> 
         ..Options::default()
     };
     let report = check(
-        &Gil::new(variant, Config::threads(threads)),
+        &Handoff::new(variant, &Config::threads(threads)),
         &meta("test", threads),
         &options,
     );
@@ -229,7 +226,7 @@ fn two_threads_with_force_switching_take_turns_forever() {
 #[test]
 fn three_threads_show_the_new_gil_is_not_fifo() {
     use Verdict::*;
-    let model = Gil::new(GilVariant::Cpython311, Config::threads(3));
+    let model = Handoff::new(GilVariant::Cpython311, &Config::threads(3));
     let report = check(&model, &meta("cpython-3.11", 3), &Options::default());
     for (id, verdict) in [
         ("GIL-L1", Violated),
@@ -282,12 +279,9 @@ fn liveness_verdicts_depend_on_the_stated_assumptions() {
     );
     // A spurious wake-up ends drop_gil's single switch_cond wait: the dropping thread can
     // take the GIL back, so 2 threads no longer take turns.
-    let spurious = Config {
-        spurious_wakeups: true,
-        ..Config::threads(2)
-    };
+    let spurious = Config::threads(2).with(gil::SPURIOUS_WAKEUPS.name, true);
     let report = check(
-        &Gil::new(GilVariant::Cpython311, spurious),
+        &Handoff::new(GilVariant::Cpython311, &spurious),
         &meta("cpython-3.11", 2),
         &Options::default(),
     );
@@ -377,7 +371,7 @@ fn with_2_threads_a_requesting_waiter_is_never_bypassed_with_3_without_bound() {
 
 #[test]
 fn counting_along_one_run_sees_the_bypasses_of_the_unbounded_witness() {
-    let model = Gil::new(GilVariant::Cpython311, Config::threads(3));
+    let model = Handoff::new(GilVariant::Cpython311, &Config::threads(3));
     let report = check(&model, &meta("cpython-3.11", 3), &Options::default());
     let trace = report.result("GIL-B1").unwrap().trace.as_ref().unwrap();
     let actions = replay_trace(&model, trace).unwrap().actions();

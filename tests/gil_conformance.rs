@@ -11,8 +11,9 @@ mod conformance;
 use conformance::{Conformance, Program};
 use gilcheck::exec::{Backend, Session, Stepped, Twin};
 use gilcheck::model::Model;
-use gilcheck::models::gil::{Action, Gil, GilState, GilVariant, Woken, VARIANTS};
-use gilcheck::models::gil_twin::GilTwin;
+use gilcheck::model::Variants;
+use gilcheck::models::gil::handoff_twin::GilTwin;
+use gilcheck::models::gil::{Action, GilState, GilVariant, Handoff, Woken};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest_state_machine::prop_state_machine;
@@ -23,7 +24,7 @@ impl Program for GilTwin {
     type Progress = Vec<usize>;
 
     fn configurations() -> BoxedStrategy<GilTwin> {
-        let variants: Vec<GilVariant> = VARIANTS
+        let variants: Vec<GilVariant> = GilVariant::ALL
             .iter()
             .filter_map(|v| GilVariant::from_name(v.name))
             .filter(|v| v.has_twin())
@@ -39,7 +40,7 @@ impl Program for GilTwin {
         vec![0; self.threads]
     }
 
-    fn takes(&self, _: &Gil, polls: &Vec<usize>, _: &GilState, action: &Action) -> bool {
+    fn takes(&self, _: &Handoff, polls: &Vec<usize>, _: &GilState, action: &Action) -> bool {
         match *action {
             Action::Poll { thread, .. } | Action::Bytecode(thread) => {
                 polls[thread as usize] < self.iterations
@@ -49,7 +50,7 @@ impl Program for GilTwin {
         }
     }
 
-    fn advance(&self, _: &Gil, polls: &mut Vec<usize>, _: &GilState, action: &Action) {
+    fn advance(&self, _: &Handoff, polls: &mut Vec<usize>, _: &GilState, action: &Action) {
         if let Action::Poll { thread, .. } | Action::Bytecode(thread) = *action {
             polls[thread as usize] += 1;
         }

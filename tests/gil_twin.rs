@@ -7,8 +7,8 @@ mod common;
 
 use common::{fails, passes};
 use gilcheck::exec::{check_loom, check_shuttle_pct, check_shuttle_random, run_std};
+use gilcheck::models::gil::handoff_twin::GilTwin;
 use gilcheck::models::gil::GilVariant;
-use gilcheck::models::gil_twin::GilTwin;
 
 const SHUTTLE_ITERATIONS: usize = 1_000;
 const PCT_DEPTH: usize = 3;

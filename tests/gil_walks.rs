@@ -3,7 +3,7 @@
 
 use gilcheck::explore::walk;
 use gilcheck::model::Config;
-use gilcheck::models::gil::{Gil, GilVariant};
+use gilcheck::models::gil::{self, GilVariant, Handoff};
 use gilcheck::trace::TraceMeta;
 use quickcheck::{QuickCheck, TestResult};
 
@@ -11,19 +11,14 @@ const THREADS: usize = 8;
 const WALKS: u64 = 300;
 
 fn walk_is_safe(variant: GilVariant, choices: Vec<u32>) -> TestResult {
-    let config = Config {
-        threads: THREADS,
-        objects: 0,
-        finite: false,
-        spurious_wakeups: true,
-    };
+    let config = Config::threads(THREADS).with(gil::SPURIOUS_WAKEUPS.name, true);
     let meta = TraceMeta {
         model: "gil".into(),
         variant: format!("{variant:?}"),
         config: config.clone(),
         backend: "quickcheck walk".into(),
     };
-    match walk(&Gil::new(variant, config), &meta, &choices) {
+    match walk(&Handoff::new(variant, &config), &meta, &choices) {
         Ok(_) => TestResult::passed(),
         Err(trace) => TestResult::error(trace.to_text()),
     }
@@ -65,8 +60,8 @@ fn a_walk_reports_the_violating_prefix() {
     };
     // T0 takes the GIL (choice 0), clears the request (its only action), then the second
     // enabled action, T1 taking the GIL too.
-    let trace =
-        walk(&Gil::new(GilVariant::NoGil, config), &meta, &[0, 0, 1]).expect_err("two holders");
+    let trace = walk(&Handoff::new(GilVariant::NoGil, &config), &meta, &[0, 0, 1])
+        .expect_err("two holders");
     assert_eq!(trace.property.as_deref(), Some("GIL-S1"));
     assert_eq!(trace.steps.len(), 3);
 }

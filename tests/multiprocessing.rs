@@ -108,7 +108,7 @@ fn threads_of_one_process_never_run_bytecode_at_the_same_moment() {
         assert_eq!(report.verdict("MP-R1"), Some(Verdict::Violated));
         assert!(report.result("MP-R1").unwrap().trace.is_none());
         // One GIL for every thread: the GIL model's own state space.
-        let alone = gil::Gil::new(gil::GilVariant::Cpython311, Config::threads(2 * threads));
+        let alone = gil::Handoff::new(gil::GilVariant::Cpython311, &Config::threads(2 * threads));
         let meta = TraceMeta {
             model: "gil".into(),
             variant: "cpython-3.11".into(),

@@ -5,14 +5,11 @@
 use gilcheck::explore::{check, replay_trace, Options, Report, Verdict};
 use gilcheck::model::{Config, Model};
 use gilcheck::models::gil::Pc;
-use gilcheck::models::refcount::{RcAction, RcVariant, Refcount, NONE};
+use gilcheck::models::refcount::{RcAction, RcVariant, Refcount, NONE, OBJECTS};
 use gilcheck::trace::TraceMeta;
 
 fn config(threads: usize, objects: usize) -> Config {
-    Config {
-        objects,
-        ..Config::threads(threads)
-    }
+    Config::threads(threads).with(OBJECTS.name, objects as u32)
 }
 
 fn model(variant: RcVariant, threads: usize) -> Refcount {

@@ -8,10 +8,9 @@ mod conformance;
 
 use conformance::{Conformance, Program};
 use gilcheck::model::Model;
+use gilcheck::model::Variants;
 use gilcheck::models::gil::{Action as GilAction, Pc};
-use gilcheck::models::refcount::{
-    RcAction, RcState, RcVariant, Refcount, Work, MAX_OBJECTS, VARIANTS,
-};
+use gilcheck::models::refcount::{RcAction, RcState, RcVariant, Refcount, Work, MAX_OBJECTS};
 use gilcheck::models::refcount_twin::RefcountTwin;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -29,7 +28,7 @@ impl Program for RefcountTwin {
     type Progress = Vec<bool>;
 
     fn configurations() -> BoxedStrategy<RefcountTwin> {
-        let variants: Vec<RcVariant> = VARIANTS
+        let variants: Vec<RcVariant> = RcVariant::ALL
             .iter()
             .filter_map(|v| RcVariant::from_name(v.name))
             .collect();

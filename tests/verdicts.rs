@@ -1,6 +1,6 @@
 //! The verdict table of the seed's claims in README.md is what the checker computes now.
 
-use gilcheck::verdicts::{claims, splice, table};
+use gilcheck::models::claims::{claims, splice, table};
 
 #[test]
 fn the_readme_verdict_table_is_fresh() {

@@ -4,25 +4,24 @@
 mod model;
 
 use gilcheck::model::Config;
+use gilcheck::model::Variants;
 use gilcheck::suite::Suite;
-use model::{ProducerConsumer, ProducerConsumerTwin, VARIANTS};
+use model::{PcVariant, ProducerConsumer, ProducerConsumerTwin};
 
 fn main() {
     let threads = 3;
-    for variant in VARIANTS {
+    for info in PcVariant::ALL {
+        let variant = PcVariant::from_name(info.name).expect("every variant has its name");
         let config = Config::threads(threads);
         let suite = Suite::new(
-            ProducerConsumer::new(variant.name, config.clone()),
+            ProducerConsumer::new(variant, config.clone()),
             "producer-consumer",
-            variant.name,
+            variant,
             config,
         );
-        let twin = || ProducerConsumerTwin {
-            variant: variant.name,
-            threads,
-        };
+        let twin = || ProducerConsumerTwin { variant, threads };
         let report = suite.run_with_twin(twin, None, 1_000);
-        println!("== {} ({})", variant.name, variant.summary);
+        println!("== {} ({})", info.name, info.summary);
         print!("{}", report.summary());
         if let Some(trace) = report.failures().first() {
             println!("first counterexample:\n{}", trace.to_text());

@@ -20,32 +20,32 @@
 //! after waking: bad), `notify-one` (`cond.notify()` instead of `notify_all()`: bad, the one
 //! woken may be the wrong kind of thread).
 
-use gilcheck::exec::{twin_config, Backend, Log, Twin};
-use gilcheck::model::{Check, Config, Fairness, Model, Property, Variant, VariantKind};
+use gilcheck::exec::{twin_meta, Backend, Log, Twin};
+use gilcheck::model::{Check, Config, Fairness, Model, Property, Setting};
 use gilcheck::trace::TraceMeta;
 use std::sync::Arc;
 
 /// Most threads (one producer and up to three consumers).
 pub const MAX_THREADS: usize = 4;
 
-/// The variants, faithful first.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "while-loop",
-        summary: "while not items: cond.wait(); notify_all",
-        kind: VariantKind::Real,
-    },
-    Variant {
-        name: "if-instead-of-while",
-        summary: "if not items: cond.wait(): a woken consumer does not test again",
-        kind: VariantKind::Bad,
-    },
-    Variant {
-        name: "notify-one",
-        summary: "cond.notify() wakes one waiter, maybe of the wrong kind",
-        kind: VariantKind::Bad,
-    },
-];
+gilcheck::variants! {
+    /// The variants, the real program first.
+    pub enum PcVariant {
+        /// As above.
+        WhileLoop => ("while-loop", Real, "while not items: cond.wait(); notify_all"),
+        /// A woken consumer does not test again.
+        IfInsteadOfWhile => ("if-instead-of-while", Bad,
+            "if not items: cond.wait(): a woken consumer does not test again"),
+        /// `notify()` instead of `notify_all()`.
+        NotifyOne => ("notify-one", Bad, "cond.notify() wakes one waiter, maybe of the wrong kind"),
+    }
+}
+
+/// Condition waits may return without a notify (POSIX allows it; real threads do).
+pub const SPURIOUS_WAKEUPS: Setting = Setting::relaxation(
+    "spurious-wakeups",
+    "cond.wait() may return without a notify",
+);
 
 /// Where a thread is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,19 +111,15 @@ pub enum Action {
 /// The model of one variant.
 pub struct ProducerConsumer {
     /// Which code.
-    pub variant: &'static Variant,
+    pub variant: PcVariant,
     /// Threads: T0 produces, the others consume one item each.
     pub config: Config,
 }
 
 impl ProducerConsumer {
-    /// The model of `variant` (a name in `VARIANTS`) with `config.threads` threads (2..=4).
-    pub fn new(variant: &str, config: Config) -> Self {
+    /// The model of `variant` with `config.threads` threads (2..=4).
+    pub fn new(variant: PcVariant, config: Config) -> Self {
         assert!((2..=MAX_THREADS).contains(&config.threads));
-        let variant = VARIANTS
-            .iter()
-            .find(|v| v.name == variant)
-            .expect("a variant");
         ProducerConsumer { variant, config }
     }
 
@@ -138,7 +134,7 @@ impl ProducerConsumer {
     /// The waiters a notify can wake: all (`notify_all`) or one chosen (`notify`), as the
     /// `woken` choices of the step.
     fn woken_choices(&self, s: &State) -> Vec<Option<u8>> {
-        if self.variant.name != "notify-one" {
+        if self.variant != PcVariant::NotifyOne {
             return vec![None];
         }
         let waiting: Vec<Option<u8>> = self
@@ -155,7 +151,7 @@ impl ProducerConsumer {
 
     fn notify(&self, s: &mut State, woken: Option<u8>) {
         for t in self.threads() {
-            let chosen = self.variant.name != "notify-one" || woken == Some(t);
+            let chosen = self.variant != PcVariant::NotifyOne || woken == Some(t);
             if chosen && matches!(s.threads[t as usize], Pc::Waiting { .. }) {
                 s.threads[t as usize] = Pc::Waiting { notified: true };
             }
@@ -188,7 +184,7 @@ impl Model for ProducerConsumer {
                 Pc::Enter if s.holder.is_none() => out.push(Action::Enter(t)),
                 // Spurious wake-ups: POSIX allows them, Python's wait then returns.
                 Pc::Waiting { notified }
-                    if s.holder.is_none() && (notified || self.config.spurious_wakeups) =>
+                    if s.holder.is_none() && (notified || SPURIOUS_WAKEUPS.is_on(&self.config)) =>
                 {
                     out.push(Action::Wake(t))
                 }
@@ -223,7 +219,7 @@ impl Model for ProducerConsumer {
             Action::Wake(t) => {
                 s.holder = Some(t);
                 // Only the `if` variant's consumer goes on without testing again.
-                let skips_test = t != 0 && self.variant.name == "if-instead-of-while";
+                let skips_test = t != 0 && self.variant == PcVariant::IfInsteadOfWhile;
                 s.threads[t as usize] = if skips_test { Pc::Woken } else { Pc::Test };
             }
             Action::Put { thread, woken } => {
@@ -310,9 +306,9 @@ impl Model for ProducerConsumer {
     }
 
     fn format_action(&self, action: &Action) -> String {
-        let woken = |w: Option<u8>| match (self.variant.name, w) {
-            ("notify-one", Some(t)) => format!(", notify() wakes T{t}"),
-            ("notify-one", None) => ", notify()".to_string(),
+        let woken = |w: Option<u8>| match (self.variant, w) {
+            (PcVariant::NotifyOne, Some(t)) => format!(", notify() wakes T{t}"),
+            (PcVariant::NotifyOne, None) => ", notify()".to_string(),
             _ => ", notify_all()".to_string(),
         };
         match *action {
@@ -358,9 +354,16 @@ impl Model for ProducerConsumer {
 /// The same program as threaded Rust over gilcheck's sync facade (std, loom, shuttle).
 pub struct ProducerConsumerTwin {
     /// Which code.
-    pub variant: &'static str,
+    pub variant: PcVariant,
     /// Threads: one producer, the rest consumers.
     pub threads: usize,
+}
+
+impl ProducerConsumerTwin {
+    /// The spec a run is replayed on: real threads (`std`) may wake spuriously.
+    fn spec_config(&self, backend: &str) -> Config {
+        Config::threads(self.threads).with(SPURIOUS_WAKEUPS.name, backend == "std")
+    }
 }
 
 /// What the condition's lock guards.
@@ -372,16 +375,16 @@ impl Twin for ProducerConsumerTwin {
     type Spec = ProducerConsumer;
 
     fn spec(&self, backend: &str) -> ProducerConsumer {
-        ProducerConsumer::new(self.variant, twin_config(self.threads, backend))
+        ProducerConsumer::new(self.variant, self.spec_config(backend))
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
-        TraceMeta {
-            model: "producer-consumer".into(),
-            variant: self.variant.into(),
-            config: twin_config(self.threads, backend),
-            backend: backend.into(),
-        }
+        twin_meta(
+            "producer-consumer",
+            self.variant,
+            self.spec_config(backend),
+            backend,
+        )
     }
 
     fn run<B: Backend>(&self, log: &Log<Action>) {
@@ -400,7 +403,7 @@ impl Twin for ProducerConsumerTwin {
                         log.note::<B>(Action::Enter(me));
                         let must_wait =
                             |b: &Buffer| if me == 0 { b.items == 1 } else { b.items == 0 };
-                        let retest = me == 0 || variant != "if-instead-of-while";
+                        let retest = me == 0 || variant != PcVariant::IfInsteadOfWhile;
                         if must_wait(&buffer) {
                             loop {
                                 log.note::<B>(Action::Wait(me));
@@ -419,7 +422,7 @@ impl Twin for ProducerConsumerTwin {
                             buffer.items = buffer.items.saturating_sub(1);
                             log.note::<B>(Action::Take { thread: me, woken });
                         }
-                        if variant == "notify-one" {
+                        if variant == PcVariant::NotifyOne {
                             B::notify_one(cond);
                         } else {
                             B::notify_all(cond);

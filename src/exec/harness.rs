@@ -2,7 +2,7 @@
 
 use super::{Backend, Log, Loom, Shuttle, Std};
 use crate::explore::{check, replay_observed, run_count, Deadline, Options, Replayed};
-use crate::model::{Check, Config, CountClaim, Model, Property, Variant};
+use crate::model::{Check, Config, CountClaim, Model, Property, Variants};
 use crate::trace::{Claim, Trace, TraceMeta};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -24,32 +24,12 @@ pub trait Twin: Send + Sync + 'static {
     fn run<B: Backend>(&self, log: &Log<<Self::Spec as Model>::Action>);
 }
 
-/// The spec configuration a twin run with `threads` threads is replayed on: threads finish,
-/// and under real threads (`std`) condition waits may wake spuriously.
-pub fn twin_config(threads: usize, backend: &str) -> Config {
-    Config {
-        finite: true,
-        spurious_wakeups: backend == Std::NAME,
-        ..Config::threads(threads)
-    }
-}
-
-/// The trace metadata of a twin of `model`, whose variant is the registered one that `is`
-/// accepts, run under `backend` with the spec configuration `config`.
-pub fn twin_meta(
-    model: &str,
-    variants: &[Variant],
-    is: impl Fn(&str) -> bool,
-    config: Config,
-    backend: &str,
-) -> TraceMeta {
-    let variant = variants
-        .iter()
-        .find(|v| is(v.name))
-        .expect("every variant is registered");
+/// The trace metadata of a twin of `model` in `variant`, run under `backend` with the spec
+/// configuration `config`.
+pub fn twin_meta<V: Variants>(model: &str, variant: V, config: Config, backend: &str) -> TraceMeta {
     TraceMeta {
         model: model.into(),
-        variant: variant.name.into(),
+        variant: variant.name().into(),
         config,
         backend: backend.into(),
     }

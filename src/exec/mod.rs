@@ -13,8 +13,8 @@ mod timed;
 
 pub use backend::{Backend, Loom, ObjectCell, Shuttle, Std};
 pub use harness::{
-    check_loom, check_shuttle_pct, check_shuttle_random, run_std, twin_config, twin_meta, Twin,
-    TwinFailure, TwinStats,
+    check_loom, check_shuttle_pct, check_shuttle_random, run_std, twin_meta, Twin, TwinFailure,
+    TwinStats,
 };
 pub use log::Log;
 pub use stepped::{

@@ -74,6 +74,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         next = batch.end;
         let states = &store.states[batch.clone()];
         let expanded = expand(model, states, options.symmetry, options.workers, &hits);
+        options.report_progress(store.states.len());
         for (head, successors) in batch.zip(expanded) {
             if head == level_end {
                 depth += 1;

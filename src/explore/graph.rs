@@ -83,6 +83,7 @@ impl<S: Pack> Graph<S> {
                 options.workers,
                 &|_, _, _, _| 0,
             );
+            options.report_progress(graph.store.states.len());
             for (head, successors) in batch.zip(expanded) {
                 for (slot, successor) in successors.into_iter().enumerate() {
                     graph

@@ -3,6 +3,8 @@
 //! and a whole command shares one deadline.
 
 use crate::model::Fairness;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The most threads that compute successors (`--workers`): more only adds overhead.
@@ -50,6 +52,8 @@ pub struct Options {
     pub workers: usize,
     /// Check only these property IDs (all when empty).
     pub properties: Vec<String>,
+    /// Where the check counts the states it has stored so far, for a progress display.
+    pub progress: Option<Arc<AtomicUsize>>,
 }
 
 impl Default for Options {
@@ -62,6 +66,7 @@ impl Default for Options {
             max_memory: default_max_memory(),
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             properties: Vec::new(),
+            progress: None,
         }
     }
 }
@@ -88,6 +93,13 @@ impl Options {
     /// The state limit, in words, once a search needs `states` states.
     pub fn too_many(&self, states: usize) -> Option<String> {
         (states > self.max_states).then(|| format!("state limit {} reached", self.max_states))
+    }
+
+    /// Tells the progress display that `states` states are stored.
+    pub fn report_progress(&self, states: usize) {
+        if let Some(progress) = &self.progress {
+            progress.store(states, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Whether property `id` is to be checked.

@@ -85,6 +85,24 @@ impl PropertyResult {
         }
     }
 
+    /// The result in one line: ID, verdict, statement, then the numbers, the limit that left
+    /// it undecided or what never occurred.
+    pub fn line(&self) -> String {
+        let mut detail = self.numbers.map(|n| format!(" ({n})")).unwrap_or_default();
+        if let Some(limit) = &self.limit {
+            detail.push_str(&format!(" [{limit}]"));
+        }
+        if let Some(never) = &self.never {
+            detail.push_str(&format!(" [never occurs: {never}]"));
+        }
+        format!(
+            "{:<8} {:<12} {}{detail}",
+            self.id,
+            self.verdict.to_string(),
+            self.statement
+        )
+    }
+
     /// The verdict with what it rests on, e.g. `inconclusive (time limit 5 s reached)` or
     /// `holds (min 1, max 3)`.
     pub fn verdict_text(&self) -> String {

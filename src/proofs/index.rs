@@ -2,10 +2,10 @@
 //! the bad variants that violate it, and links to its page and pictures.
 
 use super::page::{self, first_trace, picture_name};
-use super::svg::escape;
 use super::{summary, violators, Catalogue, Run};
 use crate::explore::Verdict;
 use crate::model::VariantKind;
+use crate::timeline::svg::escape;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#212121}\

@@ -3,6 +3,7 @@
 //! every machine.
 
 use super::Catalogue;
+use crate::config::Config;
 use crate::explore::{Basis, Verdict};
 use crate::model::VariantKind;
 use serde::Serialize;
@@ -25,8 +26,8 @@ struct PropertyEntry<'a> {
 struct CheckEntry<'a> {
     variant: &'a str,
     kind: VariantKind,
-    threads: usize,
-    objects: usize,
+    #[serde(flatten)]
+    config: &'a Config,
     symmetry: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     change: Option<&'a str>,
@@ -63,8 +64,7 @@ pub fn manifest(catalogue: &Catalogue) -> String {
                     Some(CheckEntry {
                         variant: r.variant,
                         kind: r.kind,
-                        threads: r.config.threads,
-                        objects: r.config.objects,
+                        config: &r.config,
                         symmetry: r.report.symmetry && result.basis == Basis::Search,
                         change: r.change.as_deref(),
                         verdict: result.verdict,

@@ -1,11 +1,12 @@
 //! One Markdown page per property: what it says, what it mirrors, its verdict per variant and
 //! bound set with the command that reproduces each, and its traces with their timelines.
 
-use super::svg::{self, Ending};
 use super::{Catalogue, Run};
+use crate::config::Value;
 use crate::explore::{PropertyResult, Verdict};
 use crate::model::kind_of;
 use crate::registry::{ModelEntry, PropertyInfo};
+use crate::timeline::svg::{self, Ending};
 use std::fmt::Write;
 
 /// The page's file name inside proofs/.
@@ -25,15 +26,20 @@ pub fn kind(id: &str) -> &'static str {
     }
 }
 
-/// The picture's file name inside proofs/.
+/// The picture's file name inside proofs/: the property, the variant, the threads (`3t`) and
+/// each count setting by its value and initial (`2o` for 2 objects).
 pub fn picture_name(run: &Run, id: &str) -> String {
-    let objects = if run.config.objects > 0 {
-        format!("{}o", run.config.objects)
-    } else {
-        String::new()
-    };
+    let counts: String = run
+        .config
+        .settings
+        .iter()
+        .filter_map(|(name, value)| match value {
+            Value::Count(n) => Some(format!("{n}{}", &name[..1])),
+            Value::Flag(_) => None,
+        })
+        .collect();
     format!(
-        "svg/{id}-{}-{}t{objects}.svg",
+        "svg/{id}-{}-{}t{counts}.svg",
         run.variant, run.config.threads
     )
 }
@@ -57,9 +63,10 @@ pub fn page(
     let _ = writeln!(out, "# {id}\n\n> {}\n", property.statement);
     let _ = writeln!(
         out,
-        "- **Model**: `{name}` ([models/{name}.rs](../models/{name}.rs)): {}",
+        "- **Model**: `{}` ([{source}](../{source})): {}",
+        entry.name,
         entry.summary,
-        name = entry.name
+        source = entry.source
     );
     let _ = writeln!(out, "- **Mirrors**: {}", property.source);
     let _ = writeln!(out, "- **Kind**: {}", kind(id));
@@ -83,7 +90,7 @@ pub fn page(
             run.variant,
             run.kind.describe(),
             verdict_cell(run, id),
-            run.command()
+            run.command(&catalogue.program, entry)
         );
     }
     if runs
@@ -116,7 +123,7 @@ pub fn page(
 
     let mut pictures = Vec::new();
     let mut traces = String::new();
-    for variant in entry.variants {
+    for variant in entry.variants() {
         let Some((run, result)) = first_trace(&runs, variant.name, id) else {
             continue;
         };
@@ -135,7 +142,7 @@ pub fn page(
             if trace.cycle.is_some() { " (lasso)" } else { "" },
             trace.to_text()
         );
-        pictures.push((picture, svg::timeline(trace, ending)));
+        pictures.push((picture, svg::timeline(trace, ending, entry.legend)));
     }
     if !traces.is_empty() {
         let _ = writeln!(
@@ -163,7 +170,7 @@ pub fn first_trace<'a>(
 /// The liveness section: assumptions, and the default variant's verdict under each change.
 fn sensitivity(catalogue: &Catalogue, entry: &ModelEntry, id: &str) -> String {
     let mut out = String::new();
-    let default = entry.variants[0].name;
+    let default = entry.variants()[0].name;
     let assumptions = catalogue
         .stated(entry.name)
         .find_map(|r| r.report.result(id).filter(|x| !x.assumptions.is_empty()));
@@ -174,11 +181,7 @@ fn sensitivity(catalogue: &Catalogue, entry: &ModelEntry, id: &str) -> String {
         }
         out.push('\n');
     }
-    let changed: Vec<&Run> = catalogue
-        .runs
-        .iter()
-        .filter(|r| r.model == entry.name && r.change.is_some())
-        .collect();
+    let changed: Vec<&Run> = catalogue.changed(entry).collect();
     if changed.is_empty() {
         return out;
     }
@@ -197,7 +200,7 @@ fn sensitivity(catalogue: &Catalogue, entry: &ModelEntry, id: &str) -> String {
             run.rests_on(id).0,
             run.change.as_deref().unwrap_or_default(),
             verdict_cell(run, id),
-            run.command()
+            run.command(&catalogue.program, entry)
         );
     }
     out.push('\n');

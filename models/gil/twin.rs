@@ -1,24 +1,20 @@
-//! The executable twin of `gil.rs`: CPython 3.11's `take_gil` / `drop_gil` (`Python/ceval_gil.h`)
-//! and the eval-breaker poll, written as threaded Rust over the sync facade, one real thread per
-//! Python thread. Each step logs the spec action it performs, right after the step's only effect
-//! that another thread can see without a lock, so the log replays on the spec in order.
-//!
-//! Each Python thread takes the GIL, runs `iterations` rounds of "bytecode that writes a Python
-//! object, then a poll point", and exits through a final `drop_gil`. Under loom the object is a
-//! race-checked cell, so a missing exclusion is reported by loom's own race detector.
+//! The GIL component as executable code: CPython 3.11's `take_gil` / `drop_gil`
+//! (`Python/ceval_gil.h`) and the eval-breaker poll, written as threaded Rust over the sync
+//! facade (`GilCore`), which every twin built on the GIL shares. Each step logs the spec action
+//! it performs, right after the step's only effect that another thread can see without a lock,
+//! so the log replays on the spec in order.
 //!
 //! Memory model: the spec interleaves steps, so every read sees the latest store. CPython reads
 //! the drop request with relaxed loads, which may return a stale value; loom explores that, and
-//! the spec refuses it (a poll that misses a request just set). By default the twin therefore
+//! the spec refuses it (a poll that misses a request just set). By default the core therefore
 //! accesses the drop request only with read-modify-writes, which always see the latest store;
 //! `relaxed_loads` switches to CPython's plain relaxed loads and stores to show the difference.
 
-use super::gil::{self as spec, Action, Gil, GilState, GilVariant, Pc, Woken, VARIANTS};
-use crate::exec::{
-    twin_config, twin_meta, Backend, Cue, Log, ObjectCell, Stepped, SteppedTwin, ThreadView,
-    TimedCondvar, Twin,
-};
-use crate::trace::TraceMeta;
+use super::protocol::{Action, Gil, Woken, FINITE, SPURIOUS_WAKEUPS};
+use super::state::{GilState, Pc, NOBODY as NOBODY_THREAD};
+use super::versions::GilVariant;
+use crate::config::Config;
+use crate::exec::{Backend, Cue, Log, Stepped, Std, ThreadView, TimedCondvar};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,40 +22,6 @@ use std::time::Duration;
 const STD_INTERVAL: Duration = Duration::from_micros(200);
 /// `last_holder` before any thread took the GIL.
 const NOBODY: usize = usize::MAX;
-
-/// A GIL twin configuration.
-#[derive(Clone, Debug)]
-pub struct GilTwin {
-    /// Which code to run.
-    pub variant: GilVariant,
-    /// Python threads.
-    pub threads: usize,
-    /// Rounds of bytecode + poll point per thread.
-    pub iterations: usize,
-    /// Timeouts the clock thread fires (loom and shuttle only).
-    pub ticks: usize,
-    /// Access the drop request with plain relaxed loads and stores, as CPython does (see the
-    /// module docs).
-    pub relaxed_loads: bool,
-}
-
-impl GilTwin {
-    /// A twin of `variant` with `threads` Python threads, `iterations` poll rounds each, `ticks`
-    /// clock ticks, reading the drop request with read-modify-writes.
-    pub fn new(variant: GilVariant, threads: usize, iterations: usize, ticks: usize) -> GilTwin {
-        assert!(
-            variant.has_twin(),
-            "the twin does not implement {variant:?}"
-        );
-        GilTwin {
-            variant,
-            threads,
-            iterations,
-            ticks,
-            relaxed_loads: false,
-        }
-    }
-}
 
 /// The fields guarded by `gil->mutex`.
 struct Guarded {
@@ -79,13 +41,6 @@ pub struct GilCore<B: Backend, A> {
     switch_cond: B::Condvar,
     drop_request: B::AtomicBool,
     log: Log<A>,
-}
-
-/// The GIL twin's shared state: the GIL and one Python object.
-struct Shared<B: Backend> {
-    core: GilCore<B, Action>,
-    object: B::Cell,
-    iterations: usize,
 }
 
 /// The shared state of a twin built on the GIL: its `GilCore` and its Python threads' code.
@@ -319,58 +274,6 @@ impl<B: Backend, A: From<Action> + Clone> GilCore<B, A> {
     }
 }
 
-impl<B: Backend> OnGil<B> for Shared<B> {
-    type Action = Action;
-
-    fn core(&self) -> &GilCore<B, Action> {
-        &self.core
-    }
-
-    /// A CPU-bound Python thread.
-    fn python_thread(&self, me: u8) {
-        self.core.take_gil(me);
-        for _ in 0..self.iterations {
-            // Bytecode: a non-atomic update of a Python object, legal only under the GIL.
-            self.object.write(self.object.read() + 1);
-            self.core.poll(me);
-        }
-        self.core.exit(me);
-    }
-}
-
-impl Twin for GilTwin {
-    type Spec = Gil;
-
-    fn spec(&self, backend: &str) -> Gil {
-        Gil::new(self.variant, twin_config(self.threads, backend))
-    }
-
-    fn meta(&self, backend: &str) -> TraceMeta {
-        twin_meta(
-            "gil",
-            VARIANTS,
-            |name| GilVariant::from_name(name) == Some(self.variant),
-            self.spec(backend).config,
-            backend,
-        )
-    }
-
-    fn run<B: Backend>(&self, log: &Log<Action>) {
-        run_threads(&self.shared::<B>(log), self.threads, self.ticks);
-    }
-}
-
-impl GilTwin {
-    /// The shared state of a run.
-    fn shared<B: Backend>(&self, log: &Log<Action>) -> Arc<Shared<B>> {
-        Arc::new(Shared::<B> {
-            core: GilCore::new(self.variant, self.relaxed_loads, log.clone()),
-            object: B::Cell::new(0),
-            iterations: self.iterations,
-        })
-    }
-}
-
 /// What sequential conformance compares: the GIL's fields, read between steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GilMemory {
@@ -395,32 +298,14 @@ impl<A> GilCore<Stepped, A> {
     }
 }
 
-impl SteppedTwin for GilTwin {
-    type Memory = GilMemory;
-
-    fn start(&self, log: &Log<Action>) -> Box<dyn Fn() -> GilMemory + Send> {
-        let shared = self.shared::<Stepped>(log);
-        spawn_threads(&shared, self.threads, self.ticks);
-        Box::new(move || shared.core.memory())
-    }
-
-    fn predict(&self, spec: &Gil, s: &GilState) -> (GilMemory, Vec<ThreadView>) {
-        predict_gil(spec, s)
-    }
-
-    fn cue(&self, action: &Action) -> Cue {
-        gil_cue(action)
-    }
-}
-
 /// The GIL memory and thread views that the spec state `s` predicts.
 pub fn predict_gil(spec: &Gil, s: &GilState) -> (GilMemory, Vec<ThreadView>) {
     let memory = GilMemory {
         locked: (!spec.mutex_held(s)).then_some(s.locked),
         drop_request: s.drop_request,
-        last_holder: (s.last_holder != spec::NOBODY).then_some(s.last_holder),
+        last_holder: (s.last_holder != NOBODY_THREAD).then_some(s.last_holder),
     };
-    let views = s.threads[..spec.config.threads]
+    let views = s.threads[..spec.threads]
         .iter()
         .map(|pc| match *pc {
             Pc::Wait { notified, .. } | Pc::SwitchWait { notified, .. } => {
@@ -453,4 +338,12 @@ pub fn gil_cue(action: &Action) -> Cue {
             _ => None,
         },
     }
+}
+
+/// The spec configuration a twin run with `threads` threads is replayed on: threads finish,
+/// and under real threads (`std`) condition waits may wake spuriously.
+pub fn spec_config(threads: usize, backend: &str) -> Config {
+    Config::threads(threads)
+        .with(FINITE.name, true)
+        .with(SPURIOUS_WAKEUPS.name, backend == Std::NAME)
 }

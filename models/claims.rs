@@ -3,8 +3,6 @@
 //! a test regenerates it and fails when README.md is stale.
 
 use crate::explore::{Options, Verdict};
-use crate::model::Config;
-use crate::models;
 use std::fmt::Write;
 
 /// The marker lines around the table in README.md.
@@ -36,12 +34,9 @@ pub struct Fact {
 }
 
 fn fact(model: &str, variant: &str, threads: usize, id: &str) -> Fact {
-    let entry = models::find(model).expect("a registered model");
+    let entry = super::find(model).expect("a registered model");
     let variant = entry.variant(Some(variant)).expect("a registered variant");
-    let config = Config {
-        objects: entry.default_objects,
-        ..Config::threads(threads)
-    };
+    let config = entry.config(threads);
     let report = entry
         .check(variant, &config, &Options::default())
         .expect("valid bounds");

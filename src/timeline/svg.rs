@@ -1,9 +1,9 @@
 //! A trace as an SVG timeline: time runs down, one row per step; one lane per thread coloured
-//! by what the thread is doing (holds the GIL, waits, runs without it...), one lane per shared
-//! fact (the drop request, a reference count), the acting thread marked, the step's label on
-//! the right, the violating (or witnessing) step highlighted and a lasso's cycle bracketed.
+//! by what the thread is doing (the model's legend), one lane per shared fact, the acting
+//! thread marked, the step's label on the right, the violating (or witnessing) step
+//! highlighted and a lasso's cycle bracketed.
 
-use crate::timeline::{Activity, Frame};
+use crate::timeline::{activity, Frame, Legend};
 use crate::trace::Trace;
 use std::fmt::Write;
 
@@ -27,18 +27,6 @@ pub enum Ending {
     Witness,
 }
 
-fn colour(activity: Activity) -> &'static str {
-    match activity {
-        Activity::Holds => "#2e7d32",
-        Activity::Takes => "#90caf9",
-        Activity::Waits => "#ffb74d",
-        Activity::Drops => "#ce93d8",
-        Activity::Detached => "#26a69a",
-        Activity::Idle => "#eeeeee",
-        Activity::Done => "#9e9e9e",
-    }
-}
-
 /// `text` escaped for XML.
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -47,8 +35,8 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The SVG picture of `trace`.
-pub fn timeline(trace: &Trace, ending: Ending) -> String {
+/// The SVG picture of `trace`, coloured with its model's `legend`.
+pub fn timeline(trace: &Trace, ending: Ending, legend: Legend) -> String {
     let frames: Vec<&Frame> = std::iter::once(&trace.init_frame)
         .chain(trace.steps.iter().map(|s| &s.frame))
         .collect();
@@ -78,13 +66,10 @@ pub fn timeline(trace: &Trace, ending: Ending) -> String {
         .map(|s| s.action.len() + 6)
         .max()
         .unwrap_or(0);
-    let legend: usize = Activity::ALL
-        .iter()
-        .map(|a| 34 + a.describe().len() * CHAR)
-        .sum();
+    let legend_width: usize = legend.iter().map(|a| 34 + a.describe.len() * CHAR).sum();
     let width = (labels_x + longest * CHAR + 16)
         .max(WRAP * CHAR + 16)
-        .max(legend + 16);
+        .max(legend_width + 16);
     let rows = frames.len();
     let legend_y = top + rows * ROW + if trace.cycle.is_some() { 36 } else { 16 };
     let height = legend_y + 2 * ROW + 8;
@@ -190,7 +175,8 @@ pub fn timeline(trace: &Trace, ending: Ending) -> String {
         let number = step.map_or("init".to_string(), |_| row.to_string());
         let _ = writeln!(out, r#"<text x="8" y="{}">{number}</text>"#, y + ROW - 7);
         for t in 0..threads {
-            let activity = frame.threads.get(t).copied().unwrap_or_default();
+            let name = frame.threads.get(t).map_or("", String::as_str);
+            let activity = activity(legend, name);
             let x = STEP_COLUMN + t * LANE;
             let _ = writeln!(
                 out,
@@ -199,8 +185,8 @@ pub fn timeline(trace: &Trace, ending: Ending) -> String {
                 y + 1,
                 LANE - 4,
                 ROW - 2,
-                colour(activity),
-                activity.describe()
+                activity.colour,
+                activity.describe
             );
             if step.is_some_and(|s| s.thread == Some(t)) {
                 let _ = writeln!(
@@ -255,20 +241,20 @@ pub fn timeline(trace: &Trace, ending: Ending) -> String {
 
     // Legend.
     let mut x = 8;
-    for activity in Activity::ALL {
+    for activity in legend {
         let _ = writeln!(
             out,
             r##"<rect x="{x}" y="{legend_y}" width="14" height="14" fill="{}" stroke="#616161"/>"##,
-            colour(activity)
+            activity.colour
         );
         let _ = writeln!(
             out,
             r#"<text x="{}" y="{}">{}</text>"#,
             x + 18,
             legend_y + 11,
-            activity.describe()
+            activity.describe
         );
-        x += 34 + activity.describe().len() * CHAR;
+        x += 34 + activity.describe.len() * CHAR;
     }
     let _ = writeln!(
         out,

@@ -492,6 +492,23 @@ impl Model for Bytecode {
         ]
     }
 
+    fn explain(&self, id: &str, s: &BytecodeState) -> Option<String> {
+        let wanted = self.config.threads * INCREMENTS as usize;
+        match id {
+            "PY-S1" => Some(format!(
+                "counter = {}, expected {wanted}: {} updates lost",
+                s.counter,
+                wanted.saturating_sub(s.counter as usize)
+            )),
+            "PY-S3" => Some(format!(
+                "counter = {}, but only {} stores began",
+                s.counter,
+                self.stores_begun(s)
+            )),
+            _ => None,
+        }
+    }
+
     fn is_final(&self, s: &BytecodeState) -> bool {
         self.gil.is_final(&s.gil)
     }

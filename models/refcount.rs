@@ -761,6 +761,35 @@ impl Model for Refcount {
         }
     }
 
+    fn explain(&self, id: &str, s: &RcState) -> Option<String> {
+        let freed = |o: u8| s.frees[o as usize];
+        match id {
+            "RC-S1" => self.counted().find_map(|o| {
+                let (counted, held) = (s.refcnt[o as usize], self.references(s, o));
+                (freed(o) == 0 && !self.in_flight(s, o) && counted != held).then(|| {
+                    format!("{}: {counted} references counted, {held} held", obj_name(o))
+                })
+            }),
+            "RC-S2" => self.mortal().chain([NONE]).find_map(|o| {
+                let held = self.references(s, o);
+                let users = match held {
+                    1 => "a reference uses it".to_string(),
+                    n => format!("{n} references use it"),
+                };
+                (freed(o) > 0 && (held > 0 || self.in_flight(s, o)))
+                    .then(|| format!("{} is freed while {users}", obj_name(o)))
+            }),
+            "RC-S3" => self.mortal().chain([NONE]).find_map(|o| {
+                (freed(o) > 1).then(|| format!("{} deallocated {} times", obj_name(o), freed(o)))
+            }),
+            "RC-S4" => self.mortal().find_map(|o| {
+                (self.references(s, o) == 0 && freed(o) == 0)
+                    .then(|| format!("{} has no references left and was never freed", obj_name(o)))
+            }),
+            _ => None,
+        }
+    }
+
     fn format_state(&self, s: &RcState) -> String {
         let objects: Vec<String> = self
             .mortal()

@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod explore;
 pub mod files;
 pub mod model;
 pub mod pack;
+#[cfg(feature = "cli")]
 pub mod proofs;
 pub mod registry;
 pub mod suite;

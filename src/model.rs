@@ -296,6 +296,12 @@ pub trait Model: Sized + Send + Sync {
     fn frame(&self, _state: &Self::State) -> Frame {
         Frame::default()
     }
+    /// Why `state` violates safety property `id`, with the values expected and found, for a
+    /// counterexample's last line (for example `obj0: 2 references counted, 3 held`). Defaults
+    /// to nothing more than the property's statement.
+    fn explain(&self, _id: &str, _state: &Self::State) -> Option<String> {
+        None
+    }
     /// What an executable twin can observe of `action`: hidden choices (for example which
     /// waiter a condition-variable signal wakes) erased. Defaults to the whole action.
     fn observable(&self, action: &Self::Action) -> Self::Action {

@@ -223,6 +223,15 @@ impl Model for Handoff {
         ]
     }
 
+    fn explain(&self, id: &str, s: &GilState) -> Option<String> {
+        let holders: Vec<String> = (0..self.gil.threads)
+            .filter(|&t| holds_gil(s, t))
+            .map(|t| format!("T{t}"))
+            .collect();
+        let all = if holders.len() == 2 { "both" } else { "all" };
+        (id == "GIL-S1").then(|| format!("{} {all} hold the GIL", holders.join(" and ")))
+    }
+
     fn is_final(&self, s: &GilState) -> bool {
         self.gil.is_final(s)
     }

@@ -3,39 +3,40 @@
 //! the first violation found is at minimal depth and its path is rebuilt by walking parents.
 
 use super::expand::{expand, BATCH};
-use super::graph::Graph;
-use super::liveness::{Fair, Lasso};
 use super::options::Options;
-use super::report::{Basis, GraphStats, Numbers, PropertyResult, Report, Verdict};
 use super::store::{Store, NO_PARENT};
-use crate::model::{Check, CountClaim, Model, Property};
+use crate::model::{Check, Model, Property};
 use crate::trace::{Trace, TraceMeta};
-use std::time::Instant;
 
 /// Where the first evidence for a property was found.
 #[derive(Clone, Copy)]
-enum Found {
+pub enum Found {
     /// The stored state with this index.
     State(usize),
     /// A step taken from the stored state with this index.
     StepFrom(usize),
 }
 
-/// Explores every state reachable in `model` and decides each property.
-pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report {
-    let start = Instant::now();
-    let properties: Vec<Property<M>> = model
-        .properties()
-        .into_iter()
-        .filter(|p| options.wants(p.id))
-        .collect();
-    let represent = |s: &M::State| {
-        if options.symmetry {
-            model.canonical(s)
-        } else {
-            s.clone()
-        }
-    };
+/// What the search found.
+pub struct Search<M: Model> {
+    /// The visited set (symmetry representatives when symmetry is on).
+    pub store: Store<M::State>,
+    /// For each property, where its first violation or witness was found.
+    pub found: Vec<Option<Found>>,
+    /// Bit i: property i's premise holds in some state stored.
+    pub premises: u64,
+    /// The limit that stopped the search, if one did.
+    pub limit: Option<String>,
+    /// Transitions explored.
+    pub transitions: usize,
+    /// Length of the longest shortest path from an initial state.
+    pub depth: usize,
+}
+
+/// Explores every state reachable in `model` (one representative per symmetry class with
+/// `options.symmetry`), noting the first state or step that hits each of `properties`.
+pub fn search<M: Model>(model: &M, properties: &[Property<M>], options: &Options) -> Search<M> {
+    let represent = |s: &M::State| represent(model, options, s);
     let mut store = Store::new();
     let mut found: Vec<Option<Found>> = vec![None; properties.len()];
     // Bit i: property i's premise holds in some state stored so far.
@@ -47,8 +48,8 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
     for init in model.init_states() {
         if let Some(index) = store.insert(represent(&init), NO_PARENT) {
             let state = store.state(index);
-            premises |= premise_bits(model, &properties, &state);
-            note_state(model, &properties, &mut found, &state, index);
+            premises |= premise_bits(model, properties, &state);
+            note_state(model, properties, &mut found, &state, index);
         }
     }
 
@@ -65,7 +66,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
             };
             bits | (hit as u64) << i
         });
-        u128::from(premise_bits(model, &properties, stored)) << 64 | u128::from(hit)
+        u128::from(premise_bits(model, properties, stored)) << 64 | u128::from(hit)
     };
     let mut next = 0;
     let mut level_end = store.states.len();
@@ -81,7 +82,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 level_end = store.states.len();
             }
             if successors.is_empty() && !model.is_final(&store.state(head)) {
-                for (slot, property) in found.iter_mut().zip(&properties) {
+                for (slot, property) in found.iter_mut().zip(properties) {
                     if slot.is_none() && matches!(property.check, Check::DeadlockFree) {
                         *slot = Some(Found::State(head));
                     }
@@ -92,7 +93,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 premises |= (successor.hits >> 64) as u64;
                 let (index, new) =
                     store.intern_hashed(successor.stored, successor.hash, head as u32);
-                for (i, (slot, property)) in found.iter_mut().zip(&properties).enumerate() {
+                for (i, (slot, property)) in found.iter_mut().zip(properties).enumerate() {
                     if slot.is_some() || successor.hits & (1 << i) == 0 {
                         continue;
                     }
@@ -115,105 +116,22 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         }
     }
 
-    let exhaustive = limit.is_none();
-    // Liveness and counting need the whole graph; after a search cut short it would be cut
-    // short too. It is built while the visited set is still held: both count against the
-    // memory limit.
-    let graph = properties
-        .iter()
-        .any(|p| p.check.needs_graph())
-        .then(|| match &limit {
-            Some(limit) => (None, limit.clone()),
-            None => {
-                let graph_options = Options {
-                    max_memory: options.max_memory.saturating_sub(store.memory_bytes()),
-                    ..options.clone()
-                };
-                let (graph, cut) = Graph::build(model, &graph_options);
-                (Some(graph), cut.unwrap_or_default())
-            }
-        });
-    let premised = |i: usize| premises & (1 << i) != 0;
-    let results: Vec<PropertyResult> = properties
-        .iter()
-        .enumerate()
-        .map(|(i, property)| {
-            let vacuity = property
-                .premise
-                .as_ref()
-                .filter(|_| !premised(i))
-                .map(|p| p.what);
-            if property.check.needs_graph() {
-                let (graph, cut) = graph.as_ref().expect("built for graph properties");
-                let graph = graph.as_ref().filter(|_| cut.is_empty());
-                let mut result = match graph {
-                    None => inconclusive(property, cut),
-                    Some(graph) => {
-                        let analysis = Analysis {
-                            model,
-                            meta,
-                            options,
-                            graph,
-                            vacuity,
-                        };
-                        match property.check {
-                            Check::LeadsTo { .. } => analysis.liveness(property),
-                            _ => analysis.count(property),
-                        }
-                    }
-                };
-                result.basis = Basis::Graph;
-                return result;
-            }
-            match (found[i], &limit) {
-                (Some(found), _) => {
-                    let trace = rebuild(model, &store, meta, found, &property.check, &represent);
-                    let (id, statement) = (property.id, property.statement);
-                    if matches!(
-                        property.check,
-                        Check::Sometimes(_) | Check::SometimesStep(_)
-                    ) {
-                        let witness = format!("witness for {id}: {statement}");
-                        let mut result = PropertyResult::new(id, statement, Verdict::Holds);
-                        result.trace = Some(trace.about(id, witness).witnessing());
-                        result
-                    } else {
-                        let mut result = PropertyResult::new(id, statement, Verdict::Violated);
-                        result.trace = Some(trace.violating(id, statement));
-                        result
-                    }
-                }
-                (None, Some(limit)) => inconclusive(property, limit),
-                (None, None) => match (vacuity, &property.check) {
-                    (Some(never), _) => vacuous(property, never),
-                    (None, Check::Always(_) | Check::DeadlockFree) => {
-                        PropertyResult::new(property.id, property.statement, Verdict::Holds)
-                    }
-                    (None, _) => {
-                        PropertyResult::new(property.id, property.statement, Verdict::Violated)
-                    }
-                },
-            }
-        })
-        .collect();
-
-    let graph_stats = graph.as_ref().map(|(graph, cut)| GraphStats {
-        states: graph.as_ref().map_or(0, Graph::len),
-        transitions: graph.as_ref().map_or(0, Graph::edge_count),
-        limit: (!cut.is_empty()).then(|| cut.clone()),
-    });
-    let limit = limit.or_else(|| results.iter().find_map(|r| r.limit.clone()));
-    Report {
-        states: store.states.len(),
+    Search {
+        store,
+        found,
+        premises,
+        limit,
         transitions,
         depth,
-        seconds: start.elapsed().as_secs_f64(),
-        symmetry: options.symmetry,
-        memory_bytes: store.memory_bytes(),
-        exhaustive,
-        graph: graph_stats,
-        limit,
-        results,
+    }
+}
+
+/// `s`, or its symmetry representative when `options.symmetry`.
+pub fn represent<M: Model>(model: &M, options: &Options, s: &M::State) -> M::State {
+    if options.symmetry {
+        model.canonical(s)
+    } else {
+        s.clone()
     }
 }
 
@@ -223,242 +141,6 @@ fn premise_bits<M: Model>(model: &M, properties: &[Property<M>], state: &M::Stat
         let holds = p.premise.as_ref().is_some_and(|p| (p.holds)(model, state));
         bits | (holds as u64) << i
     })
-}
-
-/// `property` left undecided by `limit`.
-fn inconclusive<M: Model>(property: &Property<M>, limit: &str) -> PropertyResult {
-    let mut result = PropertyResult::new(property.id, property.statement, Verdict::Inconclusive);
-    result.limit = Some(limit.to_string());
-    result
-}
-
-/// `property`, whose premise or trigger `never` occurs.
-fn vacuous<M: Model>(property: &Property<M>, never: &str) -> PropertyResult {
-    let mut result = PropertyResult::new(property.id, property.statement, Verdict::Vacuous);
-    result.never = Some(never.to_string());
-    result
-}
-
-/// What the liveness and counting verdicts of one check share: the complete state graph, and
-/// whether a premise never occurred in the search.
-struct Analysis<'a, M: Model> {
-    model: &'a M,
-    meta: &'a TraceMeta,
-    options: &'a Options,
-    graph: &'a Graph<M::State>,
-    /// The premise that no state satisfies, if any.
-    vacuity: Option<&'static str>,
-}
-
-/// A run through the graph as `(source state, edge)` pairs.
-type Steps = Vec<(usize, usize)>;
-
-/// What a vacuous verdict names when the trigger never holds.
-const NO_TRIGGER: &str = "its trigger";
-
-impl<M: Model> Analysis<'_, M> {
-    /// Decides a leads-to property for each thread (if it is per thread); the first fair lasso
-    /// found refutes it.
-    fn liveness(&self, property: &Property<M>) -> PropertyResult {
-        let Check::LeadsTo {
-            from,
-            to,
-            each_thread,
-            fairness,
-        } = property.check
-        else {
-            unreachable!("only leads-to properties are liveness properties")
-        };
-        let (model, graph) = (self.model, self.graph);
-        let fairness = self.options.fairness.unwrap_or(fairness);
-        let mut assumptions = vec![fairness.describe().to_string()];
-        assumptions.extend(model.assumptions());
-        let threads = property.check.threads(model);
-        let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
-        let bad = graph.store.per_thread(threads, |s, t| !to(model, s, t));
-        let fair = Fair::new(model, graph, fairness, self.options.deadline);
-        let mut violation = None;
-        for t in 0..threads {
-            match fair.lasso(&triggers[t], &bad[t]) {
-                Err(limit) => {
-                    let mut result = inconclusive(property, &limit);
-                    result.assumptions = assumptions;
-                    return result;
-                }
-                Ok(Some(lasso)) => {
-                    violation = Some((t, lasso));
-                    break;
-                }
-                Ok(None) => {}
-            }
-        }
-        let triggered = triggers.iter().any(|column| column.contains(&true));
-        let mut result = match (violation, triggered, self.vacuity) {
-            (Some((t, lasso)), _, _) => {
-                let who = if each_thread {
-                    format!(" (thread T{t}, ")
-                } else {
-                    " (".to_string()
-                };
-                let ending = if lasso.cycle.is_some() {
-                    "the cycle repeats forever"
-                } else {
-                    "the run stops here"
-                };
-                let outcome = format!(
-                    "violates {}: {}{who}{ending}, under {})",
-                    property.id,
-                    property.statement,
-                    fairness.name()
-                );
-                let trace = lasso_trace(model, graph, self.meta, &lasso)
-                    .about(property.id, outcome)
-                    .under(fairness);
-                let mut result =
-                    PropertyResult::new(property.id, property.statement, Verdict::Violated);
-                result.trace = Some(trace);
-                result
-            }
-            (None, false, _) => vacuous(property, NO_TRIGGER),
-            (None, true, Some(never)) => vacuous(property, never),
-            (None, true, None) => {
-                PropertyResult::new(property.id, property.statement, Verdict::Holds)
-            }
-        };
-        result.assumptions = assumptions;
-        result
-    }
-
-    /// Decides a counting property: the fewest and most counted steps over every thread (if
-    /// it is per thread), and the claim about them.
-    fn count(&self, property: &Property<M>) -> PropertyResult {
-        let Check::Count {
-            from,
-            count,
-            to,
-            claim,
-            ..
-        } = property.check
-        else {
-            unreachable!("only counting properties are counted")
-        };
-        let (model, graph) = (self.model, self.graph);
-        let threads = property.check.threads(model);
-        let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
-        if !triggers.iter().any(|column| column.contains(&true)) {
-            return vacuous(property, NO_TRIGGER);
-        }
-        let mut numbers = Numbers {
-            min: None,
-            max: Some(0),
-        };
-        // The evidence's `(source, edge)` steps, and where a cycle starts in them.
-        let mut evidence: Option<(Steps, Option<usize>)> = None;
-        // Which edges count, for every thread in one pass (each state unpacked once).
-        let mut counted = vec![vec![false; graph.edge_count()]; threads];
-        let mut actions = Vec::new();
-        for s in 0..graph.len() {
-            let state = graph.store.state(s);
-            actions.clear();
-            model.actions(&state, &mut actions);
-            for e in graph.edges(s) {
-                let after = graph.store.state(graph.target(e));
-                for (t, counted) in counted.iter_mut().enumerate() {
-                    counted[e] = count(model, &state, &actions[graph.slot(e)], &after, t);
-                }
-            }
-        }
-        let done = graph.store.per_thread(threads, |s, t| to(model, s, t));
-        for t in 0..threads {
-            if let Some(limit) = self.options.out_of_time() {
-                return inconclusive(property, &limit);
-            }
-            let counts = super::count::counts(graph, &triggers[t], &counted[t], &done[t]);
-            if counts
-                .min
-                .is_some_and(|m| numbers.min.is_none_or(|n| m < n))
-            {
-                numbers.min = counts.min;
-                if matches!(claim, CountClaim::AtLeast(_)) {
-                    evidence = Some((counts.min_path, None));
-                }
-            }
-            match (numbers.max, counts.max) {
-                (Some(_), None) => {
-                    numbers.max = None;
-                    if claim == CountClaim::Bounded {
-                        evidence = Some((counts.cycle, Some(counts.cycle_from)));
-                    }
-                }
-                (Some(a), Some(b)) => numbers.max = Some(a.max(b)),
-                (None, _) => {}
-            }
-        }
-        let holds = match claim {
-            CountClaim::Bounded => numbers.max.is_some(),
-            CountClaim::AtLeast(n) => numbers.min.is_some_and(|m| m >= n),
-        };
-        if let (true, Some(never)) = (holds, self.vacuity) {
-            return vacuous(property, never);
-        }
-        let verdict = if holds {
-            Verdict::Holds
-        } else {
-            Verdict::Violated
-        };
-        let mut result = PropertyResult::new(property.id, property.statement, verdict);
-        result.numbers = Some(numbers);
-        if let Some((steps, cycle_from)) = evidence.filter(|(steps, _)| !steps.is_empty()) {
-            // The run: a shortest prefix to the evidence's first state (a trigger), then the
-            // evidence.
-            let (init, mut path) = graph.prefix(steps[0].0);
-            let lasso = Lasso {
-                init,
-                cycle: cycle_from.map(|k| path.len() + k),
-                steps: {
-                    path.extend(steps);
-                    path
-                },
-            };
-            let outcome = format!("{} ({numbers})", property.statement);
-            let trace = lasso_trace(model, graph, self.meta, &lasso);
-            result.trace = Some(if holds {
-                trace
-                    .about(
-                        property.id,
-                        format!("witness for {}: {outcome}", property.id),
-                    )
-                    .witnessing()
-            } else {
-                trace.about(property.id, format!("violates {}: {outcome}", property.id))
-            });
-        }
-        result
-    }
-}
-
-/// The trace of a lasso, its cycle marked.
-fn lasso_trace<M: Model>(
-    model: &M,
-    graph: &Graph<M::State>,
-    meta: &TraceMeta,
-    lasso: &Lasso,
-) -> Trace {
-    let store = &graph.store;
-    let mut actions = Vec::new();
-    let path: Vec<(M::Action, M::State)> = lasso
-        .steps
-        .iter()
-        .map(|&(source, edge)| {
-            actions.clear();
-            model.actions(&store.state(source), &mut actions);
-            let action = actions[graph.slot(edge)].clone();
-            (action, store.state(graph.target(edge)))
-        })
-        .collect();
-    let mut trace = Trace::from_path(model, meta.clone(), &store.state(lasso.init), &path);
-    trace.cycle = lasso.cycle;
-    trace
 }
 
 /// Whether `state` witnesses a reachability property or violates a safety property.
@@ -489,14 +171,14 @@ fn note_state<M: Model>(
 
 /// Rebuilds a concrete path from the stored (possibly canonical) states: from a concrete state,
 /// the next step is an action whose successor is represented by the next stored state.
-fn rebuild<M: Model>(
+pub fn rebuild<M: Model>(
     model: &M,
     store: &Store<M::State>,
     meta: &TraceMeta,
     found: Found,
     check: &Check<M>,
-    represent: &impl Fn(&M::State) -> M::State,
-) -> Trace {
+    options: &Options,
+) -> (Trace, M::State) {
     let target = match found {
         Found::State(i) | Found::StepFrom(i) => i,
     };
@@ -504,7 +186,7 @@ fn rebuild<M: Model>(
     let init = model
         .init_states()
         .into_iter()
-        .find(|s| represent(s) == store.state(chain[0]))
+        .find(|s| represent(model, options, s) == store.state(chain[0]))
         .expect("a stored initial state comes from an initial state");
     let mut path: Vec<(M::Action, M::State)> = Vec::new();
     let mut current = init.clone();
@@ -515,7 +197,7 @@ fn rebuild<M: Model>(
         let (action, state) = actions
             .iter()
             .map(|a| (a.clone(), model.next_state(&current, a)))
-            .find(|(_, s)| represent(s) == store.state(next))
+            .find(|(_, s)| represent(model, options, s) == store.state(next))
             .expect("a stored parent reaches its child");
         path.push((action, state.clone()));
         current = state;
@@ -530,5 +212,6 @@ fn rebuild<M: Model>(
             .expect("a symmetric step property holds from every representative");
         path.push(last);
     }
-    Trace::from_path(model, meta.clone(), &init, &path)
+    let last = path.last().map_or(init.clone(), |(_, s)| s.clone());
+    (Trace::from_path(model, meta.clone(), &init, &path), last)
 }

@@ -2,7 +2,9 @@
 //! reduction, deadlock detection, shortest counterexamples, state/time limits, and the replay of
 //! executable-twin runs against the specification.
 
+mod analysis;
 mod bfs;
+mod check;
 mod confirm;
 mod count;
 mod expand;
@@ -14,7 +16,7 @@ mod report;
 mod store;
 mod walk;
 
-pub use bfs::check;
+pub use check::check;
 pub use confirm::{confirm, Confirmation};
 pub use count::run_count;
 pub use options::{Deadline, Options, MAX_WORKERS};

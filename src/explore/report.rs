@@ -85,6 +85,20 @@ impl PropertyResult {
         }
     }
 
+    /// An inconclusive result: `limit` left it undecided.
+    pub fn inconclusive(id: &str, statement: &str, limit: &str) -> PropertyResult {
+        let mut result = PropertyResult::new(id, statement, Verdict::Inconclusive);
+        result.limit = Some(limit.to_string());
+        result
+    }
+
+    /// A vacuous result: what the property needs (`never`) never occurs.
+    pub fn vacuous(id: &str, statement: &str, never: &str) -> PropertyResult {
+        let mut result = PropertyResult::new(id, statement, Verdict::Vacuous);
+        result.never = Some(never.to_string());
+        result
+    }
+
     /// The result in one line: ID, verdict, statement, then the numbers, the limit that left
     /// it undecided or what never occurred.
     pub fn line(&self) -> String {

@@ -78,6 +78,7 @@
 #   MEMLIM_MB=8192               pan's memory bound in part 2 (default 8192)
 #   MAX_DEPTH=400000000          largest depth bound tried (default 400000000)
 #   GILCHECK_MAX_SECONDS=3600    gilcheck's --max-seconds (default 3600)
+#   GILCHECK_MAX_STATES=200000000  gilcheck's --max-states (default 200000000)
 #   RESULTS=file.tsv             also write part 2's rows there (tab-separated)
 # Exit status: 1 when a count differs or SPIN's verdict differs from gilcheck's, 2 when a tool is
 # missing, 0 otherwise.
@@ -109,6 +110,7 @@ fairness_list="${FAIRNESS_LIST:-weak-thread strong-thread}"
 memlim="${MEMLIM_MB:-8192}"
 max_depth="${MAX_DEPTH:-400000000}"
 gil_max_seconds="${GILCHECK_MAX_SECONDS:-3600}"
+gil_max_states="${GILCHECK_MAX_STATES:-200000000}"
 results="${RESULTS:-}"
 [ -z "$results" ] || results="$(cd "$(dirname "$results")" && pwd)/$(basename "$results")"
 
@@ -205,7 +207,7 @@ for n in $threads_list; do
     gcc -O2 -DSAFETY -o pan_por pan.c
 
     read -r g_wall g_rss < <(measure gilcheck.json "$repeat" "$gilcheck" check gil --threads "$n" \
-        --property GIL-S1,GIL-S2,GIL-S3 --workers "$workers" --max-seconds "$gil_max_seconds" --json)
+        --property GIL-S1,GIL-S2,GIL-S3 --workers "$workers" --max-seconds "$gil_max_seconds" --max-states "$gil_max_states" --json)
     read -r g_states g_trans g_secs g_mem < <(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -301,7 +303,7 @@ if [ "$verdicts" != 0 ]; then
                 for fair in $fairness_list; do
                     read -r g_wall _ < <(measure "gil_$fair.json" 1 "$gilcheck" check gil \
                         --threads "$n" --variant "$variant" "${gflags[@]}" --fairness "$fair" \
-                        --workers "$workers" --max-seconds "$gil_max_seconds" --json)
+                        --workers "$workers" --max-seconds "$gil_max_seconds" --max-states "$gil_max_states" --json)
                     echo "$g_wall" >"gil_$fair.secs"
                 done
                 first_fair="${fairness_list%% *}"
@@ -425,4 +427,5 @@ PY
     [ -z "$results" ] || cp rows.tsv "$results"
 fi
 
+echo "# run.sh took $SECONDS s"
 exit "$status"

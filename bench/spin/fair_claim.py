@@ -25,6 +25,7 @@ into D at their turns, and passes every other turn infinitely often. A run that 
 deadlock) is extended by SPIN's stutter step, as gilcheck lets a stopped run stay in its last
 state: there every thread is disabled and the claim can give them all up and accept.
 Size: threads x 2^threads x (threads + 1) states at most (one `t` with `one`).
+fair_toy.pml checks the encoding by hand on a case where weak and strong fairness differ.
 """
 import sys
 

@@ -37,9 +37,10 @@
 #                    gil.pml -DNOLTL and run with `pan -a`.
 #     strong-action  (gilcheck: a step, same thread and same label, enabled infinitely often is
 #                    taken infinitely often) is NOT compared: it needs one Streett pair per
-#                    (thread, step label), 19-27 labels per thread here (one d_step option
-#                    each), so even 2 threads give about 40 pairs and a claim of 2^40 states
-#                    built as above (SPIN's translator already stops at 3 pairs); `enabled()`
+#                    (thread, step label), 16 + N labels per thread in cpython-3.11 (one d_step
+#                    option each; more in the shutdown variants), so 2 threads already give 36
+#                    pairs and a claim of about 2^36 states built as above (SPIN's translator
+#                    already stops at 3 pairs); `enabled()`
 #                    is per process and `_last` names no step, so each option's guard and a
 #                    last-step variable would also have to be added to the model. Unreasonable.
 #   All liveness runs use -A (assertions off, so a GIL-S1 violation does not end the search

@@ -284,7 +284,8 @@ if [ "$verdicts" != 0 ]; then
     for variant in $variant_list; do variant_flags "$variant" >/dev/null; done
     echo
     echo "# verdicts: SPIN vs gilcheck check gil --json (agree: SPIN's verdict = gilcheck's; vacuous counts as holds)"
-    echo "# spin_states: safety rows = the model's states (must equal gilcheck's); claim rows = product states"
+    echo "# spin_states: GIL-S1..S3 rows = the model's states/transitions (both must equal gilcheck's);"
+    echo "# R1, R2 = states; B1 and liveness = states of the product with the claim (not comparable)"
     fmt='%-3s %-27s %-4s %-7s %-13s %-12s %-12s %-5s %11s %9s %9s %9s\n'
     printf "$fmt" N variant spur prop fairness spin gilcheck agree spin_states gil_states spin_s gil_s
     : >rows.tsv

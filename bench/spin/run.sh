@@ -33,16 +33,16 @@
 #                    conjoined as an assumption. SPIN's LTL translator does not finish this for
 #                    3 threads, so bench/spin/fair_claim.py writes the never claim (a Buchi
 #                    automaton for the assumption and the property's negation, exponential in
-#                    the number of threads: 2^N x (N + 1) states per thread tested), appended to
-#                    gil.pml -DNOLTL and run with `pan -a`.
+#                    the number of threads: at most 2^N x (N + 1) states per thread tested),
+#                    appended to gil.pml -DNOLTL and run with `pan -a` (no -f).
 #     strong-action  (gilcheck: a step, same thread and same label, enabled infinitely often is
 #                    taken infinitely often) is NOT compared: it needs one Streett pair per
 #                    (thread, step label), 16 + N labels per thread in cpython-3.11 (one d_step
 #                    option each; more in the shutdown variants), so 2 threads already give 36
 #                    pairs and a claim of about 2^36 states built as above (SPIN's translator
-#                    already stops at 3 pairs); `enabled()`
-#                    is per process and `_last` names no step, so each option's guard and a
-#                    last-step variable would also have to be added to the model. Unreasonable.
+#                    already stops at 3 pairs); `enabled()` is per process and `_last` names no
+#                    step, so each option's guard and a last-step variable would also have to be
+#                    added to the model. Not at a reasonable size.
 #   All liveness runs use -A (assertions off, so a GIL-S1 violation does not end the search
 #   before a cycle is looked for). A run that stops (deadlock) is extended by SPIN's stutter step,
 #   as gilcheck lets a stopped run stay in its last state. SPIN's states for these rows are the

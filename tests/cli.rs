@@ -113,8 +113,10 @@ fn bad_input_gets_one_line_and_exit_2() {
     );
     one_line_error(
         &["check", "gil", "--objects", "2"],
-        "model 'gil' has no objects",
+        "model 'gil' has no setting 'objects' (it has: finite, spurious-wakeups)",
     );
+    one_line_error(&["check", "gil", "--finite=7"], "--finite is a flag, not '7'");
+    one_line_error(&["check", "gil", "--set", "nope=1"], "model 'gil' has no setting 'nope'");
     one_line_error(
         &["check", "refcount", "--symmetry"],
         "has no thread symmetry",
@@ -197,6 +199,8 @@ fn results_do_not_depend_on_the_number_of_workers() {
             "no-gil",
             "--threads",
             "3",
+            "--objects",
+            "1",
             "--workers",
             workers,
             "--json",
@@ -287,7 +291,8 @@ fn one_deadline_bounds_the_whole_command() {
     let (code, _, stderr) = gilcheck(&["check", "gil", "--threads", "7", "--max-seconds", "1"]);
     let took = start.elapsed().as_secs_f64();
     assert_eq!(code, 3, "{stderr}");
-    assert!(took < 6.0, "a 1 s budget took {took:.1} s");
+    // Unbounded, the search and the liveness analysis take minutes.
+    assert!(took < 15.0, "a 1 s budget took {took:.1} s");
     // prove shares one deadline between its searches: with none left, nothing is decided.
     let (code, _, stderr) = gilcheck(&["prove", "--only", "gil", "--max-seconds", "0"]);
     assert_eq!(code, 3, "{stderr}");

@@ -1,5 +1,5 @@
 /*
- * gil.pml -- the GIL model of models/gil.rs in Promela, so that SPIN and gilcheck's
+ * gil.pml -- the GIL model of models/gil/ in Promela, so that SPIN and gilcheck's
  * explicit-state checker explore the same state graph.
  *
  * CPython 3.11: Python/ceval_gil.h (take_gil, drop_gil) polled by the eval breaker of
@@ -32,7 +32,7 @@
  *   COUNT_BYPASS     add the global `acquirer` (thread + 1 when the step just taken acquired
  *                    the GIL, else 0), for ltl b1 (GIL-B1); it changes the state counts
  *
- * Equal state counts. Every gilcheck action (models/gil.rs, enum Action) is exactly one
+ * Equal state counts. Every gilcheck action (models/gil/protocol.rs, enum Action) is exactly one
  * Promela transition: one `d_step` option of the single `do` loop of proctype Thread. All
  * state lives in the global variables below, which are GilState field for field; each thread's
  * process sits at the `do` between steps, so the process counters add nothing to a state, and

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/spin/run.sh -- SPIN vs gilcheck on the same GIL model (bench/spin/gil.pml mirrors
-# models/gil.rs step for step: every variant, threads looping forever, with and without
+# models/gil/ step for step: every variant, threads looping forever, with and without
 # spurious wake-ups; gilcheck's --finite is not modelled).
 #
 # Part 1, state counts and speed: for each thread count of THREADS_LIST, generate pan from
@@ -10,7 +10,7 @@
 # GIL-S1,GIL-S2,GIL-S3 --json`: the same safety search. Counts must be equal.
 #
 # Part 2, verdicts, for each thread count of VERDICT_THREADS, variant of VARIANT_LIST and
-# SPURIOUS_LIST entry (0: no spurious wake-ups; 1: gilcheck --spurious = gil.pml -DSPURIOUS),
+# SPURIOUS_LIST entry (0: no spurious wake-ups; 1: gilcheck --spurious-wakeups = gil.pml -DSPURIOUS),
 # one row per property and fairness, SPIN's verdict next to gilcheck's `check gil --json`:
 #   GIL-S1, GIL-S2, GIL-S3  one exhaustive safety run, pan -c0 (goes on past errors): S1 and S2
 #         are gil.pml's assertions (told apart by their text: S2's mentions last_holder), S3 is
@@ -297,7 +297,7 @@ if [ "$verdicts" != 0 ]; then
                 gflags=()
                 if [ "$spur" = 1 ]; then
                     flags+=(-DSPURIOUS)
-                    gflags+=(--spurious)
+                    gflags+=(--spurious-wakeups)
                 fi
                 : >this.tsv
                 # gilcheck, once per fairness (every property; safety, witnesses and GIL-B1 do

@@ -6,7 +6,8 @@ use std::ops::DerefMut;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// A field of a Python object, read and written non-atomically by the code that owns it.
+/// A shared memory cell read and written non-atomically by the code that owns it (under loom,
+/// a race-checked cell: two unsynchronised accesses are reported).
 pub trait ObjectCell: Send + Sync + 'static {
     /// A fresh cell holding `value`.
     fn new(value: u64) -> Self;

@@ -115,8 +115,14 @@ fn bad_input_gets_one_line_and_exit_2() {
         &["check", "gil", "--objects", "2"],
         "model 'gil' has no setting 'objects' (it has: finite, spurious-wakeups)",
     );
-    one_line_error(&["check", "gil", "--finite=7"], "--finite is a flag, not '7'");
-    one_line_error(&["check", "gil", "--set", "nope=1"], "model 'gil' has no setting 'nope'");
+    one_line_error(
+        &["check", "gil", "--finite=7"],
+        "--finite is a flag, not '7'",
+    );
+    one_line_error(
+        &["check", "gil", "--set", "nope=1"],
+        "model 'gil' has no setting 'nope'",
+    );
     one_line_error(
         &["check", "refcount", "--symmetry"],
         "has no thread symmetry",

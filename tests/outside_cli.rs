@@ -28,8 +28,14 @@ fn run(args: &[&str]) -> (i32, String, String) {
 fn a_crates_own_model_is_listed_checked_and_proved_beside_the_built_in_ones() {
     let (code, stdout, _) = run(&["list"]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("counter: counter += 1 in each thread"), "{stdout}");
-    assert!(stdout.contains("gil: "), "the built-in models are there too: {stdout}");
+    assert!(
+        stdout.contains("counter: counter += 1 in each thread"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("gil: "),
+        "the built-in models are there too: {stdout}"
+    );
 
     let (code, stdout, _) = run(&["check", "counter", "--variant", "racy", "--threads", "2"]);
     assert_eq!(code, 1, "{stdout}");

@@ -68,11 +68,23 @@ pub fn index(catalogue: &Catalogue) -> String {
             "<tr><td><a href=\"{}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{real}</td><td>{}</td></tr>",
             page::file_name(id),
             entry.name,
-            escape(property.statement),
+            code_spans(&escape(property.statement)),
             escape(page::kind(id)),
             violators.join(", ")
         );
     }
     let _ = writeln!(out, "</table>\n</body>\n</html>");
+    out
+}
+
+/// `text` with each `` `span` `` of Markdown code shown as `<code>span</code>`.
+fn code_spans(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        match i % 2 {
+            1 => out.push_str(&format!("<code>{part}</code>")),
+            _ => out.push_str(part),
+        }
+    }
     out
 }

@@ -120,7 +120,30 @@ impl<S: Pack> Store<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Store, NO_PARENT};
+    use super::{Store, HIGH, NO_PARENT};
+
+    /// The table keeps 32 bits of a state's hash, folded from both halves: two hashes that
+    /// differ in either half are told apart without comparing states.
+    #[test]
+    fn both_halves_of_a_hash_reach_the_table() {
+        let pairs = [
+            (0, 1 << 40),
+            (1 << 8, 1 << 8 | 1 << 40),
+            (1 << 40, 1 << 40 | 1 << 8),
+            (0, 1 << 8),
+        ];
+        for (a, b) in pairs {
+            let mut store = Store::<[u8; 2]>::new();
+            store.intern_hashed([0, 0], a, NO_PARENT);
+            store.intern_hashed([0, 1], b, NO_PARENT);
+            let bits = |index: u64| {
+                let entry = store.table.iter().find(|&&e| e & !HIGH == index);
+                entry.map(|e| e >> 32)
+            };
+            assert!(bits(0).is_some() && bits(1).is_some());
+            assert_ne!(bits(0), bits(1), "{a:#x} and {b:#x}");
+        }
+    }
 
     #[test]
     fn states_whose_hashes_collide_are_stored_apart() {

@@ -77,8 +77,8 @@ pub(crate) mod toy {
             vec![[0, 0]]
         }
         fn actions(&self, s: &State, out: &mut Vec<Action>) {
-            for t in 0..2 {
-                match s[t] {
+            for (t, &at) in s.iter().enumerate() {
+                match at {
                     0 => out.push((t, Move::Go)),
                     1 => out.extend([(t, Move::Stop), (t, Move::Back)]),
                     _ => {}

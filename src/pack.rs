@@ -167,6 +167,36 @@ mod tests {
         }
     }
 
+    /// Fields that end exactly at a word's end, and whole-word fields: nothing spills into a
+    /// next word (there is none after the last).
+    #[test]
+    fn fields_that_fill_their_words_exactly_read_back() {
+        let fields = [
+            (0xABC, 12),
+            (u64::MAX >> 12, 52),
+            (u64::MAX, 64),
+            (2, 2),
+            (u64::MAX >> 2, 62),
+        ];
+        let mut writer = BitWriter::<3>::default();
+        for &(value, width) in &fields {
+            writer.put(value, width);
+        }
+        let words = writer.finish();
+        assert_eq!(words, [u64::MAX << 12 | 0xABC, u64::MAX, u64::MAX << 2 | 2]);
+        let mut reader = BitReader::new(&words);
+        for &(value, width) in &fields {
+            assert_eq!(reader.take(width), value, "{width}-bit field");
+        }
+        let mut one = BitWriter::<1>::default();
+        one.put_option(Some(5), 31);
+        one.put_option(None, 31);
+        let word = one.finish();
+        let mut reader = BitReader::new(&word);
+        assert_eq!(reader.take_option(31), Some(5));
+        assert_eq!(reader.take_option(31), None);
+    }
+
     /// A codec that drops a field: two states with different `b` would be stored as one.
     #[derive(Debug, PartialEq)]
     struct Lossy {

@@ -446,3 +446,273 @@ fn counted<M: Model>(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::confirm;
+    use crate::explore::toy::{meta, Move, Toy};
+    use crate::model::Model;
+    use crate::trace::{Claim, Step, Trace};
+    use Move::{Back, Go, Stop};
+
+    /// The toy's run taking `steps` from its initial state.
+    fn run(steps: &[(usize, Move)]) -> Trace {
+        let init = Toy.init_states().remove(0);
+        let mut state = init;
+        let mut path = Vec::new();
+        for step in steps {
+            state = Toy.next_state(&state, step);
+            path.push((*step, state));
+        }
+        Trace::from_path(&Toy, meta(), &init, &path)
+    }
+
+    /// `trace` claiming `claim` about property `id`, its cycle starting at step `cycle + 1`.
+    fn claiming(mut trace: Trace, id: Option<&str>, claim: Claim, cycle: Option<usize>) -> Trace {
+        trace.property = id.map(str::to_string);
+        trace.claim = claim;
+        trace.cycle = cycle;
+        trace
+    }
+
+    /// What confirming `trace` says (it must be well-formed for the toy).
+    fn judged(trace: &Trace) -> Result<String, String> {
+        match confirm(&Toy, trace) {
+            Ok(confirmation) => confirmation.outcome,
+            Err(bad) => panic!("malformed: {bad}"),
+        }
+    }
+
+    fn confirmed(trace: &Trace, needle: &str) {
+        match judged(trace) {
+            Ok(what) => assert!(what.contains(needle), "{what}"),
+            Err(why) => panic!("not confirmed: {why}\n{}", trace.to_text()),
+        }
+    }
+
+    fn refuted(trace: &Trace, needle: &str) {
+        match judged(trace) {
+            Ok(what) => panic!("confirmed: {what}\n{}", trace.to_text()),
+            Err(why) => assert!(why.contains(needle), "{why}"),
+        }
+    }
+
+    fn malformed(trace: &Trace, needle: &str) {
+        match confirm(&Toy, trace) {
+            Ok(c) => panic!("accepted, outcome {:?}", c.outcome),
+            Err(bad) => assert!(bad.contains(needle), "{bad}"),
+        }
+    }
+
+    #[test]
+    fn claims_a_property_cannot_have_are_malformed() {
+        let two = run(&[(0, Go), (0, Stop)]);
+        let violation = Claim::Violation;
+        let cannot = "cannot have a trace of kind";
+        // A reachability property has witnesses, not counterexamples.
+        malformed(
+            &claiming(two.clone(), Some("T-R1"), violation, None),
+            cannot,
+        );
+        malformed(
+            &claiming(two.clone(), Some("T-R2"), violation, None),
+            cannot,
+        );
+        // Safety and liveness have counterexamples, and so does a bound.
+        malformed(
+            &claiming(two.clone(), Some("T-S1"), Claim::Witness, None),
+            cannot,
+        );
+        malformed(
+            &claiming(two.clone(), Some("T-L1"), Claim::Witness, None),
+            cannot,
+        );
+        malformed(
+            &claiming(two.clone(), Some("T-B1"), Claim::Witness, None),
+            cannot,
+        );
+        // Only a bounded count can be exceeded.
+        let exceeds = Claim::Exceeds { bound: 0 };
+        malformed(&claiming(two.clone(), Some("T-S1"), exceeds, None), cannot);
+        malformed(&claiming(two.clone(), Some("T-B2"), exceeds, None), cannot);
+        assert!(confirm(&Toy, &claiming(two.clone(), Some("T-B1"), exceeds, None)).is_ok());
+        // A claim about a property names it; only liveness and counting have cycles.
+        malformed(
+            &claiming(two.clone(), None, violation, None),
+            "must name its property",
+        );
+        malformed(
+            &claiming(two.clone(), Some("T-X9"), violation, None),
+            "T-X9",
+        );
+        malformed(&claiming(two, Some("T-S1"), violation, Some(0)), "no cycle");
+    }
+
+    /// `steps` then `last` (thread, label), claimed refused.
+    fn refused(steps: &[(usize, Move)], thread: usize, label: &str) -> Trace {
+        let mut trace = run(steps);
+        trace.steps.push(Step {
+            thread: Some(thread),
+            action: label.to_string(),
+            state: "(not allowed by the specification)".to_string(),
+            frame: Default::default(),
+        });
+        claiming(trace, None, Claim::Refused, None)
+    }
+
+    #[test]
+    fn a_refused_step_is_confirmed_only_where_the_spec_has_no_such_step() {
+        // T0 at 1 can stop or go back, not go again.
+        confirmed(
+            &refused(&[(0, Go)], 0, "T0 Go"),
+            "step 2 (`T0 Go`) is not allowed",
+        );
+        refuted(
+            &refused(&[(0, Go)], 0, "T0 Stop"),
+            "is allowed by the specification",
+        );
+        // The label alone does not make the step: it must be the same thread's.
+        confirmed(&refused(&[(0, Go)], 1, "T0 Stop"), "is not allowed");
+        let mut empty = run(&[]);
+        empty.claim = Claim::Refused;
+        refuted(&empty, "has no steps");
+    }
+
+    #[test]
+    fn an_unfinished_run_is_one_that_ends_where_the_spec_has_not_finished() {
+        let unfinished =
+            |steps: &[(usize, Move)]| claiming(run(steps), None, Claim::Unfinished, None);
+        confirmed(&unfinished(&[(0, Go)]), "has not finished");
+        confirmed(&unfinished(&[]), "has not finished");
+        refuted(
+            &unfinished(&[(0, Go), (0, Stop), (1, Go), (1, Stop)]),
+            "the specification has finished",
+        );
+        // A plain run claims only that its steps are allowed.
+        confirmed(&run(&[(0, Go), (0, Back)]), "allows all 2 steps");
+    }
+
+    #[test]
+    fn a_step_witness_is_shown_by_the_last_step() {
+        let witness =
+            |steps: &[(usize, Move)]| claiming(run(steps), Some("T-R2"), Claim::Witness, None);
+        confirmed(
+            &witness(&[(0, Go), (0, Stop)]),
+            "the last step witnesses T-R2",
+        );
+        refuted(&witness(&[(0, Go), (0, Stop), (1, Go)]), "does not witness");
+        refuted(&witness(&[(0, Go)]), "does not witness");
+        refuted(&witness(&[]), "does not witness");
+        let state =
+            |steps: &[(usize, Move)]| claiming(run(steps), Some("T-R1"), Claim::Witness, None);
+        confirmed(
+            &state(&[(0, Go), (0, Stop)]),
+            "the last state witnesses T-R1",
+        );
+        refuted(&state(&[(0, Go)]), "does not witness");
+    }
+
+    #[test]
+    fn a_run_exceeds_a_bound_when_a_thread_counts_more_steps() {
+        // T0 goes back twice while at 1 and not done: it counts 2.
+        let twice = run(&[(0, Go), (0, Back), (0, Go), (0, Back), (0, Go)]);
+        let exceeds = |bound| claiming(twice.clone(), Some("T-B1"), Claim::Exceeds { bound }, None);
+        confirmed(
+            &exceeds(0),
+            "a thread counts 2 steps of T-B1, over the bound 0",
+        );
+        confirmed(
+            &exceeds(1),
+            "a thread counts 2 steps of T-B1, over the bound 1",
+        );
+        refuted(
+            &exceeds(2),
+            "no thread counts more than 2 steps of T-B1 (most: 2)",
+        );
+        // Each trigger counts afresh: T1 goes back once per visit to 1.
+        let once = run(&[(1, Go), (1, Back), (1, Go), (1, Stop), (0, Go), (0, Back)]);
+        let once = claiming(once, Some("T-B1"), Claim::Exceeds { bound: 1 }, None);
+        refuted(&once, "(most: 1)");
+    }
+
+    #[test]
+    fn a_lasso_needs_an_unanswered_trigger() {
+        // T1 is done; T0 goes back and forth between 1 and 0 forever, never done.
+        let starved = run(&[(1, Go), (1, Stop), (0, Go), (0, Back), (0, Go)]);
+        let lasso = claiming(starved.clone(), Some("T-L1"), Claim::Violation, Some(3));
+        confirmed(
+            &lasso,
+            "T-L1: a cycle fair under weak-thread repeats forever with T0's trigger unanswered",
+        );
+        // Everyone finishes: the run stops, but every trigger was answered.
+        let finished = run(&[(0, Go), (0, Stop), (1, Go), (1, Stop)]);
+        refuted(
+            &claiming(finished, Some("T-L1"), Claim::Violation, None),
+            "no trigger is left unanswered where the run stops",
+        );
+        // A run that can go on is no counterexample without a cycle.
+        refuted(
+            &claiming(starved, Some("T-L1"), Claim::Violation, None),
+            "it does not stop",
+        );
+        // T1 stays enabled at 0 and never moves: not weakly fair.
+        let unfair = run(&[(0, Go), (0, Back), (0, Go)]);
+        refuted(
+            &claiming(unfair, Some("T-L1"), Claim::Violation, Some(1)),
+            "the cycle is not fair under weak-thread: T1 is enabled in all its states",
+        );
+    }
+
+    #[test]
+    fn an_unbounded_count_needs_a_waiting_trigger_and_a_counted_step_in_the_cycle() {
+        // T1 waits at 1 for ever while T0 goes back and forth: T0 counts, T1 does not.
+        let waiting = run(&[(1, Go), (0, Go), (0, Back), (0, Go)]);
+        confirmed(
+            &claiming(waiting.clone(), Some("T-B1"), Claim::Violation, Some(2)),
+            "T0's trigger waits while a cycle takes counted steps forever",
+        );
+        confirmed(
+            &claiming(waiting.clone(), Some("T-B3"), Claim::Violation, Some(2)),
+            "T-B3: T0's trigger waits",
+        );
+        refuted(
+            &claiming(waiting, Some("T-B4"), Claim::Violation, Some(2)),
+            "the cycle takes no counted step of a thread whose trigger waits",
+        );
+        // T1 never leaves 0: no trigger of T-B4 waits.
+        let idle = run(&[(0, Go), (0, Back)]);
+        refuted(
+            &claiming(idle.clone(), Some("T-B4"), Claim::Violation, Some(0)),
+            "no trigger waits for its response through the cycle",
+        );
+        refuted(
+            &claiming(idle, Some("T-B1"), Claim::Violation, None),
+            "a violated bound needs a cycle",
+        );
+    }
+
+    #[test]
+    fn at_least_is_judged_from_a_trigger_to_its_first_response() {
+        let claim =
+            |steps: &[(usize, Move)], claim| claiming(run(steps), Some("T-B2"), claim, None);
+        let direct = [(0, Go), (0, Stop)];
+        let detour = [(0, Go), (0, Back), (0, Go), (0, Stop)];
+        confirmed(
+            &claim(&direct, Claim::Violation),
+            "T-B2: T0 counts 0 steps from a trigger to its response (fewer than 1)",
+        );
+        refuted(
+            &claim(&direct, Claim::Witness),
+            "no trigger reaches its response with at least 1 counted steps",
+        );
+        confirmed(
+            &claim(&detour, Claim::Witness),
+            "T-B2: T0 counts 1 steps from a trigger to its response (at least 1)",
+        );
+        // No response at all: nothing is counted to one.
+        refuted(
+            &claim(&[(0, Go), (0, Back)], Claim::Violation),
+            "no trigger reaches its response with fewer than 1",
+        );
+    }
+}

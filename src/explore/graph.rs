@@ -235,3 +235,74 @@ impl<S: Pack> Graph<S> {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Graph, NO_ACTOR};
+    use crate::explore::toy::Toy;
+    use crate::explore::Options;
+    use crate::model::Model;
+
+    /// The memory a graph reports is its store's and, per slot, a 4-byte offset, a 4-byte
+    /// target, a 2-byte action slot and a 1-byte actor.
+    #[test]
+    fn memory_counts_the_store_and_every_edge_slot() {
+        let (graph, cut) = Graph::build(&Toy, &Options::default());
+        assert_eq!(cut, None);
+        assert_eq!(
+            graph.memory_bytes(),
+            graph.store.memory_bytes()
+                + graph.offsets.capacity() * 4
+                + graph.targets.capacity() * 4
+                + graph.slots.capacity() * 2
+                + graph.actors.capacity()
+        );
+        assert!(graph.store.memory_bytes() > 0 && graph.targets.capacity() >= graph.edge_count());
+    }
+
+    #[test]
+    fn the_toy_graph_has_every_state_and_step() {
+        let (graph, _) = Graph::build(&Toy, &Options::default());
+        // Each thread at 0, 1 or 2; a thread at 0 has one step, at 1 two, at 2 none.
+        assert_eq!(graph.len(), 9);
+        assert_eq!(graph.edge_count(), 2 * 3 * (1 + 2));
+        let mut actions = Vec::new();
+        for s in 0..graph.len() {
+            let state = graph.store.state(s);
+            actions.clear();
+            Toy.actions(&state, &mut actions);
+            assert_eq!(graph.edges(s).len(), actions.len());
+            for e in graph.edges(s) {
+                let action = &actions[graph.slot(e)];
+                assert_eq!(
+                    graph.store.state(graph.target(e)),
+                    Toy.next_state(&state, action)
+                );
+                assert_eq!(graph.actor(e), action.0 as u8);
+                assert_ne!(graph.actor(e), NO_ACTOR);
+            }
+        }
+        // [2, 2], reached last, has a shortest prefix of 4 steps.
+        let (init, steps) = graph.prefix(graph.len() - 1);
+        assert_eq!((init, steps.len()), (0, 4));
+        assert_eq!(graph.store.state(graph.len() - 1), [2, 2]);
+    }
+
+    #[test]
+    fn building_stops_at_the_state_and_memory_limits() {
+        let few = Options {
+            max_states: 4,
+            ..Options::default()
+        };
+        let (graph, cut) = Graph::build(&Toy, &few);
+        assert_eq!(cut.as_deref(), Some("state limit 4 reached"));
+        assert!(graph.len() > 4 && graph.len() < 9);
+        let none = Options {
+            max_memory: 0,
+            ..Options::default()
+        };
+        let (graph, cut) = Graph::build(&Toy, &none);
+        assert_eq!(cut.as_deref(), Some("memory limit 0 MiB reached"));
+        assert_eq!(graph.len(), 3, "the first state and its successors");
+    }
+}

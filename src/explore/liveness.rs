@@ -317,3 +317,65 @@ impl<'g, S: Pack> Fair<'g, S> {
         steps
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Fair;
+    use crate::explore::graph::Graph;
+    use crate::explore::toy::Toy;
+    use crate::explore::{Deadline, Options};
+    use crate::model::Fairness;
+
+    /// T0's trigger (at 1) and the states where it is not answered (not done).
+    fn t0(graph: &Graph<[u8; 2]>) -> (Vec<bool>, Vec<bool>) {
+        let states: Vec<[u8; 2]> = (0..graph.len()).map(|s| graph.store.state(s)).collect();
+        (
+            states.iter().map(|s| s[0] == 1).collect(),
+            states.iter().map(|s| s[0] != 2).collect(),
+        )
+    }
+
+    #[test]
+    fn a_thread_going_back_and_forth_is_fair_only_to_weak_and_per_thread_fairness() {
+        let (graph, _) = Graph::build(&Toy, &Options::default());
+        let (trigger, bad) = t0(&graph);
+        for fairness in [Fairness::WeakThread, Fairness::StrongThread] {
+            let lasso = Fair::new(&Toy, &graph, fairness, None)
+                .lasso(&trigger, &bad)
+                .expect("no deadline")
+                .expect("T0 may go back forever");
+            let cycle = lasso.cycle.expect("a cycle");
+            // The prefix reaches T0 at 1; the cycle returns to where it starts.
+            let (first, _) = lasso.steps[cycle];
+            let (_, last) = lasso.steps[lasso.steps.len() - 1];
+            assert_eq!(graph.target(last), first);
+            assert_eq!(lasso.init, 0);
+        }
+        // Strong fairness per step: `Stop`, enabled at 1 infinitely often, is taken.
+        let strong = Fair::new(&Toy, &graph, Fairness::StrongAction, None);
+        assert!(strong.lasso(&trigger, &bad).expect("no deadline").is_none());
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_the_search_for_a_lasso() {
+        let (graph, _) = Graph::build(&Toy, &Options::default());
+        let (trigger, bad) = t0(&graph);
+        let late = Fair::new(
+            &Toy,
+            &graph,
+            Fairness::WeakThread,
+            Some(Deadline::after(0.0)),
+        );
+        assert_eq!(
+            late.lasso(&trigger, &bad).err().as_deref(),
+            Some("time limit 0 s reached")
+        );
+        let early = Fair::new(
+            &Toy,
+            &graph,
+            Fairness::WeakThread,
+            Some(Deadline::after(3600.0)),
+        );
+        assert!(early.lasso(&trigger, &bad).expect("in time").is_some());
+    }
+}

@@ -120,3 +120,88 @@ fn default_max_memory() -> usize {
         });
     available.map_or(4 << 30, |bytes| bytes / 2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Deadline, Options};
+
+    #[test]
+    fn a_deadline_has_passed_only_once_its_time_is_up() {
+        let now = Deadline::after(0.0);
+        assert_eq!(now.expired().as_deref(), Some("time limit 0 s reached"));
+        assert_eq!(Deadline::after(3600.0).expired(), None);
+        // A budget too large to represent never expires.
+        assert_eq!(Deadline::after(f64::INFINITY).expired(), None);
+        let passed = Options {
+            deadline: Some(now),
+            ..Options::default()
+        };
+        assert_eq!(
+            passed.out_of_time().as_deref(),
+            Some("time limit 0 s reached")
+        );
+        assert_eq!(
+            passed.exceeded(0).as_deref(),
+            Some("time limit 0 s reached")
+        );
+        let later = Options {
+            deadline: Some(Deadline::after(3600.0)),
+            ..Options::default()
+        };
+        assert_eq!(later.out_of_time(), None);
+        assert_eq!(later.exceeded(0), None);
+        assert_eq!(Options::default().out_of_time(), None);
+    }
+
+    #[test]
+    fn the_state_limit_allows_that_many_states_and_the_memory_limit_that_many_bytes() {
+        let options = Options {
+            max_states: 10,
+            max_memory: 3 << 20,
+            ..Options::default()
+        };
+        assert_eq!(options.too_many(10), None);
+        assert_eq!(
+            options.too_many(11).as_deref(),
+            Some("state limit 10 reached")
+        );
+        assert_eq!(options.exceeded(1000), None);
+        assert_eq!(
+            options.exceeded((3 << 20) + 1).as_deref(),
+            Some("memory limit 3 MiB reached")
+        );
+    }
+
+    #[test]
+    fn no_property_named_means_every_property() {
+        let all = Options::default();
+        assert!(all.wants("GIL-S1") && all.wants("anything"));
+        let some = Options {
+            properties: vec!["GIL-S1".into(), "GIL-L2".into()],
+            ..Options::default()
+        };
+        assert!(some.wants("GIL-S1") && some.wants("GIL-L2"));
+        assert!(!some.wants("GIL-S2") && !some.wants("GIL"));
+    }
+
+    /// The default memory limit is half of what /proc/meminfo says is available (memory
+    /// comes and goes between the two readings: within a tenth), or 4 GiB without it.
+    #[test]
+    fn the_default_memory_limit_is_half_the_memory_available() {
+        let limit = Options::default().max_memory;
+        let available = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|info| {
+                let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+                let kib = line.trim_end_matches("kB").split(':').nth(1)?.trim();
+                kib.parse::<f64>().ok().map(|kib| kib * 1024.0)
+            });
+        match available {
+            Some(bytes) => {
+                let ratio = limit as f64 / bytes;
+                assert!((0.45..0.55).contains(&ratio), "{limit} of {bytes}");
+            }
+            None => assert_eq!(limit, 4 << 30),
+        }
+    }
+}

@@ -234,3 +234,112 @@ pub fn replay_trace<M: Model>(model: &M, trace: &Trace) -> Result<Replayed<M>, M
     }
     Ok(replayed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{replay_observed, replay_trace, Refinement};
+    use crate::explore::toy::{meta, Move, Toy};
+    use crate::model::Model;
+    use crate::trace::Claim;
+    use Move::{Back, Go, Leave, Stop};
+
+    #[test]
+    fn a_hidden_choice_is_resolved_by_later_observations() {
+        // `Leave` is `Stop` or `Back`; only `Back` lets T0 go again. The replay keeps both
+        // (`Stop` first) until the next observation decides.
+        let replayed = replay_observed(&Toy, &meta(), &[(0, Go), (0, Leave), (0, Go)], false)
+            .expect("the spec allows it");
+        assert_eq!(replayed.init, [0, 0]);
+        assert_eq!(replayed.actions(), [(0, Go), (0, Back), (0, Go)]);
+        assert_eq!(replayed.last(), &[1, 0]);
+        let trace = replayed.trace(&Toy, &meta());
+        assert_eq!(trace.init, "[0, 0]");
+        let labels: Vec<&str> = trace.steps.iter().map(|s| s.action.as_str()).collect();
+        assert_eq!(labels, ["T0 Go", "T0 Back", "T0 Go"]);
+        // Both choices stay open at the end of an unfinished run.
+        let open = replay_observed(&Toy, &meta(), &[(0, Go), (0, Leave)], false).unwrap();
+        assert_eq!(open.actions(), [(0, Go), (0, Stop)]);
+    }
+
+    #[test]
+    fn an_observation_no_consistent_state_allows_is_refused() {
+        // After `Leave` T1 is at 2 or back at 0; from 0 it goes to 1, and from 1 not again.
+        let observed = [(1, Go), (1, Leave), (1, Go), (1, Go)];
+        let refusal = replay_observed(&Toy, &meta(), &observed, false)
+            .err()
+            .expect("T1 cannot go twice");
+        let Refinement::NotAllowed { step, trace } = refusal.as_ref() else {
+            panic!("not a refusal: {:?}", refusal.trace().outcome)
+        };
+        assert_eq!(*step, 3);
+        assert_eq!(trace.claim, Claim::Refused);
+        assert_eq!(refusal.trace(), trace);
+        let labels: Vec<&str> = trace.steps.iter().map(|s| s.action.as_str()).collect();
+        assert_eq!(labels, ["T1 Go", "T1 Back", "T1 Go", "T1 Go"]);
+        assert_eq!(trace.steps[2].state, "[0, 1]");
+        assert_eq!(trace.steps[3].state, "(not allowed by the specification)");
+        assert!(
+            trace.outcome.contains("step 4 is not allowed"),
+            "{}",
+            trace.outcome
+        );
+    }
+
+    #[test]
+    fn a_state_every_reading_violates_fails_the_safety_property() {
+        // Both at 1 violates T-S1.
+        let violation = replay_observed(&Toy, &meta(), &[(0, Go), (1, Go), (1, Leave)], false)
+            .err()
+            .expect("T-S1 fails after two steps");
+        let Refinement::Violates { property, trace } = violation.as_ref() else {
+            panic!("not a violation: {:?}", violation.trace().outcome)
+        };
+        assert_eq!(property, "T-S1");
+        assert_eq!(trace.claim, Claim::Violation);
+        assert_eq!(violation.trace().steps.len(), 2);
+    }
+
+    #[test]
+    fn a_finished_run_must_end_where_the_spec_can_have_finished() {
+        let both = [(0, Go), (0, Leave), (1, Go), (1, Leave)];
+        // Each `Leave` may have been a `Stop`: the spec may have finished.
+        let finished = replay_observed(&Toy, &meta(), &both, true).expect("it can finish");
+        assert_eq!(finished.actions().len(), 4);
+        // After one thread's steps only, it has not.
+        let half = replay_observed(&Toy, &meta(), &both[..2], true)
+            .err()
+            .expect("T1 has not finished");
+        let Refinement::Unfinished { trace } = half.as_ref() else {
+            panic!("not unfinished: {:?}", half.trace().outcome)
+        };
+        assert_eq!(trace.claim, Claim::Unfinished);
+        assert_eq!(half.trace().steps.len(), 2);
+        // A run that is not over need not have finished.
+        assert!(replay_observed(&Toy, &meta(), &both[..2], false).is_ok());
+    }
+
+    #[test]
+    fn a_recorded_trace_replays_step_by_step_or_says_which_step_fails() {
+        let observed = replay_observed(&Toy, &meta(), &[(0, Go), (0, Leave)], false).unwrap();
+        let path = observed.actions();
+        assert_eq!(path, [(0, Go), (0, Stop)]);
+        let mut trace = observed.trace(&Toy, &meta());
+        let replayed = replay_trace(&Toy, &trace).expect("its own trace replays");
+        assert_eq!(replayed.actions(), path);
+        // The recorded state after step 2 is where `T0 Back` leads, not `T0 Stop`.
+        trace.steps[1].state = "[0, 0]".into();
+        let mismatch = replay_trace(&Toy, &trace).err().expect("step 2 fails");
+        assert_eq!(
+            mismatch.reason,
+            "step 2: `T0 Stop` is not enabled or does not lead to the recorded state"
+        );
+        assert_eq!(format!("{mismatch:?}"), mismatch.reason);
+        assert_eq!(
+            mismatch.replayed.expect("step 1 replays").actions(),
+            path[..1]
+        );
+        // A trace from elsewhere starts in no initial state.
+        trace.init = Toy.format_state(&[1, 1]);
+        assert!(replay_trace(&Toy, &trace).err().unwrap().replayed.is_none());
+    }
+}

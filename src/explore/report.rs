@@ -219,3 +219,68 @@ impl Report {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Numbers, PropertyResult, Report, Verdict};
+
+    #[test]
+    fn a_verdict_reads_with_what_it_rests_on() {
+        let words: Vec<String> = [
+            Verdict::Holds,
+            Verdict::Violated,
+            Verdict::Inconclusive,
+            Verdict::Vacuous,
+        ]
+        .iter()
+        .map(Verdict::to_string)
+        .collect();
+        assert_eq!(words, ["holds", "violated", "inconclusive", "vacuous"]);
+        let mut result = PropertyResult::new("X-S1", "x", Verdict::Violated);
+        assert_eq!(result.verdict_text(), "violated");
+        result.numbers = Some(Numbers {
+            min: Some(1),
+            max: Some(3),
+        });
+        assert_eq!(result.verdict_text(), "violated (min 1, max 3)");
+        result.never = Some("its trigger".into());
+        assert_eq!(result.verdict_text(), "violated (never: its trigger)");
+        result.limit = Some("time limit 5 s reached".into());
+        assert_eq!(result.verdict_text(), "violated (time limit 5 s reached)");
+        let none = Numbers {
+            min: None,
+            max: None,
+        };
+        assert_eq!(none.to_string(), "min none, max unbounded");
+    }
+
+    fn report(results: Vec<PropertyResult>) -> Report {
+        Report {
+            states: 10,
+            transitions: 20,
+            depth: 3,
+            seconds: 4.0,
+            memory_bytes: 0,
+            symmetry: false,
+            exhaustive: true,
+            graph: None,
+            limit: None,
+            results,
+        }
+    }
+
+    #[test]
+    fn a_report_finds_results_by_id_and_lists_the_inconclusive_ones() {
+        let report = report(vec![
+            PropertyResult::new("X-S1", "x", Verdict::Holds),
+            PropertyResult::new("X-L1", "x", Verdict::Inconclusive),
+            PropertyResult::new("X-L2", "x", Verdict::Violated),
+            PropertyResult::new("X-L3", "x", Verdict::Inconclusive),
+        ]);
+        assert_eq!(report.result("X-L2").map(|r| r.id.as_str()), Some("X-L2"));
+        assert_eq!(report.verdict("X-S1"), Some(Verdict::Holds));
+        assert_eq!(report.verdict("X-S9"), None);
+        assert_eq!(report.inconclusive(), ["X-L1", "X-L3"]);
+        assert_eq!(report.states_per_second(), 2.5);
+    }
+}

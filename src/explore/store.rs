@@ -117,3 +117,75 @@ impl<S: Pack> Store<S> {
             + self.table.capacity() * (8 + 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Store, HIGH, NO_PARENT};
+
+    /// The table keeps 32 bits of a state's hash, folded from both halves: two hashes that
+    /// differ in either half are told apart without comparing states.
+    #[test]
+    fn both_halves_of_a_hash_reach_the_table() {
+        let pairs = [
+            (0, 1 << 40),
+            (1 << 8, 1 << 8 | 1 << 40),
+            (1 << 40, 1 << 40 | 1 << 8),
+            (0, 1 << 8),
+        ];
+        for (a, b) in pairs {
+            let mut store = Store::<[u8; 2]>::new();
+            store.intern_hashed([0, 0], a, NO_PARENT);
+            store.intern_hashed([0, 1], b, NO_PARENT);
+            let bits = |index: u64| {
+                let entry = store.table.iter().find(|&&e| e & !HIGH == index);
+                entry.map(|e| e >> 32)
+            };
+            assert!(bits(0).is_some() && bits(1).is_some());
+            assert_ne!(bits(0), bits(1), "{a:#x} and {b:#x}");
+        }
+    }
+
+    #[test]
+    fn states_whose_hashes_collide_are_stored_apart() {
+        let mut store = Store::<[u8; 2]>::new();
+        let hash = 0x1234_5678_9ABC_DEF0;
+        assert_eq!(store.intern_hashed([1, 0], hash, NO_PARENT), (0, true));
+        assert_eq!(store.intern_hashed([0, 1], hash, 0), (1, true));
+        assert_eq!(store.intern_hashed([1, 0], hash, 1), (0, false));
+        assert_eq!(store.intern_hashed([0, 1], hash, 0), (1, false));
+        assert_eq!(store.parents, [NO_PARENT, 0]);
+        assert_eq!(store.chain(1), [0, 1]);
+    }
+
+    #[test]
+    fn states_are_found_again_after_the_table_grows() {
+        let mut store = Store::<[u16; 2]>::new();
+        for i in 0..5000u16 {
+            assert_eq!(store.insert([i, i / 3], NO_PARENT), Some(usize::from(i)));
+        }
+        for i in (0..5000u16).rev() {
+            assert_eq!(store.intern([i, i / 3], 0), (usize::from(i), false));
+            assert_eq!(store.state(usize::from(i)), [i, i / 3]);
+        }
+        assert_eq!(store.insert([1, 1], 0), Some(5000));
+        assert_eq!(store.states.len(), 5001);
+    }
+
+    /// The memory a store reports is what it holds: a packed state (here 16 bytes), a 4-byte
+    /// parent per slot of its vectors, and per slot of the index table an 8-byte entry and its
+    /// control byte.
+    #[test]
+    fn memory_counts_every_slot_of_the_states_the_parents_and_the_table() {
+        let mut store = Store::<[u64; 2]>::new();
+        assert_eq!(store.memory_bytes(), 0);
+        for i in 0..1000 {
+            store.insert([i, i * 7], NO_PARENT);
+        }
+        let slots = store.table.capacity();
+        assert!(slots >= 1000 && store.states.capacity() >= 1000);
+        assert_eq!(
+            store.memory_bytes(),
+            store.states.capacity() * 16 + store.parents.capacity() * 4 + slots * 9
+        );
+    }
+}

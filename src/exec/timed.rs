@@ -139,22 +139,28 @@ impl<B: Backend> TimedCondvar<B> {
     }
 
     /// Signals one waiter (the backend's choice, or under loom and shuttle possibly another
-    /// that a tick woke first). Call it with the waiters' mutex held.
+    /// that a tick woke first); nothing when nobody waits. Call it with the waiters' mutex
+    /// held.
     pub fn notify_one(&self) {
         {
             let mut books = self.books();
-            if !books.waiting.is_empty() {
-                let signal = books.stamp();
-                books.signals.push(signal);
+            if books.waiting.is_empty() {
+                return;
             }
+            let signal = books.stamp();
+            books.signals.push(signal);
         }
         B::notify_one(&self.cond)
     }
 
-    /// Releases every current waiter. Call it with the waiters' mutex held.
+    /// Releases every current waiter (nothing when nobody waits). Call it with the waiters'
+    /// mutex held.
     pub fn notify_all(&self) {
         {
             let mut books = self.books();
+            if books.waiting.is_empty() {
+                return;
+            }
             books.broadcast = books.stamp();
         }
         B::notify_all(&self.cond)

@@ -32,6 +32,7 @@ pub mod cext_twin;
 pub mod claims;
 pub mod io_twin;
 pub mod refcount_twin;
+pub mod threading;
 
 /// The model registered as `name`.
 pub fn find(name: &str) -> Result<ModelEntry, Error> {

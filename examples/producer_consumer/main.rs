@@ -20,7 +20,7 @@ fn main() {
             config,
         );
         let twin = || ProducerConsumerTwin { variant, threads };
-        let report = suite.run_with_twin(twin, None, 1_000);
+        let report = suite.run_with_twin(twin, Some(3), 1_000);
         println!("== {} ({})", info.name, info.summary);
         print!("{}", report.summary());
         if let Some(trace) = report.failures().first() {

@@ -1,8 +1,8 @@
-//! A user's own protocol around the GIL, written only against gilcheck's public API: a bounded
-//! buffer of one slot guarded by `threading.Condition` (which wraps a `threading.Lock`).
+//! A user's own protocol, written only against gilcheck's public API on Python's own primitives
+//! (`gilcheck::models::threading`): a one-slot buffer guarded by `threading.Condition`.
 //!
 //! ```python
-//! cond = threading.Condition(); items = []          # capacity 1
+//! cond = threading.Condition(); items = []          # capacity 1; Condition() makes an RLock
 //! def producer():                                     # T0
 //!     for i in range(CONSUMERS):
 //!         with cond:
@@ -14,19 +14,21 @@
 //!         items.pop(); cond.notify_all()
 //! ```
 //!
-//! Each step is one atomic step under the GIL (`Lib/threading.py`: `Condition.wait` releases
-//! the lock, blocks until notified, then takes the lock again; `notify_all` wakes every waiter).
-//! Variants: `while-loop` (as above), `if-instead-of-while` (a consumer does not test again
-//! after waking: bad), `notify-one` (`cond.notify()` instead of `notify_all()`: bad, the one
-//! woken may be the wrong kind of thread).
+//! The component supplies every step of `with cond:`, `cond.wait()` and `cond.notify_all()` as
+//! CPython runs them; this file says only what each thread calls next and what `append` and
+//! `pop` do. Variants: `while-loop` (as above), `if-instead-of-while` (a consumer does not test
+//! again after waking: bad), `notify-one` (`cond.notify()` instead of `notify_all()`: bad, the
+//! one woken may be the wrong kind of thread).
 
-use gilcheck::exec::{twin_meta, Backend, Log, Twin};
-use gilcheck::model::{Check, Config, Fairness, Model, Property, Setting};
+use gilcheck::exec::{twin_meta, Backend, Log, ObjectCell, Twin};
+use gilcheck::model::{Config, Fairness, Model, Property};
+use gilcheck::models::threading::ThreadingVariant::Cpython;
+use gilcheck::models::threading::{
+    Action, At, CondId, LockId, Next, PyState, Python, Step, Threading,
+};
+use gilcheck::timeline::{Fact, Frame};
 use gilcheck::trace::TraceMeta;
 use std::sync::Arc;
-
-/// Most threads (one producer and up to three consumers).
-pub const MAX_THREADS: usize = 4;
 
 gilcheck::variants! {
     /// The variants, the real program first.
@@ -41,398 +43,252 @@ gilcheck::variants! {
     }
 }
 
-/// Condition waits may return without a notify (POSIX allows it; real threads do).
-pub const SPURIOUS_WAKEUPS: Setting = Setting::relaxation(
-    "spurious-wakeups",
-    "cond.wait() may return without a notify",
-);
+/// The program's own steps: `items.append(i)` (the producer), `items.pop()` (a consumer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Own {
+    Append,
+    Pop,
+}
 
-/// Where a thread is.
+/// Where a thread is in its own code: `with cond:`, the `while` test, back from `cond.wait()`
+/// without testing again (`if-instead-of-while`), the notify, the end of `with cond:`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pc {
-    /// About to enter `with cond:` (acquire the lock).
     Enter,
-    /// Holds the lock, about to test the buffer.
     Test,
-    /// In `cond.wait()`, lock released; `notified` once a notify chose it.
-    Waiting {
-        /// A notify chose this waiter.
-        notified: bool,
-    },
-    /// Back from `cond.wait()` with the lock (the `if` variant's consumer takes without testing).
     Woken,
-    /// Finished.
+    Notify,
+    Exit,
     Done,
 }
 
-/// A state.
+/// The lock and the condition, the buffer (a pop of an empty one is an `IndexError`: recorded
+/// in `underflow`), the items produced, each thread's place in its own code.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct State {
-    /// The thread holding the condition's lock, if any.
-    pub holder: Option<u8>,
-    /// Items in the buffer (0 or 1; `pop` of an empty list is recorded in `underflow`).
+    pub py: PyState,
     pub items: u8,
-    /// A consumer popped an empty list (an `IndexError` in Python).
     pub underflow: bool,
-    /// Items the producer has put.
     pub produced: u8,
-    /// Each thread's place.
-    pub threads: [Pc; MAX_THREADS],
+    pub pc: [Pc; 4],
 }
 
-// A few hundred states: the visited set keeps them as they are, unpacked.
 gilcheck::stored_as_is!(State);
 
-/// One step of one thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// `with cond:` takes the free lock.
-    Enter(u8),
-    /// The test finds the thread must wait: `cond.wait()` releases the lock.
-    Wait(u8),
-    /// A notified waiter takes the lock again.
-    Wake(u8),
-    /// The producer appends, notifies, and leaves the `with` block.
-    Put {
-        /// The producer.
-        thread: u8,
-        /// The waiter `notify()` chose (`notify-one` only; `None` to the twin).
-        woken: Option<u8>,
-    },
-    /// A consumer pops, notifies, and leaves the `with` block.
-    Take {
-        /// The consumer.
-        thread: u8,
-        /// See `Put`.
-        woken: Option<u8>,
-    },
-}
-
-/// The model of one variant.
+/// The model of one variant: T0 produces, the others (1 to 3) consume one item each.
 pub struct ProducerConsumer {
-    /// Which code.
     pub variant: PcVariant,
-    /// Threads: T0 produces, the others consume one item each.
-    pub config: Config,
+    pub py: Threading,
+    lock: LockId,
+    cond: CondId,
 }
 
 impl ProducerConsumer {
     /// The model of `variant` with `config.threads` threads (2..=4).
     pub fn new(variant: PcVariant, config: Config) -> Self {
-        assert!((2..=MAX_THREADS).contains(&config.threads));
-        ProducerConsumer { variant, config }
-    }
-
-    fn threads(&self) -> impl Iterator<Item = u8> {
-        0..self.config.threads as u8
-    }
-
-    fn consumers(&self) -> u8 {
-        self.config.threads as u8 - 1
-    }
-
-    /// The waiters a notify can wake: all (`notify_all`) or one chosen (`notify`), as the
-    /// `woken` choices of the step.
-    fn woken_choices(&self, s: &State) -> Vec<Option<u8>> {
-        if self.variant != PcVariant::NotifyOne {
-            return vec![None];
-        }
-        let waiting: Vec<Option<u8>> = self
-            .threads()
-            .filter(|&t| s.threads[t as usize] == Pc::Waiting { notified: false })
-            .map(Some)
-            .collect();
-        if waiting.is_empty() {
-            vec![None]
-        } else {
-            waiting
+        assert!((2..=4).contains(&config.threads));
+        let mut py = Threading::new(Cpython, config.threads);
+        let lock = py.rlock("cond");
+        let cond = py.condition("cond", lock);
+        ProducerConsumer {
+            variant,
+            py,
+            lock,
+            cond,
         }
     }
 
-    fn notify(&self, s: &mut State, woken: Option<u8>) {
-        for t in self.threads() {
-            let chosen = self.variant != PcVariant::NotifyOne || woken == Some(t);
-            if chosen && matches!(s.threads[t as usize], Pc::Waiting { .. }) {
-                s.threads[t as usize] = Pc::Waiting { notified: true };
+    /// What thread `t` does next in its own code, and where its own code goes once it has.
+    fn next(&self, s: &State, t: u8) -> Option<(Next<Own>, Pc)> {
+        let producer = t == 0;
+        let retests = producer || self.variant != PcVariant::IfInsteadOfWhile;
+        let notify = match self.variant {
+            PcVariant::NotifyOne => self.cond.notify(1),
+            _ => self.cond.notify_all(),
+        };
+        let more = producer && (s.produced as usize) < self.py.threads - 1;
+        Some(match s.pc[t as usize] {
+            Pc::Enter => (Next::Call(self.lock.acquire()), Pc::Test),
+            Pc::Test if s.items == producer as u8 => {
+                let back = if retests { Pc::Test } else { Pc::Woken };
+                (Next::Call(self.cond.wait()), back)
             }
-        }
+            Pc::Test | Pc::Woken if producer => (Next::Own(Own::Append), Pc::Notify),
+            Pc::Test | Pc::Woken => (Next::Own(Own::Pop), Pc::Notify),
+            Pc::Notify => (Next::Call(notify), Pc::Exit),
+            Pc::Exit => (
+                Next::Call(self.lock.release()),
+                if more { Pc::Enter } else { Pc::Done },
+            ),
+            Pc::Done => return None,
+        })
     }
 }
 
 impl Model for ProducerConsumer {
     type State = State;
-    type Action = Action;
+    type Action = Action<Own>;
 
     fn init_states(&self) -> Vec<State> {
-        let mut threads = [Pc::Done; MAX_THREADS];
-        for t in self.threads() {
-            threads[t as usize] = Pc::Enter;
-        }
+        let mut pc = [Pc::Done; 4];
+        pc[..self.py.threads].fill(Pc::Enter);
+        let (py, items, underflow, produced) = (self.py.initial(), 0, false, 0);
         vec![State {
-            holder: None,
-            items: 0,
-            underflow: false,
-            produced: 0,
-            threads,
+            py,
+            items,
+            underflow,
+            produced,
+            pc,
         }]
     }
 
-    fn actions(&self, s: &State, out: &mut Vec<Action>) {
-        for t in self.threads() {
-            let producer = t == 0;
-            match s.threads[t as usize] {
-                Pc::Enter if s.holder.is_none() => out.push(Action::Enter(t)),
-                // Spurious wake-ups: POSIX allows them, Python's wait then returns.
-                Pc::Waiting { notified }
-                    if s.holder.is_none() && (notified || SPURIOUS_WAKEUPS.is_on(&self.config)) =>
-                {
-                    out.push(Action::Wake(t))
-                }
-                Pc::Test if producer && s.items == 1 => out.push(Action::Wait(t)),
-                Pc::Test | Pc::Woken if producer => {
-                    for woken in self.woken_choices(s) {
-                        out.push(Action::Put { thread: t, woken });
-                    }
-                }
-                Pc::Test if s.items == 0 => out.push(Action::Wait(t)),
-                Pc::Test | Pc::Woken => {
-                    for woken in self.woken_choices(s) {
-                        out.push(Action::Take { thread: t, woken });
-                    }
-                }
-                _ => {}
-            }
-        }
+    fn actions(&self, s: &State, out: &mut Vec<Action<Own>>) {
+        self.py.compose(&s.py, out, |t, out| {
+            out.extend(
+                self.next(s, t)
+                    .map(|(next, _)| self.py.begin(&s.py, t, next)),
+            )
+        });
     }
 
-    fn next_state(&self, s: &State, action: &Action) -> State {
-        let mut s = s.clone();
-        match *action {
-            Action::Enter(t) => {
-                s.holder = Some(t);
-                s.threads[t as usize] = Pc::Test;
-            }
-            Action::Wait(t) => {
-                s.holder = None;
-                s.threads[t as usize] = Pc::Waiting { notified: false };
-            }
-            Action::Wake(t) => {
-                s.holder = Some(t);
-                // Only the `if` variant's consumer goes on without testing again.
-                let skips_test = t != 0 && self.variant == PcVariant::IfInsteadOfWhile;
-                s.threads[t as usize] = if skips_test { Pc::Woken } else { Pc::Test };
-            }
-            Action::Put { thread, woken } => {
-                s.items += 1;
-                s.produced += 1;
-                self.notify(&mut s, woken);
-                s.holder = None;
-                s.threads[thread as usize] = if s.produced == self.consumers() {
-                    Pc::Done
-                } else {
-                    Pc::Enter
-                };
-            }
-            Action::Take { thread, woken } => {
-                if s.items == 0 {
-                    s.underflow = true;
-                } else {
-                    s.items -= 1;
-                }
-                self.notify(&mut s, woken);
-                s.holder = None;
-                s.threads[thread as usize] = Pc::Done;
-            }
+    fn next_state(&self, before: &State, a: &Action<Own>) -> State {
+        let (mut s, t) = (before.clone(), a.thread);
+        match a.step {
+            Step::Own(Own::Append) => (s.items, s.produced) = (s.items + 1, s.produced + 1),
+            Step::Own(Own::Pop) if s.items == 0 => s.underflow = true,
+            Step::Own(Own::Pop) => s.items -= 1,
+            // A step inside a call: the thread's own code has not moved.
+            _ if !self.py.apply(&mut s.py, a) => return s,
+            _ => {}
         }
+        s.pc[t as usize] = self.next(before, t).expect("the thread moved").1;
         s
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
+        let source = "Lib/threading.py: Condition.wait, notify_all (the user's program above)";
         vec![
-            Property {
-                id: "PC-S1",
-                statement: "no consumer pops an empty buffer, and the buffer never holds more \
-                            than one item",
-                source: "Lib/threading.py: Condition.wait, notify_all (the user's program above)",
-                premise: None,
-                check: Check::Always(|_, s: &State| !s.underflow && s.items <= 1),
-            },
-            Property {
-                id: "PC-S2",
-                statement: "no deadlock: until every thread has finished, some thread can move",
-                source: "Lib/threading.py: Condition.wait, notify",
-                premise: None,
-                check: Check::DeadlockFree,
-            },
-            Property {
-                id: "PC-R1",
-                statement: "a consumer waits in cond.wait() (the waiting path is exercised)",
-                source: "Lib/threading.py: Condition.wait",
-                premise: None,
-                check: Check::Sometimes(|m: &ProducerConsumer, s: &State| {
-                    m.threads()
+            Property::always(
+                "PC-S1",
+                "no consumer pops an empty buffer, and the buffer never holds more than one item",
+                source,
+                |_, s: &State| !s.underflow && s.items <= 1,
+            ),
+            Property::deadlock_free(
+                "PC-S2",
+                "no deadlock: until every thread has finished, some thread can move",
+                source,
+            ),
+            Property::sometimes(
+                "PC-R1",
+                "a consumer waits in cond.wait() (the waiting path is exercised)",
+                source,
+                |m: &Self, s: &State| {
+                    m.py.thread_ids()
                         .skip(1)
-                        .any(|t| matches!(s.threads[t as usize], Pc::Waiting { .. }))
-                }),
-            },
-            Property {
-                id: "PC-L1",
-                statement: "every consumer eventually gets its item",
-                source: "Lib/threading.py: Condition.wait, notify_all",
-                premise: None,
-                check: Check::LeadsTo {
-                    from: |_, _, _| true,
-                    to: |_, s: &State, t| t == 0 || s.threads[t] == Pc::Done,
-                    each_thread: true,
-                    fairness: Fairness::WeakThread,
+                        .any(|t| matches!(s.py.places[t as usize].at, At::Cond { .. }))
                 },
-            },
+            ),
+            Property::leads_to(
+                "PC-L1",
+                "every consumer eventually gets its item",
+                source,
+                |_, _, _| true,
+                |_, s: &State, t| t == 0 || s.pc[t] == Pc::Done,
+                Fairness::WeakThread,
+            )
+            .for_each_thread(),
         ]
     }
 
     fn is_final(&self, s: &State) -> bool {
-        s.threads.iter().all(|&pc| pc == Pc::Done)
+        s.pc.iter().all(|&pc| pc == Pc::Done)
     }
 
-    fn actor(&self, action: &Action) -> Option<usize> {
-        Some(match *action {
-            Action::Enter(t) | Action::Wait(t) | Action::Wake(t) => t,
-            Action::Put { thread, .. } | Action::Take { thread, .. } => thread,
-        } as usize)
+    fn actor(&self, a: &Action<Own>) -> Option<usize> {
+        Some(a.thread as usize)
     }
 
     fn thread_count(&self) -> usize {
-        self.config.threads
+        self.py.threads
     }
 
-    fn format_action(&self, action: &Action) -> String {
-        let woken = |w: Option<u8>| match (self.variant, w) {
-            (PcVariant::NotifyOne, Some(t)) => format!(", notify() wakes T{t}"),
-            (PcVariant::NotifyOne, None) => ", notify()".to_string(),
-            _ => ", notify_all()".to_string(),
-        };
-        match *action {
-            Action::Enter(_) => "with cond: acquire the lock".into(),
-            Action::Wait(_) => "cond.wait(): release the lock and wait".into(),
-            Action::Wake(_) => "cond.wait() returns: lock taken again".into(),
-            Action::Put { woken: w, .. } => format!("items.append(){}", woken(w)),
-            Action::Take { woken: w, .. } => format!("items.pop(){}", woken(w)),
-        }
+    fn format_action(&self, a: &Action<Own>) -> String {
+        self.py.format_action(a, |own| match own {
+            Own::Append => "items.append(i)".into(),
+            Own::Pop => "items.pop()".into(),
+        })
     }
 
     fn format_state(&self, s: &State) -> String {
-        let threads: Vec<String> = self
-            .threads()
-            .map(|t| format!("T{t}:{:?}", s.threads[t as usize]))
-            .collect();
+        let (pc, py) = (&s.pc[..self.py.threads], self.py.format_state(&s.py));
+        let underflow = if s.underflow { " UNDERFLOW" } else { "" };
         format!(
-            "lock={} items={}{} produced={} | {}",
-            s.holder.map_or("-".into(), |t| format!("T{t}")),
-            s.items,
-            if s.underflow { " UNDERFLOW" } else { "" },
-            s.produced,
-            threads.join(" ")
+            "items={}{underflow} produced={} {pc:?} | {py}",
+            s.items, s.produced
         )
     }
 
-    fn observable(&self, action: &Action) -> Action {
-        // Which waiter the OS wakes is not visible to the running code.
-        match *action {
-            Action::Put { thread, .. } => Action::Put {
-                thread,
-                woken: None,
-            },
-            Action::Take { thread, .. } => Action::Take {
-                thread,
-                woken: None,
-            },
-            other => other,
-        }
+    fn frame(&self, s: &State) -> Frame {
+        let mut frame = self.py.frame(&s.py, |t| s.pc[t as usize] == Pc::Done);
+        frame.facts.push(Fact::new("items", s.items.to_string()));
+        frame
     }
 }
 
-/// The same program as threaded Rust over gilcheck's sync facade (std, loom, shuttle).
+/// The same program as threaded Rust on the twin primitives (std, loom, shuttle): one producer,
+/// the rest consumers.
 pub struct ProducerConsumerTwin {
-    /// Which code.
     pub variant: PcVariant,
-    /// Threads: one producer, the rest consumers.
     pub threads: usize,
-}
-
-impl ProducerConsumerTwin {
-    /// The spec a run is replayed on: real threads (`std`) may wake spuriously.
-    fn spec_config(&self, backend: &str) -> Config {
-        Config::threads(self.threads).with(SPURIOUS_WAKEUPS.name, backend == "std")
-    }
-}
-
-/// What the condition's lock guards.
-struct Buffer {
-    items: usize,
 }
 
 impl Twin for ProducerConsumerTwin {
     type Spec = ProducerConsumer;
 
-    fn spec(&self, backend: &str) -> ProducerConsumer {
-        ProducerConsumer::new(self.variant, self.spec_config(backend))
+    fn spec(&self, _backend: &str) -> ProducerConsumer {
+        ProducerConsumer::new(self.variant, Config::threads(self.threads))
     }
 
     fn meta(&self, backend: &str) -> TraceMeta {
         twin_meta(
             "producer-consumer",
             self.variant,
-            self.spec_config(backend),
+            Config::threads(self.threads),
             backend,
         )
     }
 
-    fn run<B: Backend>(&self, log: &Log<Action>) {
-        let shared = Arc::new((B::mutex(Buffer { items: 0 }), B::condvar()));
-        let consumers = self.threads - 1;
-        let handles: Vec<_> = (0..self.threads as u8)
-            .map(|me| {
-                let shared = Arc::clone(&shared);
-                let log = log.clone();
-                let variant = self.variant;
-                B::spawn(move || {
-                    let (lock, cond) = &*shared;
-                    let rounds = if me == 0 { consumers } else { 1 };
-                    for _ in 0..rounds {
-                        let mut buffer = B::lock(lock);
-                        log.note::<B>(Action::Enter(me));
-                        let must_wait =
-                            |b: &Buffer| if me == 0 { b.items == 1 } else { b.items == 0 };
-                        let retest = me == 0 || variant != PcVariant::IfInsteadOfWhile;
-                        if must_wait(&buffer) {
-                            loop {
-                                log.note::<B>(Action::Wait(me));
-                                buffer = B::wait(cond, buffer);
-                                log.note::<B>(Action::Wake(me));
-                                if !retest || !must_wait(&buffer) {
-                                    break;
-                                }
-                            }
-                        }
-                        let woken = None;
-                        if me == 0 {
-                            buffer.items += 1;
-                            log.note::<B>(Action::Put { thread: me, woken });
-                        } else {
-                            buffer.items = buffer.items.saturating_sub(1);
-                            log.note::<B>(Action::Take { thread: me, woken });
-                        }
-                        if variant == PcVariant::NotifyOne {
-                            B::notify_one(cond);
-                        } else {
-                            B::notify_all(cond);
-                        }
+    fn run<B: Backend>(&self, log: &Log<Action<Own>>) {
+        let spec = self.spec("");
+        let python = Arc::new(Python::<B, Own>::new(&spec.py, log));
+        let items = B::Cell::new(0);
+        python.run(0, move |py, me| {
+            let must_wait = || items.read() == (me == 0) as u64;
+            let rounds = if me == 0 { spec.py.threads - 1 } else { 1 };
+            for _ in 0..rounds {
+                py.call(me, spec.lock.acquire());
+                while must_wait() {
+                    py.call(me, spec.cond.wait());
+                    if me > 0 && spec.variant == PcVariant::IfInsteadOfWhile {
+                        break;
                     }
-                })
-            })
-            .collect();
-        for handle in handles {
-            B::join(handle);
-        }
+                }
+                if me == 0 {
+                    items.write(items.read() + 1);
+                    py.own(me, Own::Append);
+                } else {
+                    items.write(items.read().saturating_sub(1));
+                    py.own(me, Own::Pop);
+                }
+                let notify = if spec.variant == PcVariant::NotifyOne {
+                    spec.cond.notify(1)
+                } else {
+                    spec.cond.notify_all()
+                };
+                py.call(me, notify);
+                py.call(me, spec.lock.release());
+            }
+        });
     }
 }

@@ -267,7 +267,7 @@ impl Model for Io {
                 w.restores = Some(locked);
                 if w.counter == 0 {
                     // PyThreadState_DeleteCurrent: the thread state goes, and the GIL with it.
-                    self.gil.release(&mut s.gil, thread, After::Exit);
+                    self.gil.release(&mut s.gil, thread, self.gil.variant.thread_exit());
                 } else if !locked || self.variant == IoVariant::ReleaseIgnoresNesting {
                     self.gil.release(&mut s.gil, thread, After::Detach);
                 }

@@ -11,6 +11,9 @@ pub struct Variant {
     pub summary: &'static str,
     /// What it mirrors.
     pub kind: VariantKind,
+    /// The releases of the real code it stands for (`3.13`), for the version matrix; empty for
+    /// fixes, ablations and bad variants.
+    pub releases: &'static [&'static str],
 }
 
 /// What a variant mirrors.
@@ -21,6 +24,9 @@ pub enum VariantKind {
     Real,
     /// A fix that was proposed (or that this project proposes) and is not in the real code.
     ProposedFix,
+    /// Hypothetical: real code with one mechanism taken out, to show what the mechanism does
+    /// (no real version runs it).
+    Ablation,
     /// Deliberately broken, to show that a property can fail.
     Bad,
 }
@@ -31,6 +37,7 @@ impl VariantKind {
         match self {
             VariantKind::Real => "real code",
             VariantKind::ProposedFix => "proposed fix",
+            VariantKind::Ablation => "ablation (hypothetical)",
             VariantKind::Bad => "bad variant",
         }
     }
@@ -47,14 +54,15 @@ pub trait Variants: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
 }
 
 /// Declares a model's variants once: the enum, and for each variant its name on the command
-/// line, its kind (`Real`, `ProposedFix` or `Bad`) and a one-line summary.
+/// line, its kind (`Real`, `ProposedFix`, `Ablation` or `Bad`), a one-line summary and,
+/// optionally, the releases of the real code it stands for (`["3.13", "3.14"]`).
 ///
 /// ```
 /// gilcheck::variants! {
 ///     /// How the queue hands items over.
 ///     pub enum QueueVariant {
 ///         /// As `queue.Queue` does it.
-///         Faithful => ("while-loop", Real, "waiters re-check the condition in a loop"),
+///         Faithful => ("while-loop", Real, "waiters re-check the condition in a loop", ["3.13"]),
 ///         /// The classic mistake.
 ///         IfInsteadOfWhile => ("if-instead-of-while", Bad, "a woken waiter does not re-check"),
 ///     }
@@ -62,6 +70,7 @@ pub trait Variants: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
 /// use gilcheck::variant::Variants;
 /// assert_eq!(QueueVariant::from_name("while-loop"), Some(QueueVariant::Faithful));
 /// assert_eq!(QueueVariant::ALL[1].name, "if-instead-of-while");
+/// assert_eq!(QueueVariant::ALL[0].releases, ["3.13"]);
 /// ```
 #[macro_export]
 macro_rules! variants {
@@ -70,7 +79,8 @@ macro_rules! variants {
         $vis:vis enum $name:ident {
             $(
                 $(#[$vmeta:meta])*
-                $variant:ident => ($label:literal, $kind:ident, $summary:literal)
+                $variant:ident => ($label:literal, $kind:ident, $summary:literal
+                    $(, [$($release:literal),* $(,)?])?)
             ),* $(,)?
         }
     ) => {
@@ -86,6 +96,7 @@ macro_rules! variants {
                     name: $label,
                     summary: $summary,
                     kind: $crate::variant::VariantKind::$kind,
+                    releases: &[$($($release),*)?],
                 },
             )*];
 

@@ -341,6 +341,139 @@ fn gh_96387_the_bug_hangs_the_fix_as_written_still_can_and_a_reset_under_the_mut
     assert!(waits < reset, "{}", trace.to_text());
 }
 
+/// gh-96387 on every version read: each orders the exiting waiter's unlock of `gil->mutex`
+/// before the reset of its request, so the residual window is open in each.
+#[test]
+fn gh_96387_the_residual_window_is_open_in_3_12_and_3_13_and_in_the_hang_of_3_14() {
+    for variant in [
+        GilVariant::Shutdown3125,
+        GilVariant::Shutdown3135,
+        GilVariant::Shutdown31315,
+    ] {
+        let report = run(variant, 2, false);
+        for id in ["GIL-X1", "GIL-S3"] {
+            assert_eq!(
+                report.verdict(id),
+                Some(Verdict::Violated),
+                "{variant:?} {id}"
+            );
+        }
+        for id in ["GIL-S1", "GIL-S2"] {
+            assert_eq!(report.verdict(id), Some(Verdict::Holds), "{variant:?} {id}");
+        }
+        let trace = report.result("GIL-S3").unwrap().trace.as_ref().unwrap();
+        let actions: Vec<&str> = trace.steps.iter().map(|s| s.action.as_str()).collect();
+        let waits = actions
+            .iter()
+            .position(|a| a.contains("wait on switch_cond"))
+            .expect("the main thread waits");
+        let reset = actions
+            .iter()
+            .position(|a| a.contains("mutex unlocked ->"))
+            .expect("the daemon resets after unlocking");
+        assert!(waits < reset, "{variant:?}\n{}", trace.to_text());
+        // 3.13.8+ and 3.14: the daemon hangs instead of exiting, and that is final.
+        let end = &trace.steps.last().unwrap().state;
+        let daemon = if variant.hangs() {
+            "T1:hung"
+        } else {
+            "T1:done"
+        };
+        assert!(end.contains(daemon), "{variant:?}\n{}", trace.to_text());
+    }
+}
+
+/// A hung daemon thread is final: the deadlock of 3.13.8+ and 3.14 is the main thread's wait
+/// in the hand-off, not the daemon that never returns.
+#[test]
+fn a_hung_thread_is_not_a_deadlock() {
+    let model = Handoff::new(GilVariant::Shutdown31315, &Config::threads(2));
+    let report = check(&model, &meta("gh-96387-3.13.15", 2), &Options::default());
+    let hung = report
+        .result("GIL-S3")
+        .and_then(|r| r.trace.as_ref())
+        .expect("a deadlock trace");
+    assert!(hung.steps.last().unwrap().state.contains("T0:switch-wait"));
+    // Every state in which the main thread is done and the daemon hung is final.
+    let mut s = model.init_states().remove(0);
+    s.threads[0] = gil::Pc::Done;
+    s.threads[1] = gil::Pc::Hung;
+    assert!(model.is_final(&s));
+}
+
+/// Whether some reachable state of `variant` under `config`, with its enabled steps, passes
+/// `test`.
+fn reachable(
+    variant: GilVariant,
+    config: &Config,
+    test: impl Fn(&gil::GilState, &[gil::Action]) -> bool,
+) -> bool {
+    let model = Handoff::new(variant, config);
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = model.init_states();
+    let mut actions = Vec::new();
+    while let Some(s) = todo.pop() {
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        actions.clear();
+        model.actions(&s, &mut actions);
+        if test(&s, &actions) {
+            return true;
+        }
+        todo.extend(actions.iter().map(|a| model.next_state(&s, a)));
+    }
+    false
+}
+
+/// 3.13 moved the drop request into the holder's own `eval_breaker`. A thread that dropped the
+/// GIL because it was asked reads its own bit in `drop_gil`'s hand-off, which nobody else
+/// clears: it always tries the hand-off. With one flag per interpreter (3.2-3.12) the next
+/// holder can clear the flag first, and the dropping thread then skips the hand-off.
+#[test]
+fn from_3_13_a_thread_asked_to_drop_always_reads_its_own_request() {
+    use gilcheck::models::gil::{Action, After, Pc};
+    let skips_handoff = |variant| {
+        reachable(variant, &Config::threads(3), |s, actions| {
+            actions.iter().any(|a| {
+                let asked = Pc::HandoffRead {
+                    after: After::Retake,
+                    request: false,
+                };
+                matches!(a, Action::HandoffRead { thread, request: false }
+                    if s.threads[*thread as usize] == asked)
+            })
+        })
+    };
+    assert!(skips_handoff(GilVariant::Cpython311));
+    assert!(skips_handoff(GilVariant::Cpython312));
+    assert!(!skips_handoff(GilVariant::Cpython313));
+}
+
+/// gh-104341: from 3.12 a finishing thread releases the GIL without its thread state, so it
+/// never waits in the hand-off; up to 3.11 it can.
+#[test]
+fn from_3_12_a_finishing_thread_never_waits_for_the_hand_off() {
+    use gilcheck::models::gil::{After, Pc, FINITE};
+    let config = Config::threads(3).with(FINITE.name, true);
+    let waits_on_exit = |variant| {
+        reachable(variant, &config, |s, _| {
+            s.threads.iter().any(|pc| {
+                matches!(
+                    pc,
+                    Pc::SwitchWait {
+                        after: After::Exit,
+                        ..
+                    }
+                )
+            })
+        })
+    };
+    assert!(waits_on_exit(GilVariant::Cpython311));
+    assert!(!waits_on_exit(GilVariant::Cpython312));
+    assert!(!waits_on_exit(GilVariant::Cpython313));
+}
+
 #[test]
 fn with_2_threads_a_requesting_waiter_is_never_bypassed_with_3_without_bound() {
     let numbers = |variant, threads| {
@@ -403,7 +536,16 @@ fn a_gil_state_packs_into_one_word_and_its_widest_values_read_back() {
             notified: true,
             after: After::Exit,
         },
+        Pc::Release { after: After::Hang },
+        Pc::HandoffRead {
+            after: After::Exit,
+            request: true,
+        },
+        Pc::ExitReset {
+            holder: MAX_THREADS as u8 - 1,
+        },
         Pc::Done,
+        Pc::Hung,
     ];
     for (i, pc) in widest.into_iter().enumerate() {
         for last_holder in [0, MAX_THREADS as u8 - 1, NOBODY] {

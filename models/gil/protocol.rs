@@ -216,6 +216,9 @@ impl Gil {
     fn acquire(&self, s: &mut GilState, t: u8) {
         s.locked = true;
         if s.last_holder != t {
+            if self.variant.per_thread_request() {
+                self.hand_on_request(s);
+            }
             s.last_holder = t;
             for pc in s.threads.iter_mut() {
                 if let Pc::Wait { switched, .. } = pc {
@@ -241,7 +244,30 @@ impl Gil {
         match after {
             After::Retake => Pc::Take,
             After::Detach => Pc::Detached,
-            After::Exit => Pc::Done,
+            After::Exit | After::Final => Pc::Done,
+            After::Hang => Pc::Hung,
+        }
+    }
+
+    /// 3.13+: `last_holder` is about to change. `drop_request` stands for the bit of
+    /// `last_holder` only, so the old holder's bit moves into its pc if it has yet to read it
+    /// (`HandoffRead`); anywhere else the bit is never read again before its owner clears it
+    /// on its next `take_gil`. The new holder's bit reads as clear: it clears it itself before
+    /// anything reads it, holding `gil->mutex` the while.
+    fn hand_on_request(&self, s: &mut GilState) {
+        if let Some(Pc::HandoffRead { request, .. }) = s.threads.get_mut(s.last_holder as usize) {
+            *request = s.drop_request;
+        }
+        s.drop_request = false;
+    }
+
+    /// Where a daemon thread goes when it leaves `take_gil` at shutdown: it exits, or 3.13.8+
+    /// hangs.
+    fn shutdown_end(&self) -> Pc {
+        if self.variant.hangs() {
+            Pc::Hung
+        } else {
+            Pc::Done
         }
     }
 
@@ -297,7 +323,7 @@ impl Gil {
                 reset: false,
             }),
             Pc::Acquired => out.push(Action::ClearRequest(t)),
-            Pc::ExitReset => out.push(Action::ResetAndExit(t)),
+            Pc::ExitReset { .. } => out.push(Action::ResetAndExit(t)),
             Pc::Release { .. } if mutex_free => {
                 let before = out.len();
                 for w in self.threads() {
@@ -318,9 +344,14 @@ impl Gil {
                     });
                 }
             }
-            Pc::HandoffRead { .. } => out.push(Action::HandoffRead {
+            Pc::HandoffRead { request: own, .. } => out.push(Action::HandoffRead {
                 thread: t,
-                request: s.drop_request,
+                // 3.13+ reads its own bit, which is `drop_request` while it is `last_holder`.
+                request: if self.variant.per_thread_request() && s.last_holder != t {
+                    own
+                } else {
+                    s.drop_request
+                },
             }),
             Pc::HandoffLock { .. } => out.push(Action::HandoffLock {
                 thread: t,
@@ -377,7 +408,7 @@ impl Gil {
             }
             Action::Bytecode(_) => {}
             Action::Tick(t) => self.release(s, t, After::Retake),
-            Action::Exit(t) => self.release(s, t, After::Exit),
+            Action::Exit(t) => self.release(s, t, self.variant.thread_exit()),
             Action::Release { thread, woken } => {
                 s.locked = false;
                 if let Woken::Thread(w) = woken {
@@ -386,10 +417,14 @@ impl Gil {
                     }
                 }
                 let after = s.threads[thread as usize].after();
-                s.threads[thread as usize] = if !self.variant.forces_switch() {
+                let final_release = matches!(after, After::Final | After::Hang);
+                s.threads[thread as usize] = if final_release || !self.variant.forces_switch() {
                     Gil::after_drop(after)
                 } else {
-                    Pc::HandoffRead { after }
+                    Pc::HandoffRead {
+                        after,
+                        request: false,
+                    }
                 };
             }
             Action::HandoffRead { thread, request } => {
@@ -420,20 +455,39 @@ impl Gil {
             Action::ShutdownExit { thread, reset } => {
                 let t = thread as usize;
                 s.threads[t] = match s.threads[t] {
-                    // Check C: unlock the mutex, drop_gil (with the hand-off), exit.
-                    Pc::Acquired => Pc::Release { after: After::Exit },
+                    // Check C: unlock the mutex, drop_gil (with the hand-off until 3.12), exit.
+                    Pc::Acquired => Pc::Release {
+                        after: self.variant.shutdown_exit(),
+                    },
+                    // 3.11.2+: unlock the mutex, then reset the request (3.13+: the bit of the
+                    // holder seen under the mutex).
                     Pc::Wait {
                         requested: true, ..
-                    } if self.variant == GilVariant::Shutdown3112 => Pc::ExitReset,
-                    _ => Pc::Done,
+                    } if !reset => Pc::ExitReset {
+                        holder: if self.variant.per_thread_request() {
+                            s.last_holder
+                        } else {
+                            0
+                        },
+                    },
+                    _ => self.shutdown_end(),
                 };
                 if reset {
                     s.drop_request = false;
                 }
             }
             Action::ResetAndExit(t) => {
-                s.drop_request = false;
-                s.threads[t as usize] = Pc::Done;
+                match s.threads[t as usize] {
+                    Pc::ExitReset { holder }
+                        if self.variant.per_thread_request() && holder != s.last_holder =>
+                    {
+                        if let Pc::HandoffRead { request, .. } = &mut s.threads[holder as usize] {
+                            *request = false;
+                        }
+                    }
+                    _ => s.drop_request = false,
+                }
+                s.threads[t as usize] = self.shutdown_end();
             }
             Action::RequestAtOnce(_) => s.drop_request = true,
         }
@@ -519,7 +573,7 @@ impl Gil {
 
     /// Whether every thread has finished.
     pub fn is_final(&self, s: &GilState) -> bool {
-        s.threads.iter().all(|pc| *pc == Pc::Done)
+        s.threads.iter().all(|pc| matches!(pc, Pc::Done | Pc::Hung))
     }
 
     /// The environment assumptions liveness verdicts on the GIL rest on.
@@ -545,6 +599,11 @@ impl Gil {
 
     /// The label of `action` (its name in traces).
     pub fn format_action(&self, action: &Action) -> String {
+        let end = if self.variant.hangs() {
+            "hang thread"
+        } else {
+            "exit thread"
+        };
         match *action {
             Action::TakeFree(_) => "take_gil: fast path -> acquire".into(),
             Action::TakeBlock(_) => "take_gil: GIL held -> timed wait on cond".into(),
@@ -556,7 +615,11 @@ impl Gil {
             } => format!(
                 "take_gil: cond wait returns ({}){}; {}",
                 if timed_out { "timed out" } else { "signalled" },
-                if requests { ", sets drop request" } else { "" },
+                match (requests, self.variant.per_thread_request()) {
+                    (false, _) => "",
+                    (true, false) => ", sets drop request",
+                    (true, true) => ", sets last_holder's drop bit",
+                },
                 if acquires {
                     "GIL free -> acquire"
                 } else {
@@ -570,7 +633,10 @@ impl Gil {
             Action::Poll { request: false, .. } => "eval loop: poll point, no request".into(),
             Action::Bytecode(_) => "eval loop: bytecode, no poll point".into(),
             Action::Tick(_) => "eval loop: check interval -> release the lock, re-take it".into(),
-            Action::Exit(_) => "thread exits -> final drop_gil".into(),
+            Action::Exit(_) if self.variant.thread_exit() == After::Exit => {
+                "thread exits -> drop_gil with its tstate".into()
+            }
+            Action::Exit(_) => "thread exits -> final drop_gil (no tstate, no hand-off)".into(),
             Action::Release { woken, .. } => format!(
                 "drop_gil: locked=0, signal cond{}",
                 match woken {
@@ -596,9 +662,12 @@ impl Gil {
             Action::ShutdownExit { reset: true, .. } => {
                 "take_gil: must exit -> reset own drop request, unlock mutex, exit thread".into()
             }
-            Action::ShutdownExit { .. } => "take_gil: runtime finalizing -> exit thread".into(),
+            Action::ShutdownExit { .. } => format!("take_gil: runtime finalizing -> {end}"),
+            Action::ResetAndExit(_) if self.variant.per_thread_request() => {
+                format!("take_gil: mutex unlocked -> clear the drop bit of the holder seen, {end}")
+            }
             Action::ResetAndExit(_) => {
-                "take_gil: mutex unlocked -> reset own drop request, exit thread".into()
+                format!("take_gil: mutex unlocked -> reset own drop request, {end}")
             }
             Action::RequestAtOnce(_) => {
                 "take_gil: back from I/O, sets gil_drop_request at once (priority request)".into()

@@ -27,9 +27,12 @@ pub enum Pc {
         /// This call set the drop request (gh-96387 fix variants only).
         requested: bool,
     },
-    /// 3.11.2 `take_gil` exiting at shutdown: `gil->mutex` released, about to reset the drop
-    /// request it set.
-    ExitReset,
+    /// `take_gil` exiting at shutdown (3.11.2+): `gil->mutex` released, about to reset the drop
+    /// request it set. 3.13+ clears the bit of `holder`, the holder it saw under the mutex.
+    ExitReset {
+        /// `holder_tstate` (3.13+; 0 before, where the request is one flag).
+        holder: u8,
+    },
     /// `take_gil` took the GIL and still holds `gil->mutex`, about to clear the drop request.
     Acquired,
     /// Holds the GIL and runs bytecode between poll points.
@@ -43,6 +46,9 @@ pub enum Pc {
     HandoffRead {
         /// Where the thread goes when `drop_gil` returns.
         after: After,
+        /// 3.13+: its own drop bit, kept here once another thread became `last_holder` (while
+        /// it is `last_holder` its bit is `GilState::drop_request`). Always false before 3.13.
+        request: bool,
     },
     /// `drop_gil`, FORCE_SWITCHING: about to lock `switch_mutex` and test `last_holder`.
     HandoffLock {
@@ -61,6 +67,9 @@ pub enum Pc {
     Detached,
     /// The thread has finished (finite configurations only).
     Done,
+    /// A daemon thread at shutdown, blocked for ever in `PyThread_hang_thread` (3.13.8+,
+    /// 3.14): final, it never takes the GIL again.
+    Hung,
 }
 
 /// Why a thread runs `drop_gil`, which decides where it goes when `drop_gil` returns.
@@ -70,8 +79,13 @@ pub enum After {
     Retake,
     /// `PyEval_SaveThread`: run without the GIL (`Pc::Detached`).
     Detach,
-    /// The thread ends.
+    /// The thread ends; `drop_gil` had its tstate (FORCE_SWITCHING applies).
     Exit,
+    /// The thread ends after a final release (3.12+ `tstate == NULL`, 3.13+ `final_release`):
+    /// no hand-off, `last_holder` not written.
+    Final,
+    /// A final release, then the thread hangs (3.13.8+, 3.14 at shutdown).
+    Hang,
 }
 
 impl Pc {
@@ -86,12 +100,14 @@ impl Pc {
             | Pc::HandoffLock { .. }
             | Pc::SwitchWait { .. } => &DROPS,
             Pc::Detached => &DETACHED,
-            Pc::ExitReset | Pc::Done => &DONE,
+            Pc::ExitReset { .. } | Pc::Done => &DONE,
+            Pc::Hung => &HUNG,
         }
     }
 
     /// The pc in `PC_BITS` bits, distinct for distinct pcs: the kind in the low four bits,
-    /// its flags and `After` above them.
+    /// its flags and `After` above them (three bits in `Release`, the one place a final
+    /// release or a hang can be; two elsewhere, with a flag in bit 6).
     #[inline]
     fn code(self) -> u8 {
         let flag = |b: bool, bit: u8| (b as u8) << bit;
@@ -103,15 +119,16 @@ impl Pc {
                 switched,
                 requested,
             } => 1 | flag(notified, 4) | flag(switched, 5) | flag(requested, 6),
-            Pc::ExitReset => 2,
+            Pc::ExitReset { holder } => 2 | holder << 4,
             Pc::Acquired => 3,
             Pc::Eval => 4,
             Pc::Release { after: a } => 5 | after(a),
-            Pc::HandoffRead { after: a } => 6 | after(a),
+            Pc::HandoffRead { after: a, request } => 6 | after(a) | flag(request, 6),
             Pc::HandoffLock { after: a } => 7 | after(a),
             Pc::SwitchWait { notified, after: a } => 8 | after(a) | flag(notified, 6),
             Pc::Detached => 9,
             Pc::Done => 10,
+            Pc::Hung => 11,
         }
     }
 
@@ -119,10 +136,12 @@ impl Pc {
     #[inline]
     fn from_code(code: u8) -> Pc {
         let flag = |bit: u8| code >> bit & 1 == 1;
-        let after = || match code >> 4 & 3 {
+        let after = |bits: u8| match code >> 4 & bits {
             0 => After::Retake,
             1 => After::Detach,
             2 => After::Exit,
+            3 => After::Final,
+            4 => After::Hang,
             _ => unreachable!("no After has code {code:#x}"),
         };
         match code & 15 {
@@ -132,18 +151,22 @@ impl Pc {
                 switched: flag(5),
                 requested: flag(6),
             },
-            2 => Pc::ExitReset,
+            2 => Pc::ExitReset { holder: code >> 4 },
             3 => Pc::Acquired,
             4 => Pc::Eval,
-            5 => Pc::Release { after: after() },
-            6 => Pc::HandoffRead { after: after() },
-            7 => Pc::HandoffLock { after: after() },
+            5 => Pc::Release { after: after(7) },
+            6 => Pc::HandoffRead {
+                after: after(3),
+                request: flag(6),
+            },
+            7 => Pc::HandoffLock { after: after(3) },
             8 => Pc::SwitchWait {
                 notified: flag(6),
-                after: after(),
+                after: after(3),
             },
             9 => Pc::Detached,
             10 => Pc::Done,
+            11 => Pc::Hung,
             _ => unreachable!("no pc has code {code:#x}"),
         }
     }
@@ -152,7 +175,7 @@ impl Pc {
     pub(super) fn after(self) -> After {
         match self {
             Pc::Release { after }
-            | Pc::HandoffRead { after }
+            | Pc::HandoffRead { after, .. }
             | Pc::HandoffLock { after }
             | Pc::SwitchWait { after, .. } => after,
             _ => After::Retake,
@@ -266,19 +289,27 @@ pub const DETACHED: Activity = Activity {
     colour: "#26a69a",
 };
 
+/// A daemon thread hung at shutdown (3.13.8+, 3.14).
+pub const HUNG: Activity = Activity {
+    name: "hung",
+    describe: "hangs for ever at shutdown",
+    colour: "#616161",
+};
+
 /// How pictures of GIL models colour a thread.
-pub const LEGEND: Legend = &[HOLDS, TAKES, WAITS, DROPS, DETACHED, IDLE, DONE];
+pub const LEGEND: Legend = &[HOLDS, TAKES, WAITS, DROPS, DETACHED, IDLE, DONE, HUNG];
 
 /// A pc in a few words (`wait(signalled)`, `release+exit`).
 pub(super) fn pc_name(pc: Pc) -> String {
     let exit = |after: After| match after {
         After::Retake => "",
         After::Detach => "+detach",
-        After::Exit => "+exit",
+        After::Exit | After::Final => "+exit",
+        After::Hang => "+hang",
     };
     match pc {
         Pc::Take => "take".into(),
-        Pc::ExitReset => "exit-reset".into(),
+        Pc::ExitReset { .. } => "exit-reset".into(),
         Pc::Wait {
             notified, switched, ..
         } => format!(
@@ -289,7 +320,7 @@ pub(super) fn pc_name(pc: Pc) -> String {
         Pc::Acquired => "acquired".into(),
         Pc::Eval => "eval".into(),
         Pc::Release { after } => format!("release{}", exit(after)),
-        Pc::HandoffRead { after } => format!("handoff-read{}", exit(after)),
+        Pc::HandoffRead { after, .. } => format!("handoff-read{}", exit(after)),
         Pc::HandoffLock { after } => format!("handoff-lock{}", exit(after)),
         Pc::Detached => "detached".into(),
         Pc::SwitchWait { notified, after } => format!(
@@ -298,6 +329,7 @@ pub(super) fn pc_name(pc: Pc) -> String {
             exit(after)
         ),
         Pc::Done => "done".into(),
+        Pc::Hung => "hung".into(),
     }
 }
 

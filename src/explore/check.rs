@@ -37,7 +37,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
             Some(limit) => (None, limit.clone()),
             None => {
                 let graph_options = Options {
-                    max_memory: options.max_memory.saturating_sub(store.memory_bytes()),
+                    memory_held: store.memory_bytes(),
                     ..options.clone()
                 };
                 let (graph, cut) = Graph::build(model, &graph_options);

@@ -48,6 +48,9 @@ pub struct Options {
     /// Stop (verdicts become inconclusive) once the visited set (and the state graph) hold
     /// this many bytes.
     pub max_memory: usize,
+    /// Bytes an earlier phase of the same check still holds, counted against `max_memory`
+    /// (the visited set, while the graph for liveness is built).
+    pub memory_held: usize,
     /// Threads that compute successors (results do not depend on it).
     pub workers: usize,
     /// Check only these property IDs (all when empty).
@@ -64,6 +67,7 @@ impl Default for Options {
             deadline: None,
             fairness: None,
             max_memory: default_max_memory(),
+            memory_held: 0,
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             properties: Vec::new(),
             progress: None,
@@ -82,7 +86,7 @@ impl Options {
         if let Some(limit) = self.out_of_time() {
             return Some(limit);
         }
-        (bytes > self.max_memory).then(|| {
+        (bytes.saturating_add(self.memory_held) > self.max_memory).then(|| {
             format!(
                 "memory limit {} MiB reached",
                 self.max_memory / (1024 * 1024)

@@ -43,6 +43,9 @@ pub struct Run {
     pub variant: &'static str,
     /// What the variant mirrors.
     pub kind: VariantKind,
+    /// The releases of the real code it stands for (`Variant::releases`).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub releases: &'static [&'static str],
     /// The bounds.
     pub config: Config,
     /// See `Job::change`.
@@ -53,6 +56,14 @@ pub struct Run {
 }
 
 impl Run {
+    /// What the variant mirrors in words, with its releases (`real code: 3.13, 3.14`).
+    pub fn mirrors(&self) -> String {
+        match self.releases {
+            [] => self.kind.describe().to_string(),
+            releases => format!("{}: {}", self.kind.describe(), releases.join(", ")),
+        }
+    }
+
     /// The bounds in words, with symmetry.
     pub fn bounds(&self) -> String {
         let symmetry = if self.report.symmetry {

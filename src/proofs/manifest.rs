@@ -26,6 +26,8 @@ struct PropertyEntry<'a> {
 struct CheckEntry<'a> {
     variant: &'a str,
     kind: VariantKind,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    releases: &'a [&'a str],
     #[serde(flatten)]
     config: &'a Config,
     symmetry: bool,
@@ -64,6 +66,7 @@ pub fn manifest(catalogue: &Catalogue) -> String {
                     Some(CheckEntry {
                         variant: r.variant,
                         kind: r.kind,
+                        releases: r.releases,
                         config: &r.config,
                         symmetry: r.report.symmetry && result.basis == Basis::Search,
                         change: r.change.as_deref(),

@@ -1,13 +1,15 @@
 //! The citable catalogue. `gilcheck prove` plans one search per model × variant × bound set
 //! (`plan`), runs them on every core, and collects what they found (`catalogue`); the renderers
 //! turn it into `proofs/`: one page per property (`page`), `manifest.toml` (`manifest`), an SVG
-//! timeline per trace (`svg`) and `index.html` (`index`); `write` puts the files in place.
+//! timeline per trace (`svg`), `index.html` (`index`) and the version matrix `versions.md`
+//! (`releases`); `write` puts the files in place.
 
 pub mod catalogue;
 pub mod index;
 pub mod manifest;
 pub mod page;
 pub mod plan;
+pub mod releases;
 
 pub use catalogue::{summary, violators, Catalogue, Job, Run, Scope};
 pub use plan::{bound_sets, execute, plan};
@@ -27,6 +29,9 @@ pub fn files(catalogue: &Catalogue) -> Vec<(String, String)> {
         ("manifest.toml".to_string(), manifest::manifest(catalogue)),
         ("index.html".to_string(), index::index(catalogue)),
     ];
+    if let Some(matrix) = releases::matrix(catalogue) {
+        files.push((releases::FILE.to_string(), matrix));
+    }
     for (entry, property) in catalogue.properties() {
         let (text, pictures) = page::page(catalogue, entry, property);
         files.push((page::file_name(property.id), text));

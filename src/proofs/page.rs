@@ -88,7 +88,7 @@ pub fn page(
             out,
             "| `{}` | {} | {bounds} | {} | {states} | `{}` |",
             run.variant,
-            run.kind.describe(),
+            run.mirrors(),
             verdict_cell(run, id),
             run.command(&catalogue.program, entry)
         );

@@ -139,6 +139,7 @@ pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, E
                         model: job.entry.name,
                         variant: job.variant.name,
                         kind: job.variant.kind,
+                        releases: job.variant.releases,
                         config: job.config.clone(),
                         change: job.change.clone(),
                         report,

@@ -46,6 +46,8 @@ pub struct ModelEntry {
     pub symmetric: bool,
     /// How its pictures colour what a thread does.
     pub legend: Legend,
+    /// Findings written up for a property's page: (property ID, Markdown).
+    pub notes: &'static [(&'static str, &'static str)],
     /// Its executable twin's measurements under loom and shuttle (`bench --twins`), if it has
     /// a twin: each backend and scheduler with what it ran.
     pub twin_bench: Option<TwinBench>,
@@ -102,6 +104,7 @@ impl ModelEntry {
             settings: &[],
             symmetric: false,
             legend: &[],
+            notes: &[],
             twin_bench: None,
             ops: Ops {
                 variants: M::Variant::ALL,
@@ -133,6 +136,13 @@ impl ModelEntry {
     /// The legend of its pictures.
     pub fn with_legend(mut self, legend: Legend) -> Self {
         self.legend = legend;
+        self
+    }
+
+    /// Findings written up for property pages: (property ID, Markdown). The verdicts and
+    /// traces on the page are computed; a note says what they mean for the real code.
+    pub fn with_notes(mut self, notes: &'static [(&'static str, &'static str)]) -> Self {
+        self.notes = notes;
         self
     }
 

@@ -208,7 +208,8 @@ impl Model for Handoff {
                             shutdown (gh-96387)",
                 source: "Python/ceval_gil.h: take_gil exits on tstate_must_exit (3.9+), \
                          drop_gil waits on switch_cond; gh-96387: hangs in 3.9.2, fixed in \
-                         3.11 (2022-09, in 3.11.2)",
+                         3.11.2 with the reset after the unlock, an order Python/ceval_gil.c \
+                         keeps in 3.12.5, 3.13.5, 3.13.15 and 3.14 (main of 2025-05)",
                 premise: Some(Premise {
                     what: "the interpreter finalizes (a shutdown happens)",
                     holds: |_, s: &GilState| s.finalizing,
@@ -293,17 +294,45 @@ impl Registered for Handoff {
     }
 }
 
+/// What the verdicts of GIL-X1 mean for the real code (its page).
+const NOTES: &[(&str, &str)] = &[(
+    "GIL-X1",
+    "## Finding: the gh-96387 fix leaves a window open, in every version read
+
+The fix (3.11.2) makes a daemon thread that must exit in `take_gil` reset the drop request it
+set, but only after it has unlocked `gil->mutex`. In between, the main thread, finalizing, can
+poll that request, drop the GIL, read the request still set in `drop_gil`, find itself
+`last_holder` and wait on `switch_cond`; the daemon then resets and exits (3.13.8+: hangs), and
+no thread will ever take the GIL to end that wait. The traces below are the shortest, 11 steps
+at 2 threads, on each version's variant:
+
+| version | variant | unlock of `gil->mutex` | reset of the request |
+| --- | --- | --- | --- |
+| 3.11.2 | `gh-96387-3.11.2` | `Python/ceval_gil.h:259` | `:267` |
+| 3.12.5 | `gh-96387-3.12.5` | `Python/ceval_gil.c:385` | `:393` |
+| 3.13.5 (3.13.0-3.13.7) | `gh-96387-3.13.5` | `Python/ceval_gil.c:342` | `:350` (clears the bit of the holder it saw) |
+| 3.13.15 (3.13.8+) | `gh-96387-3.13.15` | `Python/ceval_gil.c:348` | `:356`, then hangs |
+| main, May 2025 (after 3.14 branched) | `gh-96387-3.13.15` | `Python/ceval_gil.c:343` | `:351`, then hangs |
+
+The one-line change that closes it in the model: reset the request (3.13+: clear the holder's
+bit) before `MUTEX_UNLOCK(gil->mutex)` instead of after; `gh-96387-reset-under-mutex` does that
+and holds above. Whether a real interpreter reaches the window is a question for the real
+machine: the model says only that the code's order allows it.",
+)];
+
 /// The registry entry of the hand-off model.
 pub fn entry() -> ModelEntry {
     ModelEntry::of::<Handoff>(
         "gil",
-        "CPython 3.11 GIL hand-off: take_gil, drop_gil, drop request, FORCE_SWITCHING",
+        "CPython's GIL hand-off, 2.7 and 3.9-3.14: take_gil, drop_gil, drop request, \
+         FORCE_SWITCHING, thread exit and shutdown",
         MAX_THREADS,
         3,
     )
     .with_source("models/gil/handoff.rs")
     .with_settings(SETTINGS)
     .with_legend(LEGEND)
+    .with_notes(NOTES)
     .with_twin_bench(super::handoff_twin::bench)
     .symmetric()
 }

@@ -117,6 +117,9 @@ pub fn page(
         }
     );
 
+    for (_, note) in entry.notes.iter().filter(|(of, _)| *of == id) {
+        let _ = writeln!(out, "{}\n", note.trim_end());
+    }
     if property.liveness {
         out.push_str(&sensitivity(catalogue, entry, id));
     }

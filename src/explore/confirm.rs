@@ -714,5 +714,17 @@ mod tests {
             &claim(&[(0, Go), (0, Back)], Claim::Violation),
             "no trigger reaches its response with fewer than 1",
         );
+        // Counting starts at a trigger: T0's `Back` comes before T1 is at 1, so it does not
+        // count for T-B5.
+        let early = claiming(
+            run(&[(0, Go), (0, Back), (1, Go), (1, Stop)]),
+            Some("T-B5"),
+            Claim::Witness,
+            None,
+        );
+        refuted(
+            &early,
+            "no trigger reaches its response with at least 1 counted steps",
+        );
     }
 }

@@ -163,6 +163,17 @@ pub(crate) mod toy {
                         claim: CountClaim::Bounded,
                     },
                 ),
+                // At least one `Back` of any thread between T1 at 1 and T1 done.
+                property(
+                    "T-B5",
+                    Check::Count {
+                        from: t1_at_1,
+                        count: |_, _, a: &Action, _, _| a.1 == Move::Back,
+                        to: t1_done,
+                        each_thread: false,
+                        claim: CountClaim::AtLeast(1),
+                    },
+                ),
             ]
         }
         fn is_final(&self, s: &State) -> bool {

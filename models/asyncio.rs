@@ -1,5 +1,5 @@
-//! asyncio's event loop composed with the GIL model (`gil.rs`): the seed's claims C5 ("asyncio
-//! is not affected by the GIL") and C6 ("CPU-bound work blocks the loop; offload it").
+//! asyncio's event loop composed with the GIL component (`models/gil/`): the seed's claims C5
+//! ("asyncio is not affected by the GIL") and C6 ("CPU-bound work blocks the loop; offload it").
 //!
 //! T0 runs the event loop (`Lib/asyncio/base_events.py`, `BaseEventLoop._run_once`): holding
 //! the GIL it runs a ready callback, or, when none is ready, waits in its selector

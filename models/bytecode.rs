@@ -1,5 +1,5 @@
-//! `counter += 1` run by several threads, as the bytecodes the interpreter executes, composed
-//! with the GIL model (`gil.rs`). It judges seed claim C1 where it is misread as "the GIL makes
+//! `counter += 1` run by several threads, as the bytecodes the interpreter executes, composed with
+//! the GIL component (`models/gil/`). It judges seed claim C1 where it is misread as "the GIL makes
 //! my code thread-safe", and claim C9 ("PyPy, Jython and IronPython have no GIL").
 //!
 //! The program: a module global `counter = 0`; each of the threads runs

@@ -1,8 +1,9 @@
 //! Releasing the GIL around blocking I/O, and `PyGILState_Ensure`/`PyGILState_Release`, composed
-//! with the GIL model (`gil.rs`).
+//! with the GIL component (`models/gil/`).
 //!
-//! `Py_BEGIN_ALLOW_THREADS` calls `PyEval_SaveThread` (3.11 `Python/ceval_gil.h`: clear the
-//! current thread state, `drop_gil` with it, so the FORCE_SWITCHING hand-off applies);
+//! `Py_BEGIN_ALLOW_THREADS` calls `PyEval_SaveThread` (3.11 `Python/ceval.c`, from 3.12
+//! `Python/ceval_gil.c`: clear the current thread state, `drop_gil` with it, so the
+//! FORCE_SWITCHING hand-off applies);
 //! `Py_END_ALLOW_THREADS` calls `PyEval_RestoreThread` (`take_gil`). `PyGILState_Ensure`
 //! (`Python/pystate.c`, 3.11) finds or creates the thread's auto thread state, takes the GIL
 //! with `PyEval_RestoreThread` unless the thread already holds it, increments

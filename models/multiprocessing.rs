@@ -1,5 +1,5 @@
 //! `multiprocessing` against `threading` for CPU-bound Python code (seed claims C7 and C3),
-//! built on the GIL model (`gil.rs`).
+//! built on the GIL component (`models/gil/`).
 //!
 //! Each worker of `multiprocessing` is a separate OS process with its own interpreter and so its
 //! own GIL (`_gil_runtime_state`); the processes share no memory, so no step of one process reads

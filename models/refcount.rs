@@ -1,12 +1,13 @@
-//! Reference counting in CPython's default build, composed with the GIL model (`gil.rs`).
+//! Reference counting in CPython's default build, composed with the GIL component (`models/gil/`).
 //!
 //! `Py_INCREF` and `Py_DECREF` (`Include/object.h`, 3.11 and 3.12) are plain read-modify-writes
 //! of `ob_refcnt`: a load and a store, each a step here. They are correct only because every
 //! thread running them holds the GIL, and the GIL changes hands only at eval-breaker poll points,
 //! which lie between bytecodes, never inside one. `_Py_Dealloc` runs in the thread whose
 //! `Py_DECREF` took the count to zero; a container's `tp_dealloc` then drops the references it
-//! holds. From 3.12 (PEP 683) immortal objects such as `None` are not counted: `Py_INCREF` and
-//! `Py_DECREF` test `_Py_IsImmortal` and return.
+//! holds. From 3.12 (PEP 683) immortal objects such as `None` are not counted: on 64-bit builds
+//! `Py_INCREF` is a saturating add of the count's low 32 bits (an immortal count does not
+//! change), and `Py_DECREF` tests `_Py_IsImmortal` and returns.
 //!
 //! The program: module globals `G[0..k]` hold the k mortal objects, and object 0 is a container
 //! that also holds object 1. Every thread runs `x_o = G[o]` for each object and `y = None`;
@@ -688,9 +689,10 @@ impl Model for Refcount {
             Property {
                 id: "RC-S5",
                 statement: "None (immortal from 3.12, PEP 683) is never freed",
-                source: "Include/object.h: Py_INCREF, Py_DECREF skip objects for which \
-                         _Py_IsImmortal holds (CPython 3.12+, PEP 683); in 3.11 None is \
-                         counted like any object",
+                source: "Include/object.h (CPython 3.12+, PEP 683): Py_INCREF leaves an \
+                         immortal count unchanged (a saturating add on 64-bit builds), \
+                         Py_DECREF returns when _Py_IsImmortal holds; in 3.11 None is counted \
+                         like any object",
                 premise: None,
                 check: Check::Always(|_, s: &RcState| s.frees[NONE as usize] == 0),
             },

@@ -25,7 +25,8 @@ registered!(
     asyncio,
     multiprocessing,
     pypy,
-    bytecode
+    bytecode,
+    subinterpreters
 );
 
 pub mod cext_twin;

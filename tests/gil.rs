@@ -552,6 +552,7 @@ fn a_gil_state_packs_into_one_word_and_its_widest_values_read_back() {
             let state = GilState {
                 locked: i != 1,
                 drop_request: true,
+                sub_request: i != 2,
                 last_holder,
                 threads: [pc; MAX_THREADS],
                 finalizing: true,

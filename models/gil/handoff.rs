@@ -2,7 +2,7 @@
 //! points and dropping the GIL when asked, on the GIL component (`protocol.rs`) of any version
 //! (`versions.rs`). It states the GIL's own properties (GIL-S1..S3, R1..R2, L1..L4, B1, X1).
 
-use super::protocol::{holds_gil, owed_gil, Action, Gil, SETTINGS};
+use super::protocol::{holds_gil, Action, Gil, SETTINGS};
 use super::state::{GilState, Pc, LEGEND, MAX_THREADS, NOBODY};
 use super::versions::GilVariant;
 use crate::model::{Check, Config, CountClaim, Fairness, Model, Premise, Property};
@@ -113,7 +113,7 @@ impl Model for Handoff {
                          ceval_gil.c 3.12+)",
                 premise: Some(Premise {
                     what: "a drop request is made",
-                    holds: |_, s: &GilState| s.drop_request,
+                    holds: |m: &Handoff, s: &GilState| m.gil.any_request(s),
                 }),
                 check: Check::SometimesStep(|_, _, action, _| {
                     matches!(action, Action::Poll { request: true, .. })
@@ -142,7 +142,7 @@ impl Model for Handoff {
                          3.2-3.11; ceval_gil.c 3.12+)",
                 premise: None,
                 check: Check::LeadsTo {
-                    from: |_, s: &GilState, t| owed_gil(s, t),
+                    from: |m: &Handoff, s: &GilState, t| m.gil.owed(s, t),
                     to: |_, s: &GilState, t| s.threads[t] == Pc::Eval,
                     each_thread: true,
                     fairness: Fairness::StrongThread,
@@ -157,8 +157,8 @@ impl Model for Handoff {
                          ceval_gil.c 3.12+)",
                 premise: None,
                 check: Check::LeadsTo {
-                    from: |_, s: &GilState, _| s.drop_request,
-                    to: |_, s: &GilState, _| !s.drop_request,
+                    from: |m: &Handoff, s: &GilState, _| m.gil.any_request(s),
+                    to: |m: &Handoff, s: &GilState, _| !m.gil.any_request(s),
                     each_thread: false,
                     fairness: Fairness::StrongThread,
                 },
@@ -187,7 +187,7 @@ impl Model for Handoff {
                          3.2-3.11; ceval_gil.c 3.12+)",
                 premise: None,
                 check: Check::Count {
-                    from: |_, s: &GilState, t| owed_gil(s, t),
+                    from: |m: &Handoff, s: &GilState, t| m.gil.owed(s, t),
                     count: |_, _, action: &Action, _, t| match *action {
                         Action::TakeFree(u) => u as usize != t,
                         Action::Wake {

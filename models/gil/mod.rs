@@ -14,7 +14,7 @@ pub mod twin;
 mod versions;
 
 pub use handoff::{entry, Handoff};
-pub use protocol::{holds_gil, owed_gil, Action, Gil, Woken, FINITE, SETTINGS, SPURIOUS_WAKEUPS};
+pub use protocol::{holds_gil, Action, Gil, Woken, FINITE, SETTINGS, SPURIOUS_WAKEUPS};
 pub use state::{
     After, GilState, Pc, DETACHED, DROPS, HOLDS, HUNG, LEGEND, MAX_THREADS, NOBODY, TAKES, WAITS,
 };

@@ -180,6 +180,8 @@ pub struct Gil {
     pub finite: bool,
     /// Condition waits may return without a signal (`SPURIOUS_WAKEUPS`).
     pub spurious: bool,
+    /// Interpreters sharing the GIL, 1 or 2; thread `t` runs in interpreter `t % interpreters`.
+    pub interpreters: usize,
 }
 
 impl Gil {
@@ -192,7 +194,51 @@ impl Gil {
             threads: config.threads,
             finite: FINITE.is_on(config),
             spurious: SPURIOUS_WAKEUPS.is_on(config),
+            interpreters: 1,
         }
+    }
+
+    /// Whether thread `t` sees the second interpreter's drop request: two interpreters share
+    /// the GIL and the request is one flag per interpreter (3.9-3.12), so each thread sets,
+    /// polls and resets its own interpreter's (`tstate->interp->ceval`).
+    fn in_sub(&self, t: u8) -> bool {
+        self.interpreters > 1 && t % 2 == 1 && !self.variant.per_thread_request()
+    }
+
+    /// The drop request thread `t` reads.
+    pub fn request(&self, s: &GilState, t: u8) -> bool {
+        if self.in_sub(t) {
+            s.sub_request
+        } else {
+            s.drop_request
+        }
+    }
+
+    /// Sets or resets the drop request thread `t` writes.
+    fn set_request(&self, s: &mut GilState, t: u8, on: bool) {
+        if self.in_sub(t) {
+            s.sub_request = on;
+        } else {
+            s.drop_request = on;
+        }
+    }
+
+    /// Whether some drop request is pending (of either interpreter).
+    pub fn any_request(&self, s: &GilState) -> bool {
+        s.drop_request || s.sub_request
+    }
+
+    /// Whether waiter `t` is owed the GIL: its drop request is pending and no switch happened
+    /// since its wait began (it, or a waiter like it, asked the holder to drop).
+    pub fn owed(&self, s: &GilState, t: usize) -> bool {
+        self.request(s, t as u8)
+            && matches!(
+                s.threads[t],
+                Pc::Wait {
+                    switched: false,
+                    ..
+                }
+            )
     }
 
     /// The threads, by index.
@@ -350,7 +396,7 @@ impl Gil {
                 request: if self.variant.per_thread_request() && s.last_holder != t {
                     own
                 } else {
-                    s.drop_request
+                    self.request(s, t)
                 },
             }),
             Pc::HandoffLock { .. } => out.push(Action::HandoffLock {
@@ -382,7 +428,7 @@ impl Gil {
                 ..
             } => {
                 if requests {
-                    s.drop_request = true;
+                    self.set_request(s, thread, true);
                 }
                 if acquires {
                     self.acquire(s, thread);
@@ -398,7 +444,7 @@ impl Gil {
                 }
             }
             Action::ClearRequest(t) => {
-                s.drop_request = false;
+                self.set_request(s, t, false);
                 s.threads[t as usize] = Pc::Eval;
             }
             Action::Poll { thread, request } => {
@@ -438,7 +484,7 @@ impl Gil {
             Action::HandoffLock { thread, waits } => {
                 let after = s.threads[thread as usize].after();
                 s.threads[thread as usize] = if waits {
-                    s.drop_request = false;
+                    self.set_request(s, thread, false);
                     Pc::SwitchWait {
                         notified: false,
                         after,
@@ -473,7 +519,7 @@ impl Gil {
                     _ => self.shutdown_end(),
                 };
                 if reset {
-                    s.drop_request = false;
+                    self.set_request(s, thread, false);
                 }
             }
             Action::ResetAndExit(t) => {
@@ -485,11 +531,11 @@ impl Gil {
                             *request = false;
                         }
                     }
-                    _ => s.drop_request = false,
+                    _ => self.set_request(s, t, false),
                 }
                 s.threads[t as usize] = self.shutdown_end();
             }
-            Action::RequestAtOnce(_) => s.drop_request = true,
+            Action::RequestAtOnce(t) => self.set_request(s, t, true),
         }
     }
 
@@ -498,7 +544,7 @@ impl Gil {
     /// is back from a blocking call.
     pub fn request_at_once(&self, s: &GilState, t: u8) -> Option<Action> {
         let waits = matches!(s.threads[t as usize], Pc::Wait { .. });
-        (waits && s.locked && !s.drop_request).then_some(Action::RequestAtOnce(t))
+        (waits && s.locked && !self.request(s, t)).then_some(Action::RequestAtOnce(t))
     }
 
     /// `tstate_must_exit`: a daemon thread during finalization.
@@ -538,7 +584,7 @@ impl Gil {
         } else {
             Action::Poll {
                 thread: t,
-                request: s.drop_request,
+                request: self.request(s, t),
             }
         }
     }
@@ -565,6 +611,7 @@ impl Gil {
         GilState {
             locked: false,
             drop_request: false,
+            sub_request: false,
             last_holder: NOBODY,
             threads,
             finalizing: false,
@@ -687,10 +734,15 @@ impl Gil {
             .map(|t| format!("T{t}:{}", pc_name(s.threads[t as usize])))
             .collect();
         format!(
-            "locked={} last_holder={} drop_request={}{} | {}",
+            "locked={} last_holder={} drop_request={}{}{} | {}",
             s.locked as u8,
             holder,
             s.drop_request as u8,
+            if self.interpreters > 1 && !self.variant.per_thread_request() {
+                format!(" sub_request={}", s.sub_request as u8)
+            } else {
+                String::new()
+            },
             if s.finalizing { " finalizing" } else { "" },
             threads.join(" ")
         )
@@ -704,7 +756,7 @@ impl Gil {
                 .map(|t| s.threads[t as usize].activity().name.to_string())
                 .collect(),
             facts: vec![
-                Fact::flag("drop request", s.drop_request),
+                Fact::flag("drop request", self.any_request(s)),
                 Fact::flag("finalizing", s.finalizing),
             ],
         }
@@ -720,19 +772,6 @@ impl Gil {
             other => other,
         }
     }
-}
-
-/// Whether waiter `t` is owed the GIL: a drop request is pending and no switch happened since
-/// its wait began (it, or a waiter like it, asked the holder to drop).
-pub fn owed_gil(s: &GilState, t: usize) -> bool {
-    s.drop_request
-        && matches!(
-            s.threads[t],
-            Pc::Wait {
-                switched: false,
-                ..
-            }
-        )
 }
 
 /// Whether thread `t` holds the GIL: between returning from `take_gil` (it is `Acquired` once

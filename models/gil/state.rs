@@ -188,8 +188,13 @@ impl Pc {
 pub struct GilState {
     /// `gil->locked`.
     pub locked: bool,
-    /// `gil_drop_request` (3.11: `interp->ceval.gil_drop_request`, mirrored in `eval_breaker`).
+    /// `gil_drop_request` (3.11: `interp->ceval.gil_drop_request`, mirrored in `eval_breaker`;
+    /// 3.13+: the bit of `last_holder`). With two interpreters sharing the GIL (3.9-3.12), the
+    /// main interpreter's.
     pub drop_request: bool,
+    /// With two interpreters sharing the GIL (3.9-3.12): the second interpreter's own
+    /// `gil_drop_request`. Always false otherwise.
+    pub sub_request: bool,
     /// `gil->last_holder` as a thread index, or `NOBODY`.
     pub last_holder: u8,
     /// Program counter of each thread; slots past the configured count stay `Done`.
@@ -207,12 +212,17 @@ const HOLDER_BITS: u32 = 4;
 const NOBODY_FIELD: u64 = (1 << HOLDER_BITS) - 1;
 
 impl GilState {
-    /// Appends the state's 63 bits: each thread's pc, the three flags, `last_holder`.
+    /// Appends the state's 64 bits: each thread's pc, the four flags, `last_holder`.
     pub fn write_bits<const N: usize>(&self, out: &mut BitWriter<N>) {
         for pc in self.threads {
             out.put(pc.code() as u64, PC_BITS);
         }
-        for flag in [self.locked, self.drop_request, self.finalizing] {
+        for flag in [
+            self.locked,
+            self.drop_request,
+            self.finalizing,
+            self.sub_request,
+        ] {
             out.put(flag as u64, 1);
         }
         let holder = match self.last_holder {
@@ -229,7 +239,7 @@ impl GilState {
             *pc = Pc::from_code(input.take(PC_BITS) as u8);
         }
         let mut flag = || input.take(1) == 1;
-        let (locked, drop_request, finalizing) = (flag(), flag(), flag());
+        let (locked, drop_request, finalizing, sub_request) = (flag(), flag(), flag(), flag());
         let last_holder = match input.take(HOLDER_BITS) {
             NOBODY_FIELD => NOBODY,
             thread => thread as u8,
@@ -237,6 +247,7 @@ impl GilState {
         GilState {
             locked,
             drop_request,
+            sub_request,
             last_holder,
             threads,
             finalizing,
@@ -245,7 +256,7 @@ impl GilState {
 }
 
 /// Packed into one word.
-const _: () = assert!(MAX_THREADS as u32 * PC_BITS + 3 + HOLDER_BITS <= 64);
+const _: () = assert!(MAX_THREADS as u32 * PC_BITS + 4 + HOLDER_BITS <= 64);
 impl Pack for GilState {
     type Packed = u64;
     fn pack(&self) -> u64 {

@@ -212,6 +212,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let pypy = fact("bytecode", "pypy", 2, "PY-R1");
     let pypy_lock = fact("pypy", "pypy", 3, "PYPY-S1");
     let pypy_fair = fact("pypy", "pypy", 3, "PYPY-L1");
+    let pypy_fifo_fair = fact("pypy", "pypy-fifo", 3, "PYPY-L1");
     let jython = fact("bytecode", "jython", 2, "PY-R1");
     let ironpython = fact("bytecode", "ironpython", 2, "PY-R1");
     let host_writes = fact("bytecode", "jython", 2, "PY-S3");
@@ -228,16 +229,27 @@ pub fn claims() -> Vec<ClaimVerdict> {
         ),
         why: format!(
             "PyPy has a GIL (its threads never run bytecode at once; its own lock, rpy_fastgil \
-             with a FIFO stealer queue, excludes{}); Jython and IronPython run bytecode in \
-             parallel, so `counter += 1` needs a lock there too (their hosts only promise that \
-             one write of a reference is never torn)",
-            if holds(&pypy_fair) {
-                " and, unlike CPython's, lets every thread run infinitely often"
-            } else {
-                ""
+             with waiters on a stealer mutex, excludes{}); Jython and IronPython run bytecode \
+             in parallel, so `counter += 1` needs a lock there too (their hosts only promise \
+             that one write of a reference is never torn)",
+            match (holds(&pypy_fair), holds(&pypy_fifo_fair)) {
+                (true, _) => " and, unlike CPython's, lets every thread run infinitely often",
+                (false, true) => {
+                    "; it lets every thread run infinitely often only if the stealer mutex is \
+                     FIFO, which PyPy's own comment calls roughly true"
+                }
+                (false, false) => "",
             }
         ),
-        evidence: vec![pypy, pypy_lock, pypy_fair, jython, ironpython, host_writes],
+        evidence: vec![
+            pypy,
+            pypy_lock,
+            pypy_fair,
+            pypy_fifo_fair,
+            jython,
+            ironpython,
+            host_writes,
+        ],
     });
     out
 }

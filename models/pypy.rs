@@ -6,9 +6,13 @@
 //! thread yields every "checkinterval" ticks, and the yield *forces* a switch when somebody
 //! waits: it releases the GIL and queues behind the others instead of taking it back.
 //!
-//! Threads are CPU-bound and loop forever. The queue is kept explicitly in FIFO order: that is
-//! the modelling assumption the reference states ("assuming a roughly first-in-first-out order"
-//! of the mutex); the `barging-yield` variant shows what the forced switch is for.
+//! Threads are CPU-bound and loop forever. `mutex_gil_stealer` is a default pthread mutex, and
+//! PyPy's own comment only says its order is "roughly" first in, first out: in `pypy`, when the
+//! stealer passes it on, any queued thread may get it (the rule the CPython model uses for a
+//! signal), and a thread whose first compare-and-swap fails polls `rpy_fastgil` a while before
+//! it queues (early polling), so it can take a GIL freed meanwhile ahead of the stealer.
+//! `pypy-fifo` keeps the queue in FIFO order without early polling: the assumption of the
+//! reference's summary, stated as a variant.
 
 use crate::model::{Check, Config, Fairness, Model, Property};
 use crate::variants;
@@ -26,6 +30,8 @@ const NOBODY: u8 = u8::MAX;
 pub enum Place {
     /// About to acquire: try the fast path (`RPyGilAcquire`).
     Acquire,
+    /// The first compare-and-swap failed: polls `rpy_fastgil` a while before it queues.
+    Spinning,
     /// Queued on `mutex_gil_stealer` (its position is in `PypyState::queue`).
     Queued,
     /// Holds `mutex_gil_stealer`: polls `rpy_fastgil`.
@@ -54,24 +60,42 @@ pub enum PypyAction {
     /// `RPyGilAcquire`: compare-and-swap `rpy_fastgil` from 0 succeeds.
     FastAcquire(u8),
     /// `RPyGilAcquire`: the GIL is held; lock `mutex_gil_stealer` (become the stealer if it is
-    /// free, else queue).
+    /// free, else queue), or in `pypy` first poll `rpy_fastgil` (early polling).
     SlowAcquire(u8),
+    /// Early polling: the GIL was freed and the compare-and-swap takes it (`takes`), or the
+    /// polling ends and the thread locks `mutex_gil_stealer`.
+    EarlyPoll {
+        /// The polling thread.
+        thread: u8,
+        /// It takes the free GIL.
+        takes: bool,
+    },
     /// Bytecode up to the next check interval, nobody waiting: run on.
     Tick(u8),
     /// Check interval with a waiter: `RPyGilYieldThread` releases the GIL and queues behind the
     /// waiters (the forced switch).
     Yield(u8),
-    /// The stealer's poll finds `rpy_fastgil` free and takes it, then hands `mutex_gil_stealer`
-    /// to the oldest queued thread.
-    Steal(u8),
+    /// The stealer's poll finds `rpy_fastgil` free and takes it, then unlocks
+    /// `mutex_gil_stealer`, which `next` locks (`NOBODY` when no thread is queued).
+    Steal {
+        /// The stealer.
+        thread: u8,
+        /// The queued thread that gets `mutex_gil_stealer`.
+        next: u8,
+    },
 }
 
 variants! {
     /// The variants of the PyPy GIL model.
     pub enum PypyVariant {
-        /// As summarised from `thread_gil.c`: forced switch on yield, FIFO stealer queue.
+        /// `thread_gil.c`: forced switch on yield; any queued thread may get the stealer mutex
+        /// next; early polling of `rpy_fastgil` before queueing.
         Pypy => ("pypy", Real,
-            "rpy_fastgil + FIFO stealer queue; a yield forces a switch to a waiter"),
+            "rpy_fastgil, a stealer mutex any waiter may get next, early polling, forced switch"),
+        /// The reference's summary: a FIFO stealer queue and no early polling (an assumption
+        /// about the mutex, stated as a variant).
+        PypyFifo => ("pypy-fifo", Real,
+            "assumes mutex_gil_stealer is FIFO, no early polling; a yield forces a switch"),
         /// Bad: the stealer mutex goes to the newest waiter (last in, first out).
         LifoQueue => ("lifo-queue", Bad, "bad: mutex_gil_stealer goes to the newest waiter (LIFO)"),
         /// Bad: the fast path stores "held" without a compare-and-swap.
@@ -102,6 +126,19 @@ impl PypyGil {
 
     fn stealer(s: &PypyState) -> Option<u8> {
         (0..MAX_THREADS as u8).find(|&t| s.threads[t as usize] == Place::Stealer)
+    }
+
+    /// Who may lock `mutex_gil_stealer` when the stealer unlocks it: any queued thread
+    /// (`pypy`), the oldest (`pypy-fifo`, `no-cas`) or the newest (`lifo-queue`); `NOBODY`
+    /// when none is queued.
+    fn next_stealers(&self, s: &PypyState) -> Vec<u8> {
+        let queued: Vec<u8> = s.queue.iter().copied().filter(|&q| q != NOBODY).collect();
+        match (self.variant, queued.first(), queued.last()) {
+            (_, None, _) => vec![NOBODY],
+            (PypyVariant::Pypy, _, _) => queued,
+            (PypyVariant::LifoQueue, _, Some(&last)) => vec![last],
+            (_, Some(&first), _) => vec![first],
+        }
     }
 
     /// Queues `t` on `mutex_gil_stealer`, or makes it the stealer if nobody holds the mutex.
@@ -137,9 +174,25 @@ impl Model for PypyGil {
                     out.push(PypyAction::FastAcquire(t))
                 }
                 Place::Acquire => out.push(PypyAction::SlowAcquire(t)),
+                Place::Spinning => {
+                    if s.holder == NOBODY {
+                        out.push(PypyAction::EarlyPoll {
+                            thread: t,
+                            takes: true,
+                        });
+                    }
+                    out.push(PypyAction::EarlyPoll {
+                        thread: t,
+                        takes: false,
+                    });
+                }
                 Place::Running if waiting => out.push(PypyAction::Yield(t)),
                 Place::Running => out.push(PypyAction::Tick(t)),
-                Place::Stealer if s.holder == NOBODY => out.push(PypyAction::Steal(t)),
+                Place::Stealer if s.holder == NOBODY => {
+                    for next in self.next_stealers(s) {
+                        out.push(PypyAction::Steal { thread: t, next });
+                    }
+                }
                 _ => {}
             }
         }
@@ -152,25 +205,26 @@ impl Model for PypyGil {
                 s.holder = t;
                 s.threads[t as usize] = Place::Running;
             }
+            PypyAction::SlowAcquire(t) if self.variant == PypyVariant::Pypy => {
+                s.threads[t as usize] = Place::Spinning;
+            }
             PypyAction::SlowAcquire(t) => PypyGil::enqueue(&mut s, t),
+            PypyAction::EarlyPoll { thread, takes: true } => {
+                s.holder = thread;
+                s.threads[thread as usize] = Place::Running;
+            }
+            PypyAction::EarlyPoll { thread, .. } => PypyGil::enqueue(&mut s, thread),
             PypyAction::Tick(_) => {}
             PypyAction::Yield(t) => {
                 s.holder = NOBODY;
                 PypyGil::enqueue(&mut s, t);
             }
-            PypyAction::Steal(t) => {
-                s.holder = t;
-                s.threads[t as usize] = Place::Running;
-                let next = if self.variant == PypyVariant::LifoQueue {
-                    let last = s.queue.iter().rposition(|&q| q != NOBODY);
-                    last.map_or(NOBODY, |i| std::mem::replace(&mut s.queue[i], NOBODY))
-                } else {
-                    let first = s.queue[0];
-                    s.queue.rotate_left(1);
+            PypyAction::Steal { thread, next } => {
+                s.holder = thread;
+                s.threads[thread as usize] = Place::Running;
+                if let Some(i) = s.queue.iter().position(|&q| q == next && q != NOBODY) {
+                    s.queue[i..].rotate_left(1);
                     s.queue[MAX_THREADS - 1] = NOBODY;
-                    first
-                };
-                if next != NOBODY {
                     s.threads[next as usize] = Place::Stealer;
                 }
             }
@@ -197,8 +251,9 @@ impl Model for PypyGil {
                 id: "PYPY-L1",
                 statement: "every thread executes bytecode infinitely often (the GIL is fair)",
                 source: "rpython/translator/c/src/thread_gil.c: RPyGilYieldThread forces a \
-                         switch; waiters queue on mutex_gil_stealer, roughly FIFO (PyPy, \
-                         fast-gil design from 2014)",
+                         switch; waiters lock mutex_gil_stealer, a default pthread mutex whose \
+                         order PyPy's comment calls roughly FIFO (PyPy, fast-gil design from \
+                         2014)",
                 premise: None,
                 check: Check::LeadsTo {
                     from: |_, _, _| true,
@@ -216,7 +271,8 @@ impl Model for PypyGil {
             | PypyAction::SlowAcquire(t)
             | PypyAction::Tick(t)
             | PypyAction::Yield(t)
-            | PypyAction::Steal(t) => t as usize,
+            | PypyAction::EarlyPoll { thread: t, .. }
+            | PypyAction::Steal { thread: t, .. } => t as usize,
         })
     }
 
@@ -225,7 +281,12 @@ impl Model for PypyGil {
     }
 
     fn assumptions(&self) -> Vec<String> {
-        vec!["threads queued on mutex_gil_stealer get it in FIFO order".into()]
+        vec![match self.variant {
+            PypyVariant::Pypy => "any thread queued on mutex_gil_stealer may get it next",
+            PypyVariant::LifoQueue => "mutex_gil_stealer goes to the newest queued thread",
+            _ => "threads queued on mutex_gil_stealer get it in FIFO order",
+        }
+        .into()]
     }
 
     fn format_action(&self, action: &PypyAction) -> String {
@@ -236,9 +297,19 @@ impl Model for PypyGil {
             }
             PypyAction::Tick(_) => "runs bytecode to the check interval, nobody waits".into(),
             PypyAction::Yield(_) => "check interval: release the GIL, queue behind waiters".into(),
-            PypyAction::Steal(_) => {
-                "stealer sees rpy_fastgil free -> takes it, passes mutex_gil_stealer on".into()
+            PypyAction::EarlyPoll { takes: true, .. } => {
+                "early polling: rpy_fastgil free -> CAS takes it".into()
             }
+            PypyAction::EarlyPoll { takes: false, .. } => {
+                "early polling ends -> lock mutex_gil_stealer (stealer or queue)".into()
+            }
+            PypyAction::Steal { next, .. } if *next == NOBODY => {
+                "stealer sees rpy_fastgil free -> takes it, unlocks mutex_gil_stealer".into()
+            }
+            PypyAction::Steal { next, .. } => format!(
+                "stealer sees rpy_fastgil free -> takes it, unlocks mutex_gil_stealer (T{next} \
+                 gets it)"
+            ),
         }
     }
 
@@ -248,7 +319,7 @@ impl Model for PypyGil {
                 .threads()
                 .map(|t| match s.threads[t as usize] {
                     Place::Acquire => gil::TAKES.name,
-                    Place::Queued | Place::Stealer => gil::WAITS.name,
+                    Place::Spinning | Place::Queued | Place::Stealer => gil::WAITS.name,
                     Place::Running => gil::HOLDS.name,
                 })
                 .map(String::from)

@@ -24,16 +24,34 @@ fn run(variant: PypyVariant, threads: usize) -> Report {
 #[test]
 fn state_counts_are_pinned() {
     // As computed by the checker; a change is a model change.
-    assert_eq!(run(PypyVariant::Pypy, 3).states, 28);
+    assert_eq!(run(PypyVariant::Pypy, 3).states, 49);
+    assert_eq!(run(PypyVariant::PypyFifo, 3).states, 28);
 }
 
 #[test]
-fn pypys_gil_excludes_and_is_fair_where_cpythons_is_not() {
+fn pypys_gil_excludes_and_is_fair_only_if_its_stealer_mutex_is_fifo() {
     for threads in 2..=4 {
-        let report = run(PypyVariant::Pypy, threads);
-        assert_eq!(report.verdict("PYPY-S1"), Some(Verdict::Holds), "{threads}");
-        assert_eq!(report.verdict("PYPY-L1"), Some(Verdict::Holds), "{threads}");
+        let fifo = run(PypyVariant::PypyFifo, threads);
+        assert_eq!(fifo.verdict("PYPY-S1"), Some(Verdict::Holds), "{threads}");
+        assert_eq!(fifo.verdict("PYPY-L1"), Some(Verdict::Holds), "{threads}");
+        let any = run(PypyVariant::Pypy, threads);
+        assert_eq!(any.verdict("PYPY-S1"), Some(Verdict::Holds), "{threads}");
+        let fair = if threads == 2 {
+            Verdict::Holds
+        } else {
+            Verdict::Violated
+        };
+        assert_eq!(any.verdict("PYPY-L1"), Some(fair), "{threads}");
     }
+    // With a mutex any waiter may get, two waiters can take turns as the stealer while a
+    // third stays queued for ever.
+    let report = run(PypyVariant::Pypy, 3);
+    let trace = report.result("PYPY-L1").unwrap().trace.as_ref().unwrap();
+    let cycle = trace.cycle.expect("a starvation lasso");
+    let starved = trace.steps[cycle..]
+        .iter()
+        .find_map(|s| (0..3).find(|t| s.state.contains(&format!("T{t}:Queued"))));
+    assert!(starved.is_some(), "{}", trace.to_text());
 }
 
 #[test]

@@ -121,7 +121,7 @@ pub struct LimitArgs {
     #[arg(long, default_value_t = 600.0, value_parser = parse_seconds)]
     max_seconds: f64,
     /// Stop a search once its visited set holds this many MiB (its verdicts become
-    /// inconclusive); default: half the memory available at the start.
+    /// inconclusive); default: half the memory available at the start, at least 64.
     #[arg(long)]
     max_memory: Option<usize>,
 }

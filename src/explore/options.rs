@@ -113,7 +113,9 @@ impl Options {
 }
 
 /// Half the memory available when the search starts (from /proc/meminfo), or 4 GiB where that
-/// cannot be read: a search stops, inconclusive, well before the machine runs out.
+/// cannot be read: a search stops, inconclusive, well before the machine runs out. Never less
+/// than `MIN_DEFAULT_MEMORY`, so that a moment of memory pressure (a build beside the check)
+/// does not make a search of a few thousand states inconclusive.
 fn default_max_memory() -> usize {
     let available = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -122,8 +124,11 @@ fn default_max_memory() -> usize {
             let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
             Some(kib * 1024)
         });
-    available.map_or(4 << 30, |bytes| bytes / 2)
+    available.map_or(4 << 30, |bytes| (bytes / 2).max(MIN_DEFAULT_MEMORY))
 }
+
+/// The least default memory limit: 64 MiB.
+const MIN_DEFAULT_MEMORY: usize = 64 << 20;
 
 #[cfg(test)]
 mod tests {
@@ -189,7 +194,8 @@ mod tests {
     }
 
     /// The default memory limit is half of what /proc/meminfo says is available (memory
-    /// comes and goes between the two readings: within a tenth), or 4 GiB without it.
+    /// comes and goes between the two readings: within a tenth), never under 64 MiB, or 4 GiB
+    /// without it.
     #[test]
     fn the_default_memory_limit_is_half_the_memory_available() {
         let limit = Options::default().max_memory;
@@ -201,10 +207,11 @@ mod tests {
                 kib.parse::<f64>().ok().map(|kib| kib * 1024.0)
             });
         match available {
-            Some(bytes) => {
+            Some(bytes) if bytes / 2.0 > 1.1 * super::MIN_DEFAULT_MEMORY as f64 => {
                 let ratio = limit as f64 / bytes;
                 assert!((0.45..0.55).contains(&ratio), "{limit} of {bytes}");
             }
+            Some(_) => assert!(limit >= super::MIN_DEFAULT_MEMORY),
             None => assert_eq!(limit, 4 << 30),
         }
     }

@@ -34,9 +34,7 @@ fn up_to_3_12_a_holder_never_hears_a_waiter_of_the_other_interpreter() {
         actions
             .iter()
             .any(|a| a.contains("timed out), sets drop request"))
-            && actions
-                .iter()
-                .any(|a| *a == "eval loop: poll point, no request"),
+            && actions.contains(&"eval loop: poll point, no request"),
         "{}",
         trace.to_text()
     );

@@ -118,9 +118,15 @@ fn a_decref_without_the_gil_is_made_by_a_detached_thread() {
     assert!(detached_load, "the racing Py_DECREF runs without the GIL");
 }
 
+/// 3.11 counts None, and a program holds thousands of references to it: one missing
+/// `Py_INCREF` leaves its count one short (RC-S1) but does not take it to zero (RC-S5 holds);
+/// called until the count runs out, `none_dealloc` aborts the process.
 #[test]
-fn a_missing_incref_frees_none_on_3_11() {
-    let variant = RcVariant::MissingIncref311;
+fn a_missing_incref_on_3_11_miscounts_none_and_repeated_it_aborts() {
+    let once = run(RcVariant::MissingIncref311, 2);
+    assert_eq!(once.verdict("RC-S1"), Some(Verdict::Violated));
+    assert_eq!(once.verdict("RC-S5"), Some(Verdict::Holds));
+    let variant = RcVariant::MissingIncrefLoop311;
     let report = run(variant, 2);
     let steps = counterexample(variant, &report, "RC-S5");
     assert!(matches!(
@@ -132,6 +138,16 @@ fn a_missing_incref_frees_none_on_3_11() {
             ..
         })
     ));
+    // The abort ends the run: nothing is enabled after it, and it counts as final.
+    let model = model(variant, 2);
+    let mut state = model.init_states().remove(0);
+    for action in &steps {
+        state = model.next_state(&state, action);
+    }
+    assert!(model.aborted(&state) && model.is_final(&state));
+    let mut after = Vec::new();
+    model.actions(&state, &mut after);
+    assert!(after.is_empty());
 }
 
 #[test]

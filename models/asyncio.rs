@@ -66,10 +66,12 @@ variants! {
     pub enum AsyncVariant {
         /// CPU work offloaded to a thread pool: a second Python thread in this process.
         OffloadToThread => ("offload-to-thread", Real,
-            "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread"),
+            "CPU work in run_in_executor(ThreadPoolExecutor): another Python thread",
+            ["3.11"]),
         /// CPU work offloaded to a process pool: no other Python thread holds this GIL.
         OffloadToProcess => ("offload-to-process", Real,
-            "CPU work in a ProcessPoolExecutor: another process, another GIL"),
+            "CPU work in a ProcessPoolExecutor: another process, another GIL",
+            ["3.11"]),
         /// Bad usage: the CPU work runs on the loop as a coroutine that never awaits.
         CpuInLoop => ("cpu-in-loop", Bad,
             "bad: the CPU work runs on the loop as a coroutine that never awaits"),

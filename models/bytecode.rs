@@ -196,13 +196,16 @@ variants! {
     pub enum BytecodeVariant {
         /// CPython 3.11: polls only at `RESUME`, backward jumps and calls.
         Cpython311 => ("cpython-3.11", Real,
-            "GIL polled only at RESUME, backward jumps and calls: never inside counter += 1"),
+            "GIL polled only at RESUME, backward jumps and calls: never inside counter += 1",
+            ["3.11"]),
         /// CPython 3.9: polls after every bytecode that ends in `DISPATCH()`.
         Cpython39 => ("cpython-3.9", Real,
-            "GIL polled after every DISPATCH()ing bytecode: between LOAD_GLOBAL and STORE_GLOBAL"),
+            "GIL polled after every DISPATCH()ing bytecode: between LOAD_GLOBAL and STORE_GLOBAL",
+            ["3.9"]),
         /// `with lock: counter += 1`, polls before every bytecode.
         WithLock => ("with-lock", Real,
-            "with lock: counter += 1 (threading.Lock), GIL polled before every bytecode"),
+            "with lock: counter += 1 (threading.Lock), GIL polled before every bytecode",
+            ["3.11"]),
         /// PyPy's interpreter: a GIL, polls before every bytecode.
         Pypy => ("pypy", Real, "PyPy has a GIL; its interpreter may switch before any bytecode"),
         /// Jython: no GIL.

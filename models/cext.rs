@@ -62,13 +62,15 @@ variants! {
     pub enum CextVariant {
         /// The extension as the C-API rules require.
         Cpython311 => ("cpython-3.11", Real,
-            "computes on its own buffer between Py_BEGIN/END_ALLOW_THREADS"),
+            "computes on its own buffer between Py_BEGIN/END_ALLOW_THREADS",
+            ["3.11"]),
         /// Bad: the extension reads the array object while computing without the GIL.
         TouchesObjectWithoutGil => ("touches-object-without-gil", Bad,
             "bad: reads a Python object between Py_BEGIN/END_ALLOW_THREADS"),
         /// An extension that never releases the GIL (like the `re` engine).
         ComputeWithGil => ("compute-with-gil", Real,
-            "computes holding the GIL, like the re engine (no parallelism)"),
+            "computes holding the GIL, like the re engine (no parallelism)",
+            ["3.11"]),
     }
 }
 
@@ -213,7 +215,7 @@ impl Model for Cext {
                 statement: "no two threads access Python objects at the same time",
                 source: "Python/ceval_gil.h: take_gil, drop_gil (one holder at a time); \
                          Include/ceval.h: Py_BEGIN/END_ALLOW_THREADS (CPython 3.2-3.11; \
-                         ceval_gil.c from 3.12)",
+                         Python/ceval_gil.c from 3.12, not checked here)",
                 premise: Some(Premise {
                     what: "a thread accesses a Python object",
                     holds: |_, s: &CextState| s.accessing != 0,

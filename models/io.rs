@@ -93,7 +93,18 @@ variants! {
     pub enum IoVariant {
         /// 3.11 as written.
         Cpython311 => ("cpython-3.11", Real,
-            "PyEval_SaveThread/RestoreThread around I/O, PyGILState_Ensure/Release nesting"),
+            "PyEval_SaveThread/RestoreThread around I/O, PyGILState_Ensure/Release nesting",
+            ["3.11"]),
+        /// The same program on 3.12's GIL (`Python/ceval_gil.c`): a finishing thread's release
+        /// skips the hand-off.
+        Cpython312 => ("cpython-3.12", Real,
+            "as cpython-3.11, on 3.12's GIL (a finishing thread skips the hand-off)",
+            ["3.12"]),
+        /// The same program on 3.13's GIL: the drop request is a bit of the holder's thread
+        /// state, exits are final releases.
+        Cpython313 => ("cpython-3.13", Real,
+            "as cpython-3.11, on 3.13's GIL (the drop request is a bit of the holder's state)",
+            ["3.13", "3.14"]),
         /// Bad: the blocking call runs without `Py_BEGIN_ALLOW_THREADS` (it keeps the GIL).
         BlockingWithGil => ("blocking-with-gil", Bad,
             "bad: the blocking call keeps the GIL (no Py_BEGIN_ALLOW_THREADS)"),
@@ -131,7 +142,12 @@ impl Io {
     /// A model of `variant` with `config.threads` threads (1..=8); with `config.finite` the
     /// CPU-bound threads may exit at any poll point.
     pub fn new(variant: IoVariant, config: Config) -> Io {
-        let gil = Gil::new(GilVariant::Cpython311, &config);
+        let gil_variant = match variant {
+            IoVariant::Cpython312 => GilVariant::Cpython312,
+            IoVariant::Cpython313 => GilVariant::Cpython313,
+            _ => GilVariant::Cpython311,
+        };
+        let gil = Gil::new(gil_variant, &config);
         Io {
             variant,
             config,

@@ -46,10 +46,12 @@ variants! {
     pub enum MpVariant {
         /// `PROCESSES` processes, each with its own interpreter and GIL.
         Processes => ("processes", Real,
-            "2 processes (multiprocessing), each with its own interpreter and GIL"),
+            "2 processes (multiprocessing), each with its own interpreter and GIL",
+            ["3.11"]),
         /// The same threads in one process, sharing one GIL (`threading`).
         OneProcess => ("one-process", Real,
-            "the same threads in one process sharing one GIL (threading)"),
+            "the same threads in one process sharing one GIL (threading)",
+            ["3.11"]),
         /// Bad: each process's `take_gil` does not exclude.
         NoGil => ("no-gil", Bad,
             "bad: 2 processes whose take_gil takes the GIL even when it is locked"),
@@ -180,7 +182,7 @@ impl Model for Multiprocessing {
                             moment (seed claim C3)",
                 source: "Python/ceval_gil.h: take_gil, drop_gil on the process's one GIL, \
                          _PyRuntime.ceval.gil (CPython 3.7-3.11; per interpreter from 3.12, \
-                         PEP 684)",
+                         PEP 684, not checked here)",
                 premise: Some(Premise {
                     what: "a process runs two threads",
                     holds: |m: &Multiprocessing, _| m.threads_per_process() >= 2,

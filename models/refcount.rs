@@ -297,14 +297,17 @@ variants! {
     pub enum RcVariant {
         /// 3.12: immortal `None`.
         Cpython312 => ("cpython-3.12", Real,
-            "Py_INCREF/Py_DECREF under the GIL, immortal None (PEP 683)"),
+            "Py_INCREF/Py_DECREF under the GIL, immortal None (PEP 683)",
+            ["3.12"]),
         /// 3.11: `None` is counted like any object (and never reaches 0).
         Cpython311 => ("cpython-3.11", Real,
-            "Py_INCREF/Py_DECREF under the GIL, None counted like any object"),
+            "Py_INCREF/Py_DECREF under the GIL, None counted like any object",
+            ["3.11"]),
         /// 3.12, and object 0 has a `__del__` whose Python code reaches a poll point, so its
         /// deallocation may drop and re-take the GIL.
         FinalizerDropsGil => ("finalizer-drops-gil", Real,
-            "3.12; object 0's __del__ reaches a poll point, so dealloc may switch threads"),
+            "3.12; object 0's __del__ reaches a poll point, so dealloc may switch threads",
+            ["3.12"]),
         /// Bad: `take_gil` does not exclude, so counts are updated by threads running at once.
         NoGil => ("no-gil", Bad, "bad: take_gil does not exclude; counts are updated concurrently"),
         /// Bad: the C function runs `del x_0` (`Py_DECREF`) between `Py_BEGIN_ALLOW_THREADS` and

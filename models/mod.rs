@@ -26,7 +26,8 @@ registered!(
     multiprocessing,
     pypy,
     bytecode,
-    subinterpreters
+    subinterpreters,
+    own_gil
 );
 
 pub mod cext_twin;

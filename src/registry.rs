@@ -127,6 +127,12 @@ impl ModelEntry {
         self
     }
 
+    /// It needs at least `least` threads (default 1); fewer is refused as bad input.
+    pub fn with_least_threads(mut self, least: usize) -> Self {
+        self.threads = least..=*self.threads.end();
+        self
+    }
+
     /// Its threads are interchangeable (its `canonical` reduces by symmetry).
     pub fn symmetric(mut self) -> Self {
         self.symmetric = true;

@@ -19,7 +19,10 @@ fn prove_regenerates_the_committed_catalogue() {
     // The table and the non-vacuity listing.
     assert!(stdout.contains("GIL-S1   no-gil"), "{stdout}");
     assert!(stdout.contains("GIL-S3   handoff-under-mutex"), "{stdout}");
-    assert!(stdout.contains("RC-S5    missing-incref-loop-3.11"), "{stdout}");
+    assert!(
+        stdout.contains("RC-S5    missing-incref-loop-3.11"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("NONE"), "{stdout}");
     assert!(stdout.contains("assumption sensitivity (gil / cpython-3.11, 3 threads)"));
 

@@ -29,6 +29,14 @@ pub fn index(catalogue: &Catalogue) -> String {
          <em>Violated by</em>: variants with a counterexample, each linked to its \
          timeline.</p>"
     );
+    if catalogue.runs.iter().any(|r| !r.releases.is_empty()) {
+        let _ = writeln!(
+            out,
+            "<p>Each property's verdict per release of the real code: \
+             <a href=\"{}\">the version matrix</a>.</p>",
+            super::releases::FILE
+        );
+    }
     let _ = writeln!(
         out,
         "<table>\n<tr><th>ID</th><th>model</th><th>property</th><th>kind</th>\

@@ -38,11 +38,14 @@
 //!   and runs the periodic actions, the GIL release among them. JIT-compiled loops check only at
 //!   back edges (`interp_jit.py`, `jump_absolute`), but every loop is interpreted until it is
 //!   hot. Modelled: a poll point before every bytecode, composed with CPython's GIL component.
-//!   Real PyPy differs in the lock itself: releasing is a store of 0 to the word `rpy_fastgil`;
-//!   one "stealer" thread polls it every 0.1 ms while the other waiters queue FIFO on
-//!   `mutex_gil_stealer`; the holder yields every "checkinterval" ticks. For PY-S1 only "one
-//!   thread runs bytecode at a time, and switches happen between bytecodes, at any of them"
-//!   matters, and that is what the composition keeps.
+//!   Real PyPy differs in the lock itself (`models/pypy.rs`): releasing is a store of 0 to the
+//!   word `rpy_fastgil`; one "stealer" thread polls it every 0.1 ms while the other waiters
+//!   wait on `mutex_gil_stealer`, which any of them may get next; the holder yields every
+//!   "checkinterval" ticks when somebody waits. For PY-S1, PY-R1 and PY-R2 only "one thread runs
+//!   bytecode at a time, switches happen between bytecodes, at any of them, to any waiting
+//!   thread" matters: the sequences of bytecodes both locks allow are the same, so the
+//!   composition with CPython's component gives the verdicts PyPy's lock would (checked by
+//!   argument, not by composing `models/pypy.rs`, which is not a component).
 //! - Jython and IronPython (`jython`, `ironpython`): no GIL (reference §6). The GIL component
 //!   runs as `GilVariant::NoGil` (`take_gil` does not exclude), so every thread runs at once,
 //!   and there is no poll point (nothing to drop). Jython compiles to JVM bytecode, IronPython

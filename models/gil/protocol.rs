@@ -121,6 +121,9 @@ pub enum Action {
         thread: u8,
         /// It resets the drop request it set before unlocking (reset-under-mutex variant).
         reset: bool,
+        /// It set the drop request and unlocks the mutex first; the reset comes in a step of
+        /// its own (`ResetAndExit`, 3.11.2+).
+        resets_after: bool,
     },
     /// 3.11.2: the exiting daemon thread, `gil->mutex` already released, resets the drop
     /// request it set, then exits.
@@ -327,6 +330,7 @@ impl Gil {
             Pc::Take if self.must_exit(s, t) => out.push(Action::ShutdownExit {
                 thread: t,
                 reset: false,
+                resets_after: false,
             }),
             Pc::Take if mutex_free => {
                 if !s.locked || self.variant == GilVariant::NoGil {
@@ -343,9 +347,11 @@ impl Gil {
                 for timed_out in [true, false] {
                     if timed_out && self.must_exit(s, t) && s.locked && !switched {
                         // Check B: on a timeout that would request a drop, exit instead.
+                        let under_mutex = self.variant == GilVariant::ShutdownResetUnderMutex;
                         out.push(Action::ShutdownExit {
                             thread: t,
-                            reset: requested && self.variant == GilVariant::ShutdownResetUnderMutex,
+                            reset: requested && under_mutex,
+                            resets_after: requested && !under_mutex,
                         });
                         continue;
                     }
@@ -367,6 +373,7 @@ impl Gil {
             Pc::Acquired if self.must_exit(s, t) => out.push(Action::ShutdownExit {
                 thread: t,
                 reset: false,
+                resets_after: false,
             }),
             Pc::Acquired => out.push(Action::ClearRequest(t)),
             Pc::ExitReset { .. } => out.push(Action::ResetAndExit(t)),
@@ -498,7 +505,11 @@ impl Gil {
                 s.threads[t as usize] = Gil::after_drop(after);
             }
             Action::Finalize => s.finalizing = true,
-            Action::ShutdownExit { thread, reset } => {
+            Action::ShutdownExit {
+                thread,
+                reset,
+                resets_after,
+            } => {
                 let t = thread as usize;
                 s.threads[t] = match s.threads[t] {
                     // Check C: unlock the mutex, drop_gil (with the hand-off until 3.12), exit.
@@ -507,9 +518,7 @@ impl Gil {
                     },
                     // 3.11.2+: unlock the mutex, then reset the request (3.13+: the bit of the
                     // holder seen under the mutex).
-                    Pc::Wait {
-                        requested: true, ..
-                    } if !reset => Pc::ExitReset {
+                    Pc::Wait { .. } if resets_after => Pc::ExitReset {
                         holder: if self.variant.per_thread_request() {
                             s.last_holder
                         } else {
@@ -709,6 +718,10 @@ impl Gil {
             Action::ShutdownExit { reset: true, .. } => {
                 "take_gil: must exit -> reset own drop request, unlock mutex, exit thread".into()
             }
+            Action::ShutdownExit {
+                resets_after: true,
+                ..
+            } => "take_gil: runtime finalizing -> unlock mutex (its reset comes next)".into(),
             Action::ShutdownExit { .. } => format!("take_gil: runtime finalizing -> {end}"),
             Action::ResetAndExit(_) if self.variant.per_thread_request() => {
                 format!("take_gil: mutex unlocked -> clear the drop bit of the holder seen, {end}")

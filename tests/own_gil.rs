@@ -1,19 +1,13 @@
 //! Interpreters with their own GIL (PEP 684): bytecode runs in parallel across interpreters,
 //! and that is safe only while no mortal object is shared.
 
+use gilcheck::exec::twin_meta;
 use gilcheck::explore::{check, Options, Report, Verdict};
 use gilcheck::model::Config;
 use gilcheck::models::own_gil::{OwnGilModel, OwnGilVariant};
-use gilcheck::trace::TraceMeta;
-use gilcheck::variant::Variants;
 
 fn run(variant: OwnGilVariant, threads: usize) -> Report {
-    let meta = TraceMeta {
-        model: "own-gil".into(),
-        variant: variant.name().into(),
-        config: Config::threads(threads),
-        backend: "explicit".into(),
-    };
+    let meta = twin_meta("own-gil", variant, Config::threads(threads), "explicit");
     check(
         &OwnGilModel::new(variant, &Config::threads(threads)),
         &meta,

@@ -1,19 +1,18 @@
 //! Two interpreters sharing one GIL: where each version keeps the drop request decides whether
 //! a holder in one interpreter hears a waiter of the other.
 
+use gilcheck::exec::twin_meta;
 use gilcheck::explore::{check, Options, Report, Verdict};
 use gilcheck::model::Config;
 use gilcheck::models::subinterpreters::{SubVariant, Subinterpreters};
-use gilcheck::trace::TraceMeta;
-use gilcheck::variant::Variants;
 
 fn run(variant: SubVariant, threads: usize) -> Report {
-    let meta = TraceMeta {
-        model: "subinterpreters".into(),
-        variant: variant.name().into(),
-        config: Config::threads(threads),
-        backend: "explicit".into(),
-    };
+    let meta = twin_meta(
+        "subinterpreters",
+        variant,
+        Config::threads(threads),
+        "explicit",
+    );
     let model = Subinterpreters::new(variant, &Config::threads(threads));
     check(&model, &meta, &Options::default())
 }

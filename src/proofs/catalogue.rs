@@ -196,18 +196,21 @@ pub fn summary(runs: &[&Run], id: &str) -> Verdict {
         .unwrap_or(Verdict::Vacuous)
 }
 
+/// How property `id` fared on `variant` over its bound sets among `runs` (`summary`).
+pub fn summary_of(runs: &[&Run], variant: &str, id: &str) -> Verdict {
+    let of_variant: Vec<&Run> = runs
+        .iter()
+        .copied()
+        .filter(|r| r.variant == variant)
+        .collect();
+    summary(&of_variant, id)
+}
+
 /// The variants of `entry` that violate property `id` at some bound set of `runs` (non-vacuity).
 pub fn violators(entry: &ModelEntry, runs: &[&Run], id: &str) -> Vec<&'static Variant> {
     entry
         .variants()
         .iter()
-        .filter(|v| {
-            let of_variant: Vec<&Run> = runs
-                .iter()
-                .copied()
-                .filter(|r| r.variant == v.name)
-                .collect();
-            summary(&of_variant, id) == Verdict::Violated
-        })
+        .filter(|v| summary_of(runs, v.name, id) == Verdict::Violated)
         .collect()
 }

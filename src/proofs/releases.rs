@@ -2,7 +2,8 @@
 //! the real code they stand for (`Variant::releases`), one row per property and one column per
 //! release, with the verdict of each variant that stands for that release.
 
-use super::{page, summary, Catalogue, Run};
+use super::catalogue::summary_of;
+use super::{page, Catalogue, Run};
 use crate::explore::Verdict;
 use std::fmt::Write;
 
@@ -65,14 +66,10 @@ fn cell(runs: &[&Run], id: &str, release: &str) -> String {
             variants.push(run.variant);
         }
     }
-    let verdict_of = |variant: &str| {
-        let of_variant: Vec<&Run> = runs
-            .iter()
-            .copied()
-            .filter(|r| r.variant == variant)
-            .collect();
-        summary(&of_variant, id)
-    };
+    let verdicts: Vec<(&str, Verdict)> = variants
+        .iter()
+        .map(|&v| (v, summary_of(runs, v, id)))
+        .collect();
     let groups: Vec<String> = [
         Verdict::Violated,
         Verdict::Inconclusive,
@@ -81,10 +78,10 @@ fn cell(runs: &[&Run], id: &str, release: &str) -> String {
     ]
     .into_iter()
     .filter_map(|verdict| {
-        let named: Vec<String> = variants
+        let named: Vec<String> = verdicts
             .iter()
-            .filter(|v| verdict_of(v) == verdict)
-            .map(|v| format!("`{v}`"))
+            .filter(|(_, of)| *of == verdict)
+            .map(|(v, _)| format!("`{v}`"))
             .collect();
         let word = if verdict == Verdict::Violated {
             format!("**{verdict}**")

@@ -70,3 +70,14 @@ fn a_mortal_object_shared_across_own_gils_loses_an_update() {
     let last = &trace.steps.last().unwrap().state;
     assert!(last.contains("GIL 0: locked=1") && last.contains("GIL 1: locked=1"));
 }
+
+#[test]
+fn without_exclusion_two_threads_of_one_interpreter_hold_its_gil() {
+    let report = run(OwnGilVariant::NoGil, 3);
+    assert_eq!(report.verdict("OWN-S1"), Some(Verdict::Violated));
+    // At 2 threads each GIL has one thread: nothing to exclude.
+    assert_eq!(
+        run(OwnGilVariant::NoGil, 2).verdict("OWN-S1"),
+        Some(Verdict::Holds)
+    );
+}

@@ -37,15 +37,12 @@
 //!   calls `ExecutionContext.bytecode_trace` before every bytecode; that counts down the ticker
 //!   and runs the periodic actions, the GIL release among them. JIT-compiled loops check only at
 //!   back edges (`interp_jit.py`, `jump_absolute`), but every loop is interpreted until it is
-//!   hot. Modelled: a poll point before every bytecode, composed with CPython's GIL component.
-//!   Real PyPy differs in the lock itself (`models/pypy.rs`): releasing is a store of 0 to the
-//!   word `rpy_fastgil`; one "stealer" thread polls it every 0.1 ms while the other waiters
-//!   wait on `mutex_gil_stealer`, which any of them may get next; the holder yields every
-//!   "checkinterval" ticks when somebody waits. For PY-S1, PY-R1 and PY-R2 only "one thread runs
-//!   bytecode at a time, switches happen between bytecodes, at any of them, to any waiting
-//!   thread" matters: the sequences of bytecodes both locks allow are the same, so the
-//!   composition with CPython's component gives the verdicts PyPy's lock would (checked by
-//!   argument, not by composing `models/pypy.rs`, which is not a component).
+//!   hot. Modelled: a poll point before every bytecode, composed with PyPy's GIL component
+//!   (`models/pypy.rs`, variant `pypy`): releasing is a store of 0 to the word `rpy_fastgil`;
+//!   one "stealer" thread polls it while the other waiters queue on `mutex_gil_stealer`, which
+//!   any of them may get next; a thread may poll `rpy_fastgil` early before it queues. At a
+//!   poll point the running thread yields (`RPyGilYieldThread`) when a stealer waits: the
+//!   check interval may run out before any bytecode. A thread's end releases `rpy_fastgil`.
 //! - Jython and IronPython (`jython`, `ironpython`): no GIL (reference §6). The GIL component
 //!   runs as `GilVariant::NoGil` (`take_gil` does not exclude), so every thread runs at once,
 //!   and there is no poll point (nothing to drop). Jython compiles to JVM bytecode, IronPython
@@ -72,6 +69,7 @@
 //!   each of those runtimes.
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc};
+use super::pypy::{Place, PypyAction, PypyGil, PypyState, PypyVariant};
 use crate::model::{Check, Config, Model, Premise, Property};
 use crate::variants;
 use crate::registry::{ModelEntry, Registered};
@@ -127,11 +125,62 @@ pub struct Worker {
     pub done: u8,
 }
 
+/// The GIL the threads share: CPython's component (as `NoGil` for the GIL-free runtimes) or
+/// PyPy's.
+#[derive(Clone, Debug)]
+pub enum AnyGil {
+    /// `models/gil/`.
+    Cpython(Gil),
+    /// `models/pypy.rs`.
+    Pypy(PypyGil),
+}
+
+impl AnyGil {
+    /// `cpython` or `pypy` applied to this GIL and its state `s`.
+    fn on<R>(
+        &self,
+        s: &AnyGilState,
+        cpython: impl FnOnce(&Gil, &GilState) -> R,
+        pypy: impl FnOnce(&PypyGil, &PypyState) -> R,
+    ) -> R {
+        match (self, s) {
+            (AnyGil::Cpython(g), AnyGilState::Cpython(gs)) => cpython(g, gs),
+            (AnyGil::Pypy(p), AnyGilState::Pypy(ps)) => pypy(p, ps),
+            _ => unreachable!("a state holds the model's kind of GIL"),
+        }
+    }
+
+    /// CPython's GIL (the variant is not `pypy`).
+    fn cpython(&self) -> &Gil {
+        match self {
+            AnyGil::Cpython(g) => g,
+            AnyGil::Pypy(_) => unreachable!("a CPython GIL step in the pypy variant"),
+        }
+    }
+
+    /// PyPy's GIL (the variant is `pypy`).
+    fn pypy(&self) -> &PypyGil {
+        match self {
+            AnyGil::Pypy(p) => p,
+            AnyGil::Cpython(_) => unreachable!("a PyPy GIL step in a CPython variant"),
+        }
+    }
+}
+
+/// The state of an `AnyGil` (of the same kind).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AnyGilState {
+    /// CPython's GIL.
+    Cpython(GilState),
+    /// PyPy's GIL.
+    Pypy(PypyState),
+}
+
 /// A state: the GIL, the global, the lock and each thread's progress.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BytecodeState {
     /// The GIL and each thread's place in its protocol.
-    pub gil: GilState,
+    pub gil: AnyGilState,
     /// The module global `counter`.
     pub counter: u8,
     /// `with-lock`: the thread holding `lock`, or `FREE`.
@@ -183,8 +232,12 @@ pub enum Op {
 /// One step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BytecodeAction {
-    /// A step of the GIL protocol (a `Poll` is the eval-breaker check between two bytecodes).
+    /// A step of CPython's GIL protocol (a `Poll` is the eval-breaker check between two
+    /// bytecodes).
     Gil(gil::Action),
+    /// A step of PyPy's GIL (a `Yield` is the check interval running out between two
+    /// bytecodes).
+    Pypy(PypyAction),
     /// A thread runs one bytecode (or lock step).
     Op {
         /// The thread.
@@ -209,8 +262,9 @@ variants! {
         WithLock => ("with-lock", Real,
             "with lock: counter += 1 (threading.Lock), GIL polled before every bytecode",
             ["3.11"]),
-        /// PyPy's interpreter: a GIL, polls before every bytecode.
-        Pypy => ("pypy", Real, "PyPy has a GIL; its interpreter may switch before any bytecode"),
+        /// PyPy's interpreter and GIL: polls before every bytecode.
+        Pypy => ("pypy", Real,
+            "PyPy has a GIL (rpy_fastgil); its interpreter may switch before any bytecode"),
         /// Jython: no GIL.
         Jython => ("jython", Real, "no GIL: threads run bytecode in parallel on the JVM"),
         /// IronPython: no GIL.
@@ -261,8 +315,8 @@ pub struct Bytecode {
     pub variant: BytecodeVariant,
     /// Threads.
     pub config: Config,
-    /// The GIL the threads share (`NoGil` for Jython and IronPython).
-    pub gil: Gil,
+    /// The GIL the threads share (CPython's `NoGil` for Jython and IronPython).
+    pub gil: AnyGil,
 }
 
 impl Bytecode {
@@ -270,12 +324,17 @@ impl Bytecode {
     /// finish.
     pub fn new(variant: BytecodeVariant, config: Config) -> Bytecode {
         assert!((1..=MAX_THREADS).contains(&config.threads));
-        let gil_variant = if variant.has_gil() {
-            GilVariant::Cpython311
-        } else {
-            GilVariant::NoGil
+        let gil = match variant {
+            BytecodeVariant::Pypy => AnyGil::Pypy(PypyGil::new(PypyVariant::Pypy, config.clone())),
+            _ if variant.has_gil() => AnyGil::Cpython(Gil::new(
+                GilVariant::Cpython311,
+                &config.clone().with(gil::FINITE.name, true),
+            )),
+            _ => AnyGil::Cpython(Gil::new(
+                GilVariant::NoGil,
+                &config.clone().with(gil::FINITE.name, true),
+            )),
         };
-        let gil = Gil::new(gil_variant, &config.clone().with(gil::FINITE.name, true));
         Bytecode {
             variant,
             config,
@@ -287,11 +346,65 @@ impl Bytecode {
         0..self.config.threads as u8
     }
 
-    /// Threads running bytecode (`Pc::Eval`: past `take_gil`, not detached).
+    /// Whether thread `t` runs bytecode (CPython's `Pc::Eval`: past `take_gil`, not detached;
+    /// PyPy's `Place::Running`).
+    pub fn runs_bytecode(&self, s: &BytecodeState, t: u8) -> bool {
+        match &s.gil {
+            AnyGilState::Cpython(g) => g.threads[t as usize] == Pc::Eval,
+            AnyGilState::Pypy(p) => p.threads[t as usize] == Place::Running,
+        }
+    }
+
+    /// Threads running bytecode.
     pub fn running(&self, s: &BytecodeState) -> usize {
-        self.threads()
-            .filter(|&t| s.gil.threads[t as usize] == Pc::Eval)
-            .count()
+        self.threads().filter(|&t| self.runs_bytecode(s, t)).count()
+    }
+
+    /// Whether a thread waits for the GIL and has asked for it: CPython's drop request, or a
+    /// thread polling `rpy_fastgil` as PyPy's stealer.
+    pub fn gil_wanted(&self, s: &BytecodeState) -> bool {
+        match &s.gil {
+            AnyGilState::Cpython(g) => g.drop_request,
+            AnyGilState::Pypy(p) => PypyGil::someone_waits(p),
+        }
+    }
+
+    /// The thread that gives up the GIL at a poll point in `action`, if it does: CPython's
+    /// eval breaker finding the drop request, PyPy's check interval yielding.
+    pub fn drops_at_poll(action: &BytecodeAction) -> Option<u8> {
+        match *action {
+            BytecodeAction::Gil(gil::Action::Poll {
+                thread,
+                request: true,
+            })
+            | BytecodeAction::Pypy(PypyAction::Yield(thread)) => Some(thread),
+            _ => None,
+        }
+    }
+
+    /// The running thread's step at a poll point, if the GIL offers one.
+    fn poll(&self, s: &BytecodeState, t: u8) -> Option<BytecodeAction> {
+        self.gil.on(
+            &s.gil,
+            |g, gs| Some(BytecodeAction::Gil(g.poll(gs, t))),
+            |p, ps| p.poll(ps, t).map(BytecodeAction::Pypy),
+        )
+    }
+
+    /// Thread `t` ends its function and releases the GIL.
+    fn exit(&self, t: u8) -> BytecodeAction {
+        match self.gil {
+            AnyGil::Cpython(_) => BytecodeAction::Gil(gil::Action::Exit(t)),
+            AnyGil::Pypy(_) => BytecodeAction::Pypy(PypyAction::Exit(t)),
+        }
+    }
+
+    /// CPython's GIL and its state in `s`, to change.
+    fn cpython<'a>(&'a self, s: &'a mut BytecodeState) -> (&'a Gil, &'a mut GilState) {
+        match &mut s.gil {
+            AnyGilState::Cpython(gs) => (self.gil.cpython(), gs),
+            AnyGilState::Pypy(_) => unreachable!("a CPython GIL step in the pypy variant"),
+        }
     }
 
     /// Stores of the global begun so far: completed statements, plus threads past their
@@ -316,17 +429,17 @@ impl Bytecode {
     fn own_actions(&self, s: &BytecodeState, t: u8, out: &mut Vec<BytecodeAction>) {
         let w = s.threads[t as usize];
         let op = |op| BytecodeAction::Op { thread: t, op };
-        if s.gil.threads[t as usize] == Pc::Detached {
+        if matches!(&s.gil, AnyGilState::Cpython(g) if g.threads[t as usize] == Pc::Detached) {
             if s.lock == FREE {
                 out.push(op(Op::AcquireWakes));
             }
             return;
         }
         if self.variant.polls_at(w.pos) {
-            out.push(BytecodeAction::Gil(self.gil.poll(&s.gil, t)));
+            out.extend(self.poll(s, t));
         }
         out.push(match w.pos {
-            Pos::Stmt if w.done == INCREMENTS => BytecodeAction::Gil(gil::Action::Exit(t)),
+            Pos::Stmt if w.done == INCREMENTS => self.exit(t),
             Pos::Stmt if self.variant.locks() && s.lock == FREE => op(Op::Acquire),
             Pos::Stmt if self.variant.locks() => op(Op::AcquireBlocks),
             Pos::Stmt | Pos::Locked => op(Op::LoadGlobal { value: s.counter }),
@@ -347,8 +460,12 @@ impl Model for Bytecode {
     type Action = BytecodeAction;
 
     fn init_states(&self) -> Vec<BytecodeState> {
+        let gil = match &self.gil {
+            AnyGil::Cpython(g) => AnyGilState::Cpython(g.initial()),
+            AnyGil::Pypy(p) => AnyGilState::Pypy(p.init_states().remove(0)),
+        };
         vec![BytecodeState {
-            gil: self.gil.initial(),
+            gil,
             counter: 0,
             lock: FREE,
             threads: [Worker::default(); MAX_THREADS],
@@ -356,17 +473,31 @@ impl Model for Bytecode {
     }
 
     fn actions(&self, s: &BytecodeState, out: &mut Vec<BytecodeAction>) {
-        self.gil
-            .compose(&s.gil, out, BytecodeAction::Gil, |t, out| {
-                self.own_actions(s, t, out)
-            });
+        let own = |t, out: &mut Vec<_>| self.own_actions(s, t, out);
+        match (&self.gil, &s.gil) {
+            (AnyGil::Cpython(g), AnyGilState::Cpython(gs)) => {
+                g.compose(gs, out, BytecodeAction::Gil, own)
+            }
+            (AnyGil::Pypy(p), AnyGilState::Pypy(ps)) => {
+                p.compose(ps, out, BytecodeAction::Pypy, own)
+            }
+            _ => unreachable!("a state holds the model's kind of GIL"),
+        }
     }
 
     fn next_state(&self, s: &BytecodeState, action: &BytecodeAction) -> BytecodeState {
         let mut s = s.clone();
         let (t, op) = match *action {
             BytecodeAction::Gil(a) => {
-                self.gil.apply(&mut s.gil, &a);
+                let (gil, gs) = self.cpython(&mut s);
+                gil.apply(gs, &a);
+                return s;
+            }
+            BytecodeAction::Pypy(a) => {
+                let AnyGilState::Pypy(ps) = &s.gil else {
+                    unreachable!("a PyPy GIL step in a CPython variant")
+                };
+                s.gil = AnyGilState::Pypy(self.gil.pypy().next_state(ps, &a));
                 return s;
             }
             BytecodeAction::Op { thread, op } => (thread, op),
@@ -404,12 +535,14 @@ impl Model for Bytecode {
             }
             Op::AcquireBlocks => {
                 w.pos = Pos::Blocked;
-                self.gil.release(&mut s.gil, t, After::Detach);
+                let (gil, gs) = self.cpython(&mut s);
+                gil.release(gs, t, After::Detach);
             }
             Op::AcquireWakes => {
                 s.lock = t;
                 w.pos = Pos::Locked;
-                self.gil.restore(&mut s.gil, t);
+                let (gil, gs) = self.cpython(&mut s);
+                gil.restore(gs, t);
             }
             Op::Release => {
                 s.lock = FREE;
@@ -473,9 +606,8 @@ impl Model for Bytecode {
                 check: Check::SometimesStep(|m: &Bytecode, before: &BytecodeState, action, _| {
                     // Only bytecode: not a blocked `lock.acquire` returning without the GIL.
                     matches!(*action, BytecodeAction::Op { thread, .. }
-                        if before.gil.threads[thread as usize] == Pc::Eval
-                            && m.threads().any(|u| u != thread
-                                && before.gil.threads[u as usize] == Pc::Eval))
+                        if m.runs_bytecode(before, thread)
+                            && m.threads().any(|u| u != thread && m.runs_bytecode(before, u)))
                 }),
             },
             Property {
@@ -486,13 +618,12 @@ impl Model for Bytecode {
                          RESUME, backward jumps, CALL (3.11); PyPy executioncontext.py: \
                          ExecutionContext.bytecode_trace",
                 premise: Some(Premise {
-                    what: "a drop request is made",
-                    holds: |_, s: &BytecodeState| s.gil.drop_request,
+                    what: "a thread asks for the GIL",
+                    holds: |m: &Bytecode, s: &BytecodeState| m.gil_wanted(s),
                 }),
                 check: Check::SometimesStep(|_, before: &BytecodeState, action, _| {
-                    matches!(*action,
-                        BytecodeAction::Gil(gil::Action::Poll { thread, request: true })
-                        if before.threads[thread as usize].pos.mid_statement())
+                    Bytecode::drops_at_poll(action)
+                        .is_some_and(|t| before.threads[t as usize].pos.mid_statement())
                 }),
             },
         ]
@@ -516,12 +647,13 @@ impl Model for Bytecode {
     }
 
     fn is_final(&self, s: &BytecodeState) -> bool {
-        self.gil.is_final(&s.gil)
+        self.gil.on(&s.gil, Gil::is_final, PypyGil::is_final)
     }
 
     fn actor(&self, action: &BytecodeAction) -> Option<usize> {
         Some(match *action {
             BytecodeAction::Gil(a) => a.thread(),
+            BytecodeAction::Pypy(a) => return self.gil.pypy().actor(&a),
             BytecodeAction::Op { thread, .. } => thread,
         } as usize)
     }
@@ -538,11 +670,12 @@ impl Model for Bytecode {
             BytecodeAction::Gil(gil::Action::Poll { request: true, .. }) => {
                 return "eval breaker between bytecodes: drop request -> drop_gil".into()
             }
+            BytecodeAction::Pypy(a) => return self.gil.pypy().format_action(&a),
             // The GIL component of a GIL-free runtime only starts and ends threads.
             BytecodeAction::Gil(a) if !self.variant.has_gil() => {
-                return format!("[no GIL] {}", self.gil.format_action(&a))
+                return format!("[no GIL] {}", self.gil.cpython().format_action(&a))
             }
-            BytecodeAction::Gil(a) => return self.gil.format_action(&a),
+            BytecodeAction::Gil(a) => return self.gil.cpython().format_action(&a),
             BytecodeAction::Op { op, .. } => op,
         };
         match op {
@@ -588,9 +721,10 @@ impl Model for Bytecode {
                 format!("T{t}: {}/{INCREMENTS} done, {at}", w.done)
             })
             .collect();
+        let gil = self.gil.on(&s.gil, Gil::format_state, PypyGil::format_state);
         format!(
             "{} | counter={}{} | {}",
-            self.gil.format_state(&s.gil),
+            gil,
             s.counter,
             lock,
             threads.join("; ")
@@ -598,7 +732,7 @@ impl Model for Bytecode {
     }
 
     fn frame(&self, s: &BytecodeState) -> Frame {
-        let mut frame = self.gil.frame(&s.gil);
+        let mut frame = self.gil.on(&s.gil, Gil::frame, PypyGil::frame);
         if !self.variant.has_gil() {
             frame.facts.clear();
         }
@@ -618,7 +752,7 @@ impl Model for Bytecode {
 
     fn observable(&self, action: &BytecodeAction) -> BytecodeAction {
         match *action {
-            BytecodeAction::Gil(a) => BytecodeAction::Gil(self.gil.observable(&a)),
+            BytecodeAction::Gil(a) => BytecodeAction::Gil(self.gil.cpython().observable(&a)),
             other => other,
         }
     }

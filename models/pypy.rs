@@ -18,7 +18,7 @@ use crate::model::{Check, Config, Fairness, Model, Property};
 use crate::variants;
 use crate::registry::{ModelEntry, Registered};
 use super::gil;
-use crate::timeline::{Fact, Frame};
+use crate::timeline::{Fact, Frame, DONE};
 
 /// Most threads a state holds.
 pub const MAX_THREADS: usize = 4;
@@ -38,6 +38,8 @@ pub enum Place {
     Stealer,
     /// Holds the GIL and runs bytecode.
     Running,
+    /// Ended (composed with a program that finishes, `models/bytecode.rs`).
+    Exited,
 }
 
 /// A state of PyPy's GIL.
@@ -83,6 +85,10 @@ pub enum PypyAction {
         /// The queued thread that gets `mutex_gil_stealer`.
         next: u8,
     },
+    /// The thread's function returns: the wrapper of the thread's bootstrap callback
+    /// (`rpython/rtyper/lltypesystem/rffi.py`) ends with `rgil.release()` (`RPyGilRelease`,
+    /// a store of 0 to `rpy_fastgil`), and the thread is gone.
+    Exit(u8),
 }
 
 variants! {
@@ -151,6 +157,70 @@ impl PypyGil {
             s.threads[t as usize] = Place::Queued;
         }
     }
+
+    /// The steps of thread `t` while it does not run bytecode: acquiring, polling, stealing.
+    fn protocol_actions(&self, s: &PypyState, t: u8, out: &mut Vec<PypyAction>) {
+        match s.threads[t as usize] {
+            Place::Acquire if s.holder == NOBODY || self.variant == PypyVariant::NoCas => {
+                out.push(PypyAction::FastAcquire(t))
+            }
+            Place::Acquire => out.push(PypyAction::SlowAcquire(t)),
+            Place::Spinning => {
+                if s.holder == NOBODY {
+                    out.push(PypyAction::EarlyPoll {
+                        thread: t,
+                        takes: true,
+                    });
+                }
+                out.push(PypyAction::EarlyPoll {
+                    thread: t,
+                    takes: false,
+                });
+            }
+            Place::Stealer if s.holder == NOBODY => {
+                for next in self.next_stealers(s) {
+                    out.push(PypyAction::Steal { thread: t, next });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// As a component of a program model: the steps of every thread, `own` giving those of a
+    /// thread that runs bytecode and `wrap` lifting the GIL's steps into the program's.
+    pub fn compose<A>(
+        &self,
+        s: &PypyState,
+        out: &mut Vec<A>,
+        wrap: impl Fn(PypyAction) -> A,
+        mut own: impl FnMut(u8, &mut Vec<A>),
+    ) {
+        let mut protocol = Vec::new();
+        for t in self.threads() {
+            if s.threads[t as usize] == Place::Running {
+                own(t, out);
+            } else {
+                self.protocol_actions(s, t, &mut protocol);
+                out.extend(protocol.drain(..).map(&wrap));
+            }
+        }
+    }
+
+    /// The running thread `t` at a check interval (`RPyGilYieldThread`): it yields when a
+    /// stealer waits, else it runs on (`None`).
+    pub fn poll(&self, s: &PypyState, t: u8) -> Option<PypyAction> {
+        PypyGil::someone_waits(s).then_some(PypyAction::Yield(t))
+    }
+
+    /// Whether a thread waits for the GIL on `mutex_gil_stealer` (the stealer polls).
+    pub fn someone_waits(s: &PypyState) -> bool {
+        PypyGil::stealer(s).is_some()
+    }
+
+    /// Whether every thread has ended.
+    pub fn is_final(&self, s: &PypyState) -> bool {
+        self.threads().all(|t| s.threads[t as usize] == Place::Exited)
+    }
 }
 
 impl Model for PypyGil {
@@ -167,33 +237,11 @@ impl Model for PypyGil {
     }
 
     fn actions(&self, s: &PypyState, out: &mut Vec<PypyAction>) {
-        let waiting = PypyGil::stealer(s).is_some();
         for t in self.threads() {
-            match s.threads[t as usize] {
-                Place::Acquire if s.holder == NOBODY || self.variant == PypyVariant::NoCas => {
-                    out.push(PypyAction::FastAcquire(t))
-                }
-                Place::Acquire => out.push(PypyAction::SlowAcquire(t)),
-                Place::Spinning => {
-                    if s.holder == NOBODY {
-                        out.push(PypyAction::EarlyPoll {
-                            thread: t,
-                            takes: true,
-                        });
-                    }
-                    out.push(PypyAction::EarlyPoll {
-                        thread: t,
-                        takes: false,
-                    });
-                }
-                Place::Running if waiting => out.push(PypyAction::Yield(t)),
-                Place::Running => out.push(PypyAction::Tick(t)),
-                Place::Stealer if s.holder == NOBODY => {
-                    for next in self.next_stealers(s) {
-                        out.push(PypyAction::Steal { thread: t, next });
-                    }
-                }
-                _ => {}
+            if s.threads[t as usize] == Place::Running {
+                out.push(self.poll(s, t).unwrap_or(PypyAction::Tick(t)));
+            } else {
+                self.protocol_actions(s, t, out);
             }
         }
     }
@@ -218,6 +266,10 @@ impl Model for PypyGil {
             PypyAction::Yield(t) => {
                 s.holder = NOBODY;
                 PypyGil::enqueue(&mut s, t);
+            }
+            PypyAction::Exit(t) => {
+                s.holder = NOBODY;
+                s.threads[t as usize] = Place::Exited;
             }
             PypyAction::Steal { thread, next } => {
                 s.holder = thread;
@@ -271,6 +323,7 @@ impl Model for PypyGil {
             | PypyAction::SlowAcquire(t)
             | PypyAction::Tick(t)
             | PypyAction::Yield(t)
+            | PypyAction::Exit(t)
             | PypyAction::EarlyPoll { thread: t, .. }
             | PypyAction::Steal { thread: t, .. } => t as usize,
         })
@@ -292,11 +345,15 @@ impl Model for PypyGil {
     fn format_action(&self, action: &PypyAction) -> String {
         match action {
             PypyAction::FastAcquire(_) => "RPyGilAcquire: CAS rpy_fastgil 0 -> held".into(),
+            PypyAction::SlowAcquire(_) if self.variant == PypyVariant::Pypy => {
+                "RPyGilAcquire: GIL held -> poll rpy_fastgil a while (early polling)".into()
+            }
             PypyAction::SlowAcquire(_) => {
                 "RPyGilAcquire: GIL held -> lock mutex_gil_stealer (stealer or queue)".into()
             }
             PypyAction::Tick(_) => "runs bytecode to the check interval, nobody waits".into(),
             PypyAction::Yield(_) => "check interval: release the GIL, queue behind waiters".into(),
+            PypyAction::Exit(_) => "thread ends: RPyGilRelease stores 0 to rpy_fastgil".into(),
             PypyAction::EarlyPoll { takes: true, .. } => {
                 "early polling: rpy_fastgil free -> CAS takes it".into()
             }
@@ -321,6 +378,7 @@ impl Model for PypyGil {
                     Place::Acquire => gil::TAKES.name,
                     Place::Spinning | Place::Queued | Place::Stealer => gil::WAITS.name,
                     Place::Running => gil::HOLDS.name,
+                    Place::Exited => DONE.name,
                 })
                 .map(String::from)
                 .collect(),

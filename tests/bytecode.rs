@@ -5,7 +5,7 @@
 use gilcheck::explore::{check, replay_trace, Options, Report, Verdict};
 use gilcheck::model::{Config, Model};
 use gilcheck::models::bytecode::{
-    Bytecode, BytecodeAction, BytecodeState, BytecodeVariant, Op, Pos, FREE,
+    AnyGilState, Bytecode, BytecodeAction, BytecodeState, BytecodeVariant, Op, Pos, FREE,
 };
 use gilcheck::models::gil::{self, Pc};
 use gilcheck::trace::TraceMeta;
@@ -41,7 +41,7 @@ fn trace_of(variant: BytecodeVariant, report: &Report, id: &str) -> Vec<Bytecode
 fn op_of(action: &BytecodeAction) -> Option<(u8, Op)> {
     match *action {
         BytecodeAction::Op { thread, op } => Some((thread, op)),
-        BytecodeAction::Gil(_) => None,
+        BytecodeAction::Gil(_) | BytecodeAction::Pypy(_) => None,
     }
 }
 
@@ -130,8 +130,9 @@ fn a_gil_that_polls_between_load_and_store_loses_an_update() {
         let t = model(variant, 2).actor(&actions[i]).unwrap() as u8;
         // The GIL changes hands between t's load and its store: t drops it at a poll point.
         assert!(
-            actions[i..store].iter().any(|a| matches!(*a,
-                BytecodeAction::Gil(gil::Action::Poll { thread, request: true }) if thread == t)),
+            actions[i..store]
+                .iter()
+                .any(|a| Bytecode::drops_at_poll(a) == Some(t)),
             "{variant:?}: no hand-off between T{t}'s load (step {}) and store (step {})",
             i + 1,
             store + 1
@@ -170,13 +171,16 @@ fn the_lock_keeps_the_update_and_a_blocked_acquire_runs_without_the_gil() {
         } else {
             assert_eq!(s.lock, FREE);
         }
+        let AnyGilState::Cpython(gil) = &s.gil else {
+            panic!("with-lock runs on CPython's GIL");
+        };
         for t in 0..2 {
             if s.threads[t].pos == Pos::Blocked {
                 assert!(!matches!(
-                    s.gil.threads[t],
+                    gil.threads[t],
                     Pc::Eval | Pc::Take | Pc::Acquired
                 ));
-                blocked_detached |= s.gil.threads[t] == Pc::Detached;
+                blocked_detached |= gil.threads[t] == Pc::Detached;
             }
         }
     }

@@ -427,7 +427,8 @@ impl Registered for PypyGil {
 pub fn entry() -> ModelEntry {
     ModelEntry::of::<PypyGil>(
         "pypy",
-        "PyPy's GIL: rpy_fastgil, a FIFO stealer queue, forced switches on yield",
+        "PyPy's GIL: rpy_fastgil, a stealer mutex any waiter may get, early polling, forced \
+         switches on yield",
         MAX_THREADS,
         3,
     )

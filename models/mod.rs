@@ -27,7 +27,8 @@ registered!(
     pypy,
     bytecode,
     subinterpreters,
-    own_gil
+    own_gil,
+    brc
 );
 
 pub mod cext_twin;

@@ -55,6 +55,13 @@
 //!   global holds a reference to an int object, and reference writes are atomic (JLS §17.7;
 //!   ECMA-335 §I.12.6.6 for aligned native-size writes). PY-S3 checks that no read ever sees a
 //!   value no thread computed.
+//! - The free-threaded build (`cpython-3.13t`, 3.13t and 3.14t, PEP 703): no GIL
+//!   (`take_gil` is never called while the GIL is disabled, `Python/ceval_gil.c`), so this is
+//!   the GIL component as `NoGil` with no poll point, as for Jython. `STORE_GLOBAL` writes the
+//!   module dict under its per-object lock (`_PyDict_SetItem_Take2`: `Py_BEGIN_CRITICAL_SECTION`,
+//!   `Objects/dictobject.c`, 3.13.15) and `LOAD_GLOBAL` reads it lock-free
+//!   (`_PyDict_LoadGlobal` → `_Py_dict_lookup_threadsafe`, one atomic load of the value), so
+//!   each is one step; nothing makes the load-add-store sequence atomic.
 //! - Torn writes (`jvm-torn-long`, bad): a GIL-free runtime that kept the counter in a plain
 //!   non-volatile Java `long` on a 32-bit JVM, which JLS §17.7 lets the JVM write as two
 //!   separate 32-bit halves, high half first here. The model scales the halves down to two bits
@@ -267,6 +274,10 @@ variants! {
             "PyPy has a GIL (rpy_fastgil); its interpreter may switch before any bytecode"),
         /// Jython: no GIL.
         Jython => ("jython", Real, "no GIL: threads run bytecode in parallel on the JVM"),
+        /// The free-threaded build: no GIL.
+        Cpython313t => ("cpython-3.13t", Real,
+            "free-threaded build: no GIL; each dict access atomic under the dict's lock",
+            ["3.13", "3.14"]),
         /// IronPython: no GIL.
         Ironpython => ("ironpython", Real, "no GIL: threads run bytecode in parallel on the CLR"),
         /// No GIL and a store written as two halves (bad).
@@ -283,7 +294,10 @@ impl BytecodeVariant {
     pub fn has_gil(self) -> bool {
         !matches!(
             self,
-            BytecodeVariant::Jython | BytecodeVariant::Ironpython | BytecodeVariant::JvmTornLong
+            BytecodeVariant::Cpython313t
+                | BytecodeVariant::Jython
+                | BytecodeVariant::Ironpython
+                | BytecodeVariant::JvmTornLong
         )
     }
 
@@ -301,7 +315,8 @@ impl BytecodeVariant {
             // LOAD_CONST.
             BytecodeVariant::Cpython39 => !matches!(pos, Pos::Const(_)),
             BytecodeVariant::WithLock | BytecodeVariant::Pypy => pos != Pos::Blocked,
-            BytecodeVariant::Jython
+            BytecodeVariant::Cpython313t
+            | BytecodeVariant::Jython
             | BytecodeVariant::Ironpython
             | BytecodeVariant::JvmTornLong => false,
         }
@@ -419,7 +434,9 @@ impl Bytecode {
     /// The name of the add bytecode in this runtime.
     fn add_name(&self) -> &'static str {
         match self.variant {
-            BytecodeVariant::Cpython311 | BytecodeVariant::WithLock => "BINARY_OP +=",
+            BytecodeVariant::Cpython311
+            | BytecodeVariant::WithLock
+            | BytecodeVariant::Cpython313t => "BINARY_OP +=",
             _ => "INPLACE_ADD",
         }
     }

@@ -83,42 +83,60 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let new = fact("bytecode", "cpython-3.11", 2, "PY-S1");
     let switch = fact("bytecode", "cpython-3.11", 2, "PY-R2");
     let locked = fact("bytecode", "with-lock", 2, "PY-S1");
+    let ft_lost = fact("bytecode", "cpython-3.13t", 2, "PY-S1");
+    let ft_parallel = fact("bytecode", "cpython-3.13t", 2, "PY-R1");
     out.push(ClaimVerdict {
         id: "C1",
         claim: "the GIL lets one thread run bytecode at a time and so prevents corruption",
         verdict: judged(
-            holds(&excl) && violated(&old) && holds(&locked),
-            "true only for the interpreter's own state",
+            holds(&excl)
+                && violated(&old)
+                && holds(&locked)
+                && violated(&ft_lost)
+                && holds(&ft_parallel),
+            "true only for the interpreter's own state, and only in the default build",
         ),
         why: format!(
             "one thread at a time runs bytecode, but user data is not protected: `counter += 1` \
              loses updates under the GIL on 3.9 (a switch between its load and its store), and \
              only a lock makes it safe; on 3.11 it {} because no poll point falls inside the \
              statement (a call inside it would add one); and the GIL is a hand-off protocol \
-             (timed requests, FORCE_SWITCHING), not a plain mutex",
+             (timed requests, FORCE_SWITCHING), not a plain mutex; the free-threaded build \
+             (3.13t, 3.14t) has no GIL: threads run bytecode in parallel and `counter += 1` \
+             loses updates there too",
             if holds(&new) && violated(&switch) {
                 "happens to be safe"
             } else {
                 "also loses updates"
             }
         ),
-        evidence: vec![excl, old, new, switch, locked],
+        evidence: vec![excl, old, new, switch, locked, ft_lost, ft_parallel],
     });
 
     let counted = fact("refcount", "cpython-3.12", 2, "RC-S1");
     let unguarded = fact("refcount", "no-gil", 2, "RC-S1");
+    let biased = fact("brc", "cpython-3.13t", 3, "BRC-S5");
+    let biased_free = fact("brc", "cpython-3.13t", 3, "BRC-S1");
+    let plain_shared = fact("brc", "non-atomic-shared", 3, "BRC-S5");
     out.push(ClaimVerdict {
         id: "C2",
         claim: "reference counting needs atomic updates, which is why the GIL exists",
         verdict: judged(
-            holds(&counted) && violated(&unguarded),
-            "true for the default build, with a correction",
+            holds(&counted)
+                && violated(&unguarded)
+                && holds(&biased)
+                && holds(&biased_free)
+                && violated(&plain_shared),
+            "true for the default build, with a correction; the free-threaded build needs \
+             atomics only across threads",
         ),
-        why: "Py_INCREF/Py_DECREF are plain load-and-store, not atomic: they are correct because \
-              the GIL serialises them, and without it counts are lost (the free-threaded build's \
-              biased counting is not modelled yet)"
+        why: "in the default build Py_INCREF/Py_DECREF are plain load-and-store, not atomic: \
+              they are correct because the GIL serialises them, and without it counts are lost; \
+              the free-threaded build keeps counts exact without a GIL by biased counting: the \
+              owner's updates stay plain stores, other threads' are atomic (made plain, they \
+              lose counts)"
             .into(),
-        evidence: vec![counted, unguarded],
+        evidence: vec![counted, unguarded, biased, biased_free, plain_shared],
     });
 
     let one_process = fact("multiprocessing", "one-process", 2, "MP-R1");

@@ -89,6 +89,7 @@ fn verdicts_of_every_variant_at_two_threads() {
         (Cpython39, Violated, Holds, Holds, Violated, Holds),
         (WithLock, Holds, Holds, Holds, Violated, Holds),
         (Pypy, Violated, Holds, Holds, Violated, Holds),
+        (Cpython313t, Violated, Violated, Holds, Holds, Vacuous),
         (Jython, Violated, Violated, Holds, Holds, Vacuous),
         (Ironpython, Violated, Violated, Holds, Holds, Vacuous),
         (JvmTornLong, Violated, Violated, Violated, Holds, Vacuous),
@@ -143,7 +144,7 @@ fn a_gil_that_polls_between_load_and_store_loses_an_update() {
 
 #[test]
 fn without_a_gil_two_threads_interleave_load_and_store_in_parallel() {
-    for variant in [Jython, Ironpython] {
+    for variant in [Cpython313t, Jython, Ironpython] {
         let report = run(variant, 2);
         let actions = trace_of(variant, &report, "PY-S1");
         assert_eq!(report.verdict("PY-S1"), Some(Violated), "{variant:?}");

@@ -85,6 +85,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let locked = fact("bytecode", "with-lock", 2, "PY-S1");
     let ft_lost = fact("bytecode", "cpython-3.13t", 2, "PY-S1");
     let ft_parallel = fact("bytecode", "cpython-3.13t", 2, "PY-R1");
+    let ft_append = fact("critical-section", "cpython-3.13t", 3, "CS-S2");
     out.push(ClaimVerdict {
         id: "C1",
         claim: "the GIL lets one thread run bytecode at a time and so prevents corruption",
@@ -93,7 +94,8 @@ pub fn claims() -> Vec<ClaimVerdict> {
                 && violated(&old)
                 && holds(&locked)
                 && violated(&ft_lost)
-                && holds(&ft_parallel),
+                && holds(&ft_parallel)
+                && holds(&ft_append),
             "true only for the interpreter's own state, and only in the default build",
         ),
         why: format!(
@@ -103,14 +105,24 @@ pub fn claims() -> Vec<ClaimVerdict> {
              statement (a call inside it would add one); and the GIL is a hand-off protocol \
              (timed requests, FORCE_SWITCHING), not a plain mutex; the free-threaded build \
              (3.13t, 3.14t) has no GIL: threads run bytecode in parallel and `counter += 1` \
-             loses updates there too",
+             loses updates there too, while `list.append` stays whole because each list has its \
+             own lock (a critical section)",
             if holds(&new) && violated(&switch) {
                 "happens to be safe"
             } else {
                 "also loses updates"
             }
         ),
-        evidence: vec![excl, old, new, switch, locked, ft_lost, ft_parallel],
+        evidence: vec![
+            excl,
+            old,
+            new,
+            switch,
+            locked,
+            ft_lost,
+            ft_parallel,
+            ft_append,
+        ],
     });
 
     let counted = fact("refcount", "cpython-3.12", 2, "RC-S1");

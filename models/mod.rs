@@ -28,7 +28,8 @@ registered!(
     bytecode,
     subinterpreters,
     own_gil,
-    brc
+    brc,
+    critical_section
 );
 
 pub mod cext_twin;

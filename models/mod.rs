@@ -29,7 +29,8 @@ registered!(
     subinterpreters,
     own_gil,
     brc,
-    critical_section
+    critical_section,
+    ft_gil
 );
 
 pub mod cext_twin;

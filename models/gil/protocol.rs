@@ -226,6 +226,46 @@ impl Gil {
         }
     }
 
+    /// `_Py_unset_eval_breaker_bit(tstate, _PY_GIL_DROP_REQUEST_BIT)` by thread `t` on itself:
+    /// before 3.13 the one request; from 3.13 its own bit, which is `drop_request` while it is
+    /// `last_holder` (and was cleared when another thread became `last_holder`).
+    pub fn unset_own_request(&self, s: &mut GilState, t: u8) {
+        if !self.variant.per_thread_request() || s.last_holder == t {
+            self.set_request(s, t, false);
+        }
+    }
+
+    /// Whom a `COND_SIGNAL(gil->cond)` may wake now: any waiter not chosen yet, or nobody.
+    pub fn signal_choices(&self, s: &GilState) -> Vec<Woken> {
+        let waiters: Vec<Woken> = self
+            .threads()
+            .filter(|&w| {
+                matches!(
+                    s.threads[w as usize],
+                    Pc::Wait {
+                        notified: false,
+                        ..
+                    }
+                )
+            })
+            .map(Woken::Thread)
+            .collect();
+        if waiters.is_empty() {
+            vec![Woken::Nobody]
+        } else {
+            waiters
+        }
+    }
+
+    /// The effect of a `COND_SIGNAL(gil->cond)` that woke `woken`.
+    pub fn signal(s: &mut GilState, woken: Woken) {
+        if let Woken::Thread(w) = woken {
+            if let Pc::Wait { notified, .. } = &mut s.threads[w as usize] {
+                *notified = true;
+            }
+        }
+    }
+
     /// Whether some drop request is pending (of either interpreter).
     pub fn any_request(&self, s: &GilState) -> bool {
         s.drop_request || s.sub_request
@@ -377,26 +417,11 @@ impl Gil {
             }),
             Pc::Acquired => out.push(Action::ClearRequest(t)),
             Pc::ExitReset { .. } => out.push(Action::ResetAndExit(t)),
-            Pc::Release { .. } if mutex_free => {
-                let before = out.len();
-                for w in self.threads() {
-                    if let Pc::Wait {
-                        notified: false, ..
-                    } = s.threads[w as usize]
-                    {
-                        out.push(Action::Release {
-                            thread: t,
-                            woken: Woken::Thread(w),
-                        });
-                    }
-                }
-                if out.len() == before {
-                    out.push(Action::Release {
-                        thread: t,
-                        woken: Woken::Nobody,
-                    });
-                }
-            }
+            Pc::Release { .. } if mutex_free => out.extend(
+                self.signal_choices(s)
+                    .into_iter()
+                    .map(|woken| Action::Release { thread: t, woken }),
+            ),
             Pc::HandoffRead { request: own, .. } => out.push(Action::HandoffRead {
                 thread: t,
                 // 3.13+ reads its own bit, which is `drop_request` while it is `last_holder`.
@@ -464,11 +489,7 @@ impl Gil {
             Action::Exit(t) => self.release(s, t, self.variant.thread_exit()),
             Action::Release { thread, woken } => {
                 s.locked = false;
-                if let Woken::Thread(w) = woken {
-                    if let Pc::Wait { notified, .. } = &mut s.threads[w as usize] {
-                        *notified = true;
-                    }
-                }
+                Gil::signal(s, woken);
                 let after = s.threads[thread as usize].after();
                 let final_release = matches!(after, After::Final | After::Hang);
                 s.threads[thread as usize] = if final_release || !self.variant.forces_switch() {

@@ -33,6 +33,7 @@ registered!(
     ft_gil
 );
 
+pub mod brc_twin;
 pub mod cext_twin;
 pub mod claims;
 pub mod io_twin;

@@ -79,6 +79,13 @@ pub trait Backend: 'static {
     fn load_usize(word: &Self::AtomicUsize) -> usize;
     /// Relaxed store.
     fn store_usize(word: &Self::AtomicUsize, value: usize);
+    /// Reads the word with a read-modify-write that changes nothing: it sees the latest value
+    /// (see `rmw_load_bool`).
+    fn rmw_load_usize(word: &Self::AtomicUsize) -> usize;
+    /// Compare-and-swap, sequentially consistent (as CPython's
+    /// `_Py_atomic_compare_exchange_*`): `Ok` when the word held `current` and now holds `new`,
+    /// else `Err` with the value it held.
+    fn cas_usize(word: &Self::AtomicUsize, current: usize, new: usize) -> Result<usize, usize>;
     /// Spawns a thread.
     fn spawn(f: impl FnOnce() + Send + 'static) -> Self::JoinHandle;
     /// Waits for a thread.
@@ -224,6 +231,16 @@ macro_rules! facade {
             }
             fn store_usize(word: &Self::AtomicUsize, value: usize) {
                 word.store(value, Ordering::Relaxed)
+            }
+            fn rmw_load_usize(word: &Self::AtomicUsize) -> usize {
+                word.fetch_add(0, Ordering::SeqCst)
+            }
+            fn cas_usize(
+                word: &Self::AtomicUsize,
+                current: usize,
+                new: usize,
+            ) -> Result<usize, usize> {
+                word.compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst)
             }
             fn spawn(f: impl FnOnce() + Send + 'static) -> Self::JoinHandle {
                 $thread::spawn(f)

@@ -26,12 +26,23 @@ impl<A: Clone> Log<A> {
     /// a lock the caller holds; any later one must be invisible to them. Then the log order is
     /// the order in which those effects happened.
     pub fn record<B: Backend, R>(&self, effect: impl FnOnce() -> (A, R)) -> R {
+        self.record_if::<B, R>(|| {
+            let (action, result) = effect();
+            (Some(action), result)
+        })
+    }
+
+    /// As `record`, but logs only when `effect` returns an action: a compare-and-swap that
+    /// fails has no effect and is no step.
+    pub fn record_if<B: Backend, R>(&self, effect: impl FnOnce() -> (Option<A>, R)) -> R {
         B::atomically(|| {
             let (action, result) = effect();
-            self.0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(action);
+            if let Some(action) = action {
+                self.0
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(action);
+            }
             result
         })
     }

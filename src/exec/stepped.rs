@@ -513,6 +513,14 @@ impl Backend for Stepped {
         checkpoint();
         word.store(value, Ordering::SeqCst)
     }
+    fn rmw_load_usize(word: &AtomicUsize) -> usize {
+        checkpoint();
+        word.fetch_add(0, Ordering::SeqCst)
+    }
+    fn cas_usize(word: &AtomicUsize, current: usize, new: usize) -> Result<usize, usize> {
+        checkpoint();
+        word.compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst)
+    }
     /// Registers the thread with the calling thread's conductor; it starts paused.
     fn spawn(f: impl FnOnce() + Send + 'static) {
         let (stage, role) = current();

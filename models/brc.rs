@@ -49,6 +49,11 @@
 //!   a thread's state, which registers it in the biased-counting table
 //!   (`_Py_brc_init_thread`); in 3.13 creating the second thread also immortalizes every object
 //!   that uses deferred counting (`_PyGC_ImmortalizeDeferredObjects`).
+//! - Deferred counting (`_PyObject_SetDeferredRefcount`, `Objects/object.c`): in 3.13 an extra
+//!   local reference and `QUEUED`; in 3.14 a large bias added to `ob_ref_shared`
+//!   (`_Py_REF_DEFERRED`) that only the GC removes, the interpreter's stack references to such
+//!   objects going uncounted (`_PyStackRef`). Freeing a deferred object is the GC's business,
+//!   which is not modelled: the model checks that counting alone never frees it.
 //!
 //! The program: T0 created the object and holds the one reference; it owns the object. Every
 //! thread, until it has used `BUDGET` operations, may copy a reference it holds (`Py_INCREF`),
@@ -89,6 +94,10 @@ crate::variants! {
             "a deferred object: the GC's extra local reference, immortalized when a second \
              thread starts",
             ["3.13"]),
+        /// A deferred object in 3.14: a bias in the shared count that only the GC removes.
+        Deferred314t => ("deferred-3.14t", Real,
+            "a deferred object (3.14): a bias in ob_ref_shared that only the GC removes",
+            ["3.14"]),
         /// Bad: the shared count is updated by a load and a store.
         NonAtomicShared => ("non-atomic-shared", Bad,
             "bad: non-owners update ob_ref_shared with a load and a store, not atomically"),
@@ -113,8 +122,15 @@ crate::variants! {
     }
 }
 
+/// The bias 3.14 adds to a deferred object's shared count (`_Py_REF_DEFERRED`,
+/// `PY_SSIZE_T_MAX / 8`), scaled down to more than all the references a run can count, so that
+/// the shared count never reaches zero while it is there, as with the real bias.
+pub const DEFERRED_BIAS: u8 = 8;
+
 impl BrcVariant {
-    fn deferred(self) -> bool {
+    /// 3.13's deferred counting: an extra local reference and `QUEUED`, immortalized when a
+    /// second thread is created.
+    fn immortalized_at_second_thread(self) -> bool {
         matches!(
             self,
             BrcVariant::Deferred313t | BrcVariant::DeferredWithoutGcRef
@@ -123,7 +139,20 @@ impl BrcVariant {
 
     /// Whether counting alone must never free the object (immortal or deferred).
     pub fn never_freed_by_counting(self) -> bool {
-        self == BrcVariant::Immortal || self.deferred()
+        self == BrcVariant::Immortal
+            || self == BrcVariant::Deferred314t
+            || self.immortalized_at_second_thread()
+    }
+
+    /// References the GC holds at the start, counted in `ob_ref_local` (3.13,
+    /// `_PyObject_SetDeferredRefcount`: `ob_ref_local += 1`) or `ob_ref_shared` (3.14:
+    /// `_Py_REF_SHARED(_Py_REF_DEFERRED, 0)`).
+    fn gc_refs(self) -> u8 {
+        match self {
+            BrcVariant::Deferred313t => 1,
+            BrcVariant::Deferred314t => DEFERRED_BIAS,
+            _ => 0,
+        }
     }
 }
 
@@ -155,8 +184,8 @@ pub struct Object {
     pub frees: u8,
     /// The shared container entry holds the object (and a reference).
     pub entry: bool,
-    /// The GC holds a reference (deferred counting, until the object is immortalized).
-    pub gc_ref: bool,
+    /// References the GC holds (deferred counting, until the object is immortalized).
+    pub gc_refs: u8,
 }
 
 /// Where a merge returns to.
@@ -366,7 +395,7 @@ impl Brc {
             _ => 0,
         };
         s.obj.entry as usize
-            + s.obj.gc_ref as usize
+            + s.obj.gc_refs as usize
             + s.threads
                 .iter()
                 .map(|w| w.refs as usize + w.queued as usize + w.stacked as usize + in_flight(w))
@@ -813,9 +842,10 @@ impl Model for Brc {
     type Action = BrcAction;
 
     fn init_states(&self) -> Vec<BrcState> {
-        let deferred = self.variant.deferred();
+        let deferred_313 = self.variant.immortalized_at_second_thread();
         let immortal = self.variant == BrcVariant::Immortal;
-        let gc_ref = self.variant == BrcVariant::Deferred313t;
+        let gc_refs = self.variant.gc_refs();
+        let (local_gc, shared_gc) = if deferred_313 { (gc_refs, 0) } else { (0, gc_refs) };
         let mut threads = [Worker {
             pc: Pc::Unstarted,
             refs: 0,
@@ -831,12 +861,16 @@ impl Model for Brc {
         vec![BrcState {
             obj: Object {
                 tid: if immortal { NO_OWNER } else { 0 },
-                local: if immortal { IMMORTAL } else { 1 + gc_ref as u8 },
-                shared: 0,
-                flags: if deferred { Flags::Queued } else { Flags::None },
+                local: if immortal { IMMORTAL } else { 1 + local_gc },
+                shared: shared_gc as i8,
+                flags: if deferred_313 {
+                    Flags::Queued
+                } else {
+                    Flags::None
+                },
                 frees: 0,
                 entry: false,
-                gc_ref,
+                gc_refs,
             },
             threads,
             bucket: UNLOCKED,
@@ -864,12 +898,15 @@ impl Model for Brc {
                 w.pc = Pc::Idle;
                 w.registered = true;
                 // 3.13: the second thread's state immortalizes deferred objects.
-                if self.variant.deferred() && s.obj.local != IMMORTAL && s.obj.frees == 0 {
+                if self.variant.immortalized_at_second_thread()
+                    && s.obj.local != IMMORTAL
+                    && s.obj.frees == 0
+                {
                     s.obj.local = IMMORTAL;
                     s.obj.tid = NO_OWNER;
                     s.obj.shared = 0;
                     s.obj.flags = Flags::None;
-                    s.obj.gc_ref = false;
+                    s.obj.gc_refs = 0;
                 }
             }
             BrcAction::Step { thread, op } => self.apply(&mut s, thread, op),
@@ -1043,7 +1080,7 @@ impl Model for Brc {
         match *action {
             BrcAction::Start(t) => format!(
                 "new_threadstate: T{t} registered (_Py_brc_init_thread){}",
-                if self.variant.deferred() {
+                if self.variant.immortalized_at_second_thread() {
                     ", deferred objects immortalized"
                 } else {
                     ""

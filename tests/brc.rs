@@ -59,6 +59,7 @@ fn verdicts_of_every_variant_at_three_threads() {
         (Cpython313t, [h, h, h, h, h, o, h, h, h, h]),
         (Immortal, [h, h, h, h, h, h, h, o, v, v]),
         (Deferred313t, [h, h, h, h, h, h, h, o, v, v]),
+        (Deferred314t, [h, h, h, h, h, h, h, o, v, v]),
         (NonAtomicShared, [v, v, v, h, v, o, v, v, h, h]),
         (FreeAtLocalZero, [v, v, v, h, h, o, v, h, h, h]),
         (ExitWithoutDrain, [h, h, h, h, h, o, h, v, h, h]),

@@ -233,26 +233,51 @@ impl CriticalSections {
         self.config.threads as u8
     }
 
-    /// `_PyCriticalSection_SuspendAll`: whether it released a mutex.
-    fn suspend_all(&self, s: &mut CsState, t: usize) -> bool {
+    /// The mutexes `instr` (a `Begin` or `Begin2`) locks, in locking order (`NONE` second for
+    /// one object): `_PyCriticalSection2_BeginMutex` sorts a pair by address.
+    pub fn mutexes(&self, instr: Instr) -> (u8, u8) {
+        match instr {
+            Instr::Begin(x) => (x, NONE),
+            Instr::Begin2(a, b) if self.variant == CsVariant::UnorderedPair => (a, b),
+            Instr::Begin2(a, b) => (a.min(b), a.max(b)),
+            other => unreachable!("{other:?} pushes no section"),
+        }
+    }
+
+    /// `_PyCriticalSection_SuspendAll` of a thread whose sections are `stack` (bottom first),
+    /// on the mutex owners `owner`: whether it released a mutex.
+    pub fn suspend_all(&self, owner: &mut [u8; OBJECTS], stack: &mut [Section]) -> bool {
         if self.variant == CsVariant::NoSuspend {
             return false;
         }
         let mut released = false;
-        let w = &mut s.threads[t];
-        for section in w.stack[..w.depth as usize].iter_mut().rev() {
+        for section in stack.iter_mut().rev() {
             if !section.active {
                 break;
             }
             for m in [section.m1, section.m2] {
                 if m != NONE {
-                    s.owner[m as usize] = NONE;
+                    owner[m as usize] = NONE;
                     released = true;
                 }
             }
             section.active = false;
         }
         released
+    }
+
+    /// Whether suspending thread `t`'s sections in `s` would release a mutex.
+    fn would_release(&self, s: &CsState, t: usize) -> bool {
+        let w = &s.threads[t];
+        let mut owner = s.owner;
+        let mut stack = w.stack;
+        self.suspend_all(&mut owner, &mut stack[..w.depth as usize])
+    }
+
+    /// Suspends thread `t`'s sections in `s`.
+    fn suspend(&self, s: &mut CsState, t: usize) {
+        let w = &mut s.threads[t];
+        self.suspend_all(&mut s.owner, &mut w.stack[..w.depth as usize]);
     }
 
     /// `_PyCriticalSection_Resume` of the top section: lock its mutexes again.
@@ -297,11 +322,10 @@ impl CriticalSections {
                 (true, true) => push(CsOp::Wake(m)),
                 (true, false) => {}
                 (false, true) => push(CsOp::Lock(m)),
-                (false, false) => {
-                    let mut after = s.clone();
-                    let released = self.suspend_all(&mut after, t as usize);
-                    push(CsOp::Park { mutex: m, released });
-                }
+                (false, false) => push(CsOp::Park {
+                    mutex: m,
+                    released: self.would_release(s, t as usize),
+                }),
             }
             return;
         }
@@ -316,12 +340,9 @@ impl CriticalSections {
             Instr::Begin(_) | Instr::Begin2(..) => CsOp::Push(instr),
             Instr::Append(x) if w.loaded.is_none() => CsOp::AppendRead(x),
             Instr::Append(x) => CsOp::AppendWrite(x),
-            Instr::Block => {
-                let mut after = s.clone();
-                CsOp::Detach {
-                    released: self.suspend_all(&mut after, t as usize),
-                }
-            }
+            Instr::Block => CsOp::Detach {
+                released: self.would_release(s, t as usize),
+            },
             Instr::End => CsOp::End,
         });
     }
@@ -329,12 +350,7 @@ impl CriticalSections {
     fn apply(&self, s: &mut CsState, t: usize, op: CsOp) {
         match op {
             CsOp::Push(instr) => {
-                let (m1, m2) = match instr {
-                    Instr::Begin(x) => (x, NONE),
-                    Instr::Begin2(a, b) if self.variant == CsVariant::UnorderedPair => (a, b),
-                    Instr::Begin2(a, b) => (a.min(b), a.max(b)),
-                    other => unreachable!("{other:?} pushes no section"),
-                };
+                let (m1, m2) = self.mutexes(instr);
                 let w = &mut s.threads[t];
                 w.stack[w.depth as usize] = Section {
                     m1: NONE,
@@ -350,7 +366,7 @@ impl CriticalSections {
                 CriticalSections::took(&mut s.threads[t]);
             }
             CsOp::Park { .. } => {
-                self.suspend_all(s, t);
+                self.suspend(s, t);
                 s.threads[t].parked = true;
             }
             CsOp::Wake(m) => {
@@ -377,7 +393,7 @@ impl CriticalSections {
                 }
             }
             CsOp::Detach { .. } => {
-                self.suspend_all(s, t);
+                self.suspend(s, t);
                 s.threads[t].blocked = true;
             }
             CsOp::Attach => {

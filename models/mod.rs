@@ -36,6 +36,7 @@ registered!(
 pub mod brc_twin;
 pub mod cext_twin;
 pub mod claims;
+pub mod critical_section_twin;
 pub mod io_twin;
 pub mod refcount_twin;
 pub mod threading;

@@ -29,10 +29,10 @@
 //!   holder waited on `switch_cond` for a thread that, finding the GIL disabled, would never
 //!   take it.
 //!
-//! T0 runs free-threaded, enables the GIL (as an import would), runs holding it, and disables
-//! it again; the other threads run Python code and block in I/O (detach, attach) for ever. The
-//! transient count is 0 or 1 here (one import at a time); `_PyEval_EnableGILPermanent` is not
-//! modelled.
+//! T0 runs free-threaded, enables the GIL (as an import would), runs holding it, may enable it
+//! for good (`_PyEval_EnableGILPermanent`, `enabled = INT_MAX`, after which `_PyEval_DisableGIL`
+//! returns at once), and disables it; the other threads run Python code and block in I/O
+//! (detach, attach) for ever. The transient count is 0 or 1 here (one import at a time).
 
 use super::gil::{self, After, Gil, GilState, GilVariant, Pc, Woken};
 use crate::model::{Check, Config, Fairness, Model, Premise, Property};
@@ -104,8 +104,11 @@ pub struct FtGilState {
     pub holds: [bool; MAX_THREADS],
     /// Each thread's phase.
     pub phase: [Phase; MAX_THREADS],
-    /// T0's progress: 0 before enabling, 1 enabled, 2 disabled again.
+    /// T0's progress: 0 before enabling, 1 enabled, 2 disabled again (or the disable found
+    /// the GIL enabled for good).
     pub script: u8,
+    /// `gil->enabled == INT_MAX`: `_PyEval_EnableGILPermanent` ran.
+    pub permanent: bool,
 }
 
 crate::stored_as_is!(FtGilState);
@@ -149,8 +152,12 @@ pub enum FtGilAction {
     WorldStopped,
     /// T0: `enabled += 1`, `start_the_world`, then attach.
     EnableAndStart,
+    /// T0, holding the GIL: `_PyEval_EnableGILPermanent` (`enabled = INT_MAX`).
+    EnablePermanent,
     /// T0, holding the GIL: `_PyEval_DisableGIL`.
     Disable,
+    /// T0: `_PyEval_DisableGIL` finds the GIL enabled for good and returns.
+    DisableKept,
     /// T0: `_PyEval_DisableGIL` unsets its drop request and returns.
     DisableReturns,
 }
@@ -235,7 +242,14 @@ impl FtGil {
                 } else if t == 0 {
                     match s.script {
                         0 => out.push(FtGilAction::EnableBegin),
-                        1 if s.holds[0] => out.push(FtGilAction::Disable),
+                        1 if s.holds[0] => {
+                            if s.permanent {
+                                out.push(FtGilAction::DisableKept);
+                            } else {
+                                out.push(FtGilAction::EnablePermanent);
+                                out.push(FtGilAction::Disable);
+                            }
+                        }
                         _ => {}
                     }
                 } else {
@@ -342,6 +356,8 @@ impl FtGil {
                 s.phase[0] = Phase::Attach;
                 s.script = 1;
             }
+            FtGilAction::EnablePermanent => s.permanent = true,
+            FtGilAction::DisableKept => s.script = 2,
             FtGilAction::Disable => {
                 s.enabled = false;
                 // drop_gil_impl is the component's release without the hand-off (a final
@@ -381,6 +397,7 @@ impl Model for FtGil {
             holds: [false; MAX_THREADS],
             phase: [Phase::Run; MAX_THREADS],
             script: 0,
+            permanent: false,
         }]
     }
 
@@ -469,7 +486,9 @@ impl Model for FtGil {
             | FtGilAction::ParkDetached
             | FtGilAction::WorldStopped
             | FtGilAction::EnableAndStart
+            | FtGilAction::EnablePermanent
             | FtGilAction::Disable
+            | FtGilAction::DisableKept
             | FtGilAction::DisableReturns => 0,
         } as usize)
     }
@@ -512,6 +531,10 @@ impl Model for FtGil {
             FtGilAction::WorldStopped => "stop_the_world: every other thread stopped".into(),
             FtGilAction::EnableAndStart => {
                 "_PyEval_EnableGILTransient: enabled = 1, start_the_world, attach".into()
+            }
+            FtGilAction::EnablePermanent => "_PyEval_EnableGILPermanent: enabled = INT_MAX".into(),
+            FtGilAction::DisableKept => {
+                "_PyEval_DisableGIL: enabled == INT_MAX -> return 0, GIL kept".into()
             }
             FtGilAction::Disable => format!(
                 "_PyEval_DisableGIL: enabled = 0, {}",

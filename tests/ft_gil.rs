@@ -6,7 +6,7 @@ use gilcheck::exec::twin_meta;
 use gilcheck::explore::{check, replay_trace, Options, Report, Verdict};
 use gilcheck::model::{Config, Model};
 use gilcheck::models::ft_gil::{FtGil, FtGilAction, FtGilVariant, Phase};
-use gilcheck::models::gil::Pc;
+use gilcheck::models::gil::{self, Pc};
 
 use FtGilVariant::*;
 use Verdict::{Holds, Vacuous, Violated};
@@ -25,7 +25,7 @@ fn run(variant: FtGilVariant, threads: usize) -> Report {
 #[test]
 fn state_counts_of_the_faithful_variant_are_pinned() {
     // (threads, states), as computed by the checker; a change is a model change.
-    for (threads, states) in [(2, 237), (3, 7625)] {
+    for (threads, states) in [(2, 421), (3, 15_215)] {
         assert_eq!(
             run(Cpython313t, threads).states,
             states,
@@ -81,4 +81,37 @@ fn gh_118727_the_waiter_returns_without_the_gil_while_the_disabler_waits_on_swit
             ));
         }
     }
+}
+
+#[test]
+fn a_permanently_enabled_gil_is_not_disabled_by_the_import_that_enabled_it() {
+    let m = model(Cpython313t, 2);
+    let mut s = m.init_states().remove(0);
+    let path = [
+        FtGilAction::EnableBegin,
+        FtGilAction::Suspend(1),
+        FtGilAction::WorldStopped,
+        FtGilAction::EnableAndStart,
+        FtGilAction::AttachBegin(0),
+        FtGilAction::Gil(gil::Action::TakeFree(0)),
+        FtGilAction::Gil(gil::Action::ClearRequest(0)),
+        FtGilAction::TryAttach {
+            thread: 0,
+            retry: false,
+        },
+        FtGilAction::EnablePermanent,
+    ];
+    for action in path {
+        let mut enabled = Vec::new();
+        m.actions(&s, &mut enabled);
+        assert!(enabled.contains(&action), "{action:?} not enabled in {s:?}");
+        s = m.next_state(&s, &action);
+    }
+    // The disable is now the no-op one, and the GIL stays enabled and held.
+    let mut enabled = Vec::new();
+    m.actions(&s, &mut enabled);
+    assert!(enabled.contains(&FtGilAction::DisableKept));
+    assert!(!enabled.contains(&FtGilAction::Disable));
+    s = m.next_state(&s, &FtGilAction::DisableKept);
+    assert!(s.enabled && s.holds[0] && s.phase[0] == Phase::Run);
 }

@@ -106,8 +106,11 @@ def site(func):
 class FilteredBreak(gdb.Breakpoint):
     """Stop only in the given thread (global num) and when a caller frame is named `caller`."""
 
+    all = []
+
     def __init__(self, spec, caller=None, thread=None):
         super().__init__(spec, internal=True)
+        FilteredBreak.all.append(self)
         self.caller = caller
         self.want_thread = thread
         self.hits = 0
@@ -207,7 +210,6 @@ def main():
     log("step 6: T0 entered drop_gil from %s" % " <- ".join(frame_names(8)))
     log("        %s" % fmt_state(st))
     ex("frame 0", to_string=True)
-    fin_bp = gdb.FinishBreakpoint(gdb.newest_frame(), internal=True)
     bp_drop.enabled = False
 
     if MODE == "trace":
@@ -247,10 +249,12 @@ def main():
     # switch_cond.  Stop at pthread_cond_wait's entry (called from drop_gil),
     # or notice drop_gil returning without waiting.
     bp_cw = FilteredBreak("pthread_cond_wait", caller="drop_gil", thread=t0)
-    b = cont_thread(t0, [bp_cw], "T0 switch_cond wait in drop_gil")
+    # drop_gil returning to its caller, which then calls take_gil = escaped.
+    bp_take0 = FilteredBreak("take_gil", thread=t0)
+    b = cont_thread(t0, [bp_cw, bp_take0], "T0 switch_cond wait in drop_gil")
     if not alive():
         return
-    if b is None:
+    if b is not bp_cw:
         st = gil_state()
         log("steps 8-10 NOT reached: T0's drop_gil returned without waiting on switch_cond "
             "(stopped in %s); %s" % (" <- ".join(frame_names(4)), fmt_state(st)))
@@ -260,10 +264,9 @@ def main():
         log("steps 8-9: T0 released the GIL and saw the drop request: %s" % fmt_state(st))
         log("step 10: T0 at COND_WAIT(switch_cond) in drop_gil, call site %s" % site("drop_gil"))
         outcome = "waiting"
-    for bpx in (bp_tw, bp_cw):
-        bpx.enabled = False
-    if fin_bp.is_valid():
-        fin_bp.delete()
+    for bpx in FilteredBreak.all:
+        if bpx.is_valid():
+            bpx.delete()
 
     # ---- let everything run freely and see whether the process hangs.
     ex("set scheduler-locking off")

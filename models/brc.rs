@@ -4,9 +4,9 @@
 //! The object's count is split (`Include/object.h`, `struct _object`): `ob_tid` names the owner,
 //! the thread that created it; `ob_ref_local` is counted by the owner alone with plain (relaxed)
 //! stores; `ob_ref_shared` is counted by every other thread with atomic adds and
-//! compare-and-swaps, shifted left by two (`_Py_REF_SHARED_SHIFT`) above two flag bits:
-//! `_Py_REF_MAYBE_WEAKREF`, `_Py_REF_QUEUED`, `_Py_REF_MERGED`. The true count is the sum, and the
-//! shared part may go negative.
+//! compare-and-swaps, shifted left by two (`_Py_REF_SHARED_SHIFT`) above two low bits that hold
+//! one of `_Py_REF_MAYBE_WEAKREF`, `_Py_REF_QUEUED`, `_Py_REF_MERGED` (or none). The true count
+//! is the sum, and the shared part may go negative.
 //!
 //! What each step stands for (3.13.15 and 3.14 alike unless said):
 //! - `Py_INCREF` / `Py_DECREF` (`Include/object.h`): an immortal object (`ob_ref_local ==
@@ -41,14 +41,21 @@
 //!   entry (dict and list lookups): load the entry, try to take a reference
 //!   (`_Py_TryIncrefFast` for the owner, else `_Py_TryIncRefShared`, which refuses a shared
 //!   field of 0 or `MERGED` with count 0), and check that the entry still holds the object,
-//!   else `Py_DECREF` the reference just taken. The writer of the entry marks the object
-//!   `MAYBE_WEAKREF` first (`_PyObject_SetMaybeWeakref`). A freed object's memory is not
-//!   reused while a reader may still look at it (QSBR, `Python/qsbr.c`), so this read of a
-//!   freed object is not an access after free; taking a reference to it would be.
-//! - `new_threadstate` (`Python/pystate.c`): the main thread (not a modelled thread) creates
-//!   a thread's state, which registers it in the biased-counting table
-//!   (`_Py_brc_init_thread`); in 3.13 creating the second thread also immortalizes every object
-//!   that uses deferred counting (`_PyGC_ImmortalizeDeferredObjects`).
+//!   else `Py_DECREF` the reference just taken. A freed object's memory is not reused while a
+//!   reader may still look at it (QSBR, `Python/qsbr.c`), so this read of a freed object is not
+//!   an access after free; taking a reference to it would be. Two abstractions, both adding
+//!   runs rather than removing any: the model marks the object `MAYBE_WEAKREF` when it is
+//!   stored in the entry, where 3.13.15 marks it in the reader's locked fallback (when
+//!   `_Py_TryIncRefShared` refuses a live object whose shared field is exactly 0, dict and
+//!   list lookups retry under the container's lock with `_Py_NewRefWithLock`, which cannot race
+//!   with the entry's removal and is not modelled); and the re-check of the entry also follows
+//!   `_Py_TryIncrefFast`, which CPython skips.
+//! - Starting thread t (an environment step: T0, the main thread, runs `threading.Thread.start`
+//!   between its own operations): `new_threadstate` (`Python/pystate.c`) creates its state, and
+//!   the new thread binds it (`bind_tstate` → `_Py_brc_init_thread`), registering it in the
+//!   biased-counting table. In 3.13 creating the second thread state also immortalizes every
+//!   object that uses deferred counting (`_PyGC_ImmortalizeDeferredObjects`, with the world
+//!   stopped), so that step is taken only while no thread is inside an operation.
 //! - Deferred counting (`_PyObject_SetDeferredRefcount`, `Objects/object.c`): in 3.13 an extra
 //!   local reference and `QUEUED`; in 3.14 a large bias added to `ob_ref_shared`
 //!   (`_Py_REF_DEFERRED`) that only the GC removes, the interpreter's stack references to such
@@ -321,7 +328,7 @@ pub enum Op {
         /// The receiver.
         to: u8,
     },
-    /// `_PyObject_SetMaybeWeakref`, then stores the object in the container entry.
+    /// Stores the object in the container entry, marked `MAYBE_WEAKREF` (see the module doc).
     Publish,
     /// Removes the entry, taking its reference.
     Unpublish,
@@ -437,7 +444,8 @@ impl Brc {
                     if w.refs > 0 {
                         push(Op::Incref);
                         for to in self.threads() {
-                            if to != t && s.threads[to as usize].pc != Pc::Exited {
+                            let gone = matches!(s.threads[to as usize].pc, Pc::Exiting | Pc::Exited);
+                            if to != t && !gone {
                                 push(Op::Give { to });
                             }
                         }
@@ -503,8 +511,9 @@ impl Brc {
         if s.obj.local == IMMORTAL {
             w.pc = Pc::Idle;
         } else if s.obj.tid == t {
-            // A uint32: below zero it wraps (only after a bad variant's early free).
-            s.obj.local = s.obj.local.wrapping_sub(1);
+            // Below zero only after a bad variant freed the object early (CPython's debug build
+            // reports a negative count); the count stays 0 here, the property already failed.
+            s.obj.local = s.obj.local.saturating_sub(1);
             w.pc = Pc::Idle;
             if s.obj.local == 0 {
                 if self.variant == BrcVariant::FreeAtLocalZero {
@@ -786,7 +795,7 @@ impl Brc {
         match op {
             Op::Incref => "Py_INCREF".into(),
             Op::Give { to } => format!("hands a reference to T{to}"),
-            Op::Publish => "_PyObject_SetMaybeWeakref, store in the container entry".into(),
+            Op::Publish => "store in the container entry (marked MAYBE_WEAKREF)".into(),
             Op::Unpublish => "remove the container entry, taking its reference".into(),
             Op::GetLoad => "_Py_TryXGetRef: load the container entry".into(),
             Op::GetIncref { ok: true } => "_Py_TryXGetRef: a reference taken".into(),
@@ -882,7 +891,10 @@ impl Model for Brc {
 
     fn actions(&self, s: &BrcState, out: &mut Vec<BrcAction>) {
         for t in self.threads() {
-            if s.threads[t as usize].pc == Pc::Unstarted {
+            let immortalizes = self.variant.immortalized_at_second_thread()
+                && s.obj.local != IMMORTAL
+                && s.obj.frees == 0;
+            if s.threads[t as usize].pc == Pc::Unstarted && (!immortalizes || self.quiescent(s)) {
                 out.push(BrcAction::Start(t));
             } else {
                 self.thread_actions(s, t, out);

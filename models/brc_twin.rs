@@ -6,12 +6,15 @@
 //! lives) is reported by loom's own race detector. `ob_tid` and `ob_ref_shared` are atomic words
 //! (`ob_ref_shared` updated by compare-and-swap loops, as CPython does; a failed attempt is no
 //! step). The bucket mutex of the thread table is a mutex over each thread's registration and
-//! T0's queue; the container entry is a mutex-guarded flag. The spec is sequentially
+//! T0's queue; the container entry is a mutex-guarded flag, only ever looked at inside the step
+//! that logs what was seen. The spec is sequentially
 //! consistent, so the twin reads `ob_tid` and `ob_ref_shared` with read-modify-writes, which see
 //! the latest value; CPython's relaxed and acquire loads may see an older one (a compare-and-swap
-//! that follows then fails and retries), which this twin does not exercise. Non-owners never read
-//! `ob_ref_local`: the object is mortal, so CPython's relaxed load of it for the immortality
-//! test only ever sees a mortal count, and leaving it out keeps the race check about writes.
+//! that follows then fails and retries), which this twin does not exercise. Non-owners do not
+//! read `ob_ref_local` for the immortality test (the object is mortal, so CPython's relaxed load
+//! there only ever sees a mortal count, and leaving it out keeps the race check about the
+//! owner's writes); they read and write it only in a direct merge, after the owner has left the
+//! table under the bucket mutex.
 //!
 //! The programs (`Scenario`, each within the spec's budgets, so a subset of its runs):
 //! - `HandBack`, two threads: the merge at local zero. T0, the owner, holding the one
@@ -129,6 +132,9 @@ impl<B: Backend> Shared<B> {
         BrcAction::Step { thread, op }
     }
 
+    /// Read before the step it decides: only the owner clears `ob_tid` while it lives (and a
+    /// direct merge after it exits), except in `merge-without-owner`, whose other failures come
+    /// first.
     fn owns(&self, me: u8) -> bool {
         B::rmw_load_usize(&self.tid) == me as usize
     }
@@ -348,18 +354,30 @@ impl<B: Backend> Shared<B> {
         mailbox[me as usize] -= 1;
     }
 
-    /// `_PyObject_SetMaybeWeakref`, then store one of `me`'s references in the entry.
+    /// Store one of `me`'s references in the entry, marked `MAYBE_WEAKREF` (as the spec does).
+    /// The entry is locked inside the logged step, as everywhere, so the log's lock comes first.
     fn publish(&self, me: u8) {
-        let mut entry = B::lock(&self.entry);
-        self.cas_loop(me, Op::Publish, |old| {
-            let (count, flags) = split(old);
-            join(count, if flags == 0 { MAYBE_WEAKREF } else { flags })
-        });
-        *entry = Entry {
-            set: true,
-            published: true,
-        };
-        drop(entry);
+        loop {
+            let done = self.log.record_if::<B, bool>(|| {
+                let mut entry = B::lock(&self.entry);
+                let old = B::rmw_load_usize(&self.shared);
+                let (count, flags) = split(old);
+                let new = join(count, if flags == 0 { MAYBE_WEAKREF } else { flags });
+                match B::cas_usize(&self.shared, old, new) {
+                    Ok(_) => {
+                        *entry = Entry {
+                            set: true,
+                            published: true,
+                        };
+                        (Some(self.step(me, Op::Publish)), true)
+                    }
+                    Err(_) => (None, false),
+                }
+            });
+            if done {
+                break;
+            }
+        }
         B::notify_all(&self.entry_published);
     }
 
@@ -404,22 +422,22 @@ impl<B: Backend> Shared<B> {
         }
     }
 
-    /// `_Py_TryXGetRef` on the entry by a non-owner: whether it got a reference.
+    /// `_Py_TryXGetRef` on the entry by a non-owner: whether it got a reference. Each look at
+    /// the entry is made inside the step it logs.
     fn get(&self, me: u8) -> bool {
-        {
-            let entry = B::lock(&self.entry);
-            if !entry.set {
-                return false;
-            }
-            self.log.note::<B>(self.step(me, Op::GetLoad));
-        }
-        if !self.try_incref_shared(me) {
+        let loaded = self.log.record_if::<B, bool>(|| {
+            let set = B::lock(&self.entry).set;
+            (set.then(|| self.step(me, Op::GetLoad)), set)
+        });
+        if !loaded || !self.try_incref_shared(me) {
             return false;
         }
-        let kept = B::lock(&self.entry).set;
-        if kept {
-            self.log.note::<B>(self.step(me, Op::GetRecheck { kept }));
-        } else {
+        let kept = self.log.record_if::<B, bool>(|| {
+            let kept = B::lock(&self.entry).set;
+            (kept.then(|| self.step(me, Op::GetRecheck { kept })), kept)
+        });
+        if !kept {
+            // The entry only ever empties, so it is still empty when the decrement is logged.
             self.decref(me, Op::GetRecheck { kept });
         }
         kept

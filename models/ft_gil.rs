@@ -1,6 +1,6 @@
 //! The GIL of the free-threaded build, switched on and off at run time (3.13t, 3.14t), on the
 //! GIL component (`models/gil/`, 3.13's protocol): stop-the-world, attach and detach, and
-//! gh-118727.
+//! the hang found in review of the gh-118727 fix.
 //!
 //! In the free-threaded build the GIL exists but is normally disabled (`gil->enabled == 0`);
 //! importing an extension that does not declare `Py_mod_gil` enables it until the import ends,
@@ -24,10 +24,11 @@
 //!   `start_the_world` (SUSPENDED back to DETACHED), attach.
 //! - `_PyEval_DisableGIL`, by the holder: `enabled -= 1`; at 0, release the GIL with
 //!   `drop_gil_impl` (lock `gil->mutex`, `locked = 0`, signal `gil->cond`: the component's
-//!   release step without the FORCE_SWITCHING hand-off) and unset its own drop request. Before
-//!   gh-118727 (3.13.0b1) it called the whole `drop_gil`: with a drop request pending the
-//!   holder waited on `switch_cond` for a thread that, finding the GIL disabled, would never
-//!   take it.
+//!   release step without the FORCE_SWITCHING hand-off) and unset its own drop request. A draft
+//!   of the gh-118727 fix (PR #118745, May 2024; never released: the merged fix, in 3.13.0b2,
+//!   uses `drop_gil_impl`) released through the whole `drop_gil`, and review found the hang it
+//!   causes: with a drop request pending the holder waited on `switch_cond` for a thread that,
+//!   finding the GIL disabled, would never take it.
 //!
 //! T0 runs free-threaded, enables the GIL (as an import would), runs holding it, may enable it
 //! for good (`_PyEval_EnableGILPermanent`, `enabled = INT_MAX`, after which `_PyEval_DisableGIL`
@@ -49,9 +50,10 @@ crate::variants! {
         Cpython313t => ("cpython-3.13t", Real,
             "the free-threaded build's GIL enabled by stop-the-world, disabled by drop_gil_impl",
             ["3.13", "3.14"]),
-        /// Bad: `_PyEval_DisableGIL` before gh-118727.
-        Gh118727 => ("gh-118727", Bad,
-            "bad (3.13.0b1, gh-118727): _PyEval_DisableGIL releases through the whole drop_gil"),
+        /// Bad: `_PyEval_DisableGIL` as a draft of the gh-118727 fix had it.
+        Gh118727Draft => ("gh-118727-draft", Bad,
+            "bad (a draft of the gh-118727 fix, PR #118745): _PyEval_DisableGIL releases \
+             through the whole drop_gil"),
         /// Bad: the GIL is enabled without stopping the world.
         EnableWithoutStw => ("enable-without-stw", Bad,
             "bad: _PyEval_EnableGILTransient sets enabled without stopping the world"),
@@ -214,13 +216,27 @@ impl FtGil {
                     FtGilAction::TakeDisabled(t)
                 }
                 gil::Action::Wake { acquires: true, .. } if !s.enabled => {
-                    for woken in self.gil.signal_choices(&s.gil) {
-                        let woken = match woken {
-                            Woken::Thread(w) if w == t => continue,
-                            other => other,
-                        };
-                        out.push(FtGilAction::WakeDisabled { thread: t, woken });
+                    // Timed out or signalled, the return is the same step: offer it once.
+                    if out
+                        .iter()
+                        .any(|a| matches!(a, FtGilAction::WakeDisabled { thread, .. } if *thread == t))
+                    {
+                        continue;
                     }
+                    let mut others: Vec<Woken> = self
+                        .gil
+                        .signal_choices(&s.gil)
+                        .into_iter()
+                        .filter(|&w| w != Woken::Thread(t))
+                        .collect();
+                    if others.is_empty() {
+                        others.push(Woken::Nobody);
+                    }
+                    out.extend(
+                        others
+                            .into_iter()
+                            .map(|woken| FtGilAction::WakeDisabled { thread: t, woken }),
+                    );
                     continue;
                 }
                 other => FtGilAction::Gil(other),
@@ -361,8 +377,8 @@ impl FtGil {
             FtGilAction::Disable => {
                 s.enabled = false;
                 // drop_gil_impl is the component's release without the hand-off (a final
-                // release); gh-118727's code ran the whole drop_gil.
-                let after = if self.variant == FtGilVariant::Gh118727 {
+                // release); the gh-118727 draft ran the whole drop_gil.
+                let after = if self.variant == FtGilVariant::Gh118727Draft {
                     After::Detach
                 } else {
                     After::Final
@@ -453,7 +469,7 @@ impl Model for FtGil {
             Property {
                 id: "FT-X1",
                 statement: "a thread that disables the GIL returns from _PyEval_DisableGIL \
-                            (gh-118727)",
+                            (PR #118745 review)",
                 source: "Python/ceval_gil.c: _PyEval_DisableGIL releases through \
                          drop_gil_impl, take_gil returns when the GIL was disabled (3.13.0b2+, \
                          3.14)",
@@ -538,7 +554,7 @@ impl Model for FtGil {
             }
             FtGilAction::Disable => format!(
                 "_PyEval_DisableGIL: enabled = 0, {}",
-                if self.variant == FtGilVariant::Gh118727 {
+                if self.variant == FtGilVariant::Gh118727Draft {
                     "drop_gil"
                 } else {
                     "drop_gil_impl"
@@ -593,7 +609,7 @@ pub fn entry() -> ModelEntry {
     ModelEntry::of::<FtGil>(
         "ft-gil",
         "free-threaded build: the GIL enabled at run time by stop-the-world and disabled again \
-         (gh-118727)",
+         (PR #118745 review)",
         MAX_THREADS,
         2,
     )

@@ -1,5 +1,5 @@
 //! The free-threaded build's GIL switched on and off at run time: stop-the-world keeps every
-//! other thread out while the GIL is enabled, and gh-118727's disable path (the whole
+//! other thread out while the GIL is enabled, and a gh-118727 draft's disable path (the whole
 //! `drop_gil`) leaves the disabling thread waiting on `switch_cond` for ever.
 
 use gilcheck::exec::twin_meta;
@@ -39,7 +39,7 @@ fn verdicts_of_every_variant() {
     // (FT-S1, FT-S2, FT-X1) at 2 and 3 threads, as computed by the checker.
     let expected = [
         (Cpython313t, [Holds, Holds, Holds]),
-        (Gh118727, [Holds, Holds, Violated]),
+        (Gh118727Draft, [Holds, Holds, Violated]),
         (EnableWithoutStw, [Violated, Vacuous, Holds]),
         (StwWithoutSuspend, [Violated, Violated, Holds]),
     ];
@@ -56,9 +56,9 @@ fn verdicts_of_every_variant() {
 }
 
 #[test]
-fn gh_118727_the_waiter_returns_without_the_gil_while_the_disabler_waits_on_switch_cond() {
-    let m = model(Gh118727, 2);
-    let report = run(Gh118727, 2);
+fn gh_118727_draft_the_waiter_returns_without_the_gil_while_the_disabler_waits_on_switch_cond() {
+    let m = model(Gh118727Draft, 2);
+    let report = run(Gh118727Draft, 2);
     let trace = report.result("FT-X1").unwrap().trace.as_ref().unwrap();
     let lasso = trace.cycle.expect("a lasso");
     let steps = replay_trace(&m, trace).unwrap().actions();

@@ -91,8 +91,9 @@ pub trait Backend: 'static {
     /// Waits for a thread.
     fn join(handle: Self::JoinHandle);
     /// Runs `f` as one indivisible event with respect to every other `atomically` call. loom
-    /// and shuttle switch threads only at their own operations, so `f` (at most one such
-    /// operation, first) is already indivisible; real threads need a lock.
+    /// and shuttle switch threads only at their own operations, so what `f` does after its last
+    /// one is indivisible from it (`Log::record` puts the one visible effect last); real
+    /// threads need a lock.
     fn atomically<R>(f: impl FnOnce() -> R) -> R;
 }
 

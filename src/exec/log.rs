@@ -21,10 +21,11 @@ impl<A> Default for Log<A> {
 }
 
 impl<A: Clone> Log<A> {
-    /// Performs `effect` and logs the action it returns as one indivisible event. The first
-    /// backend operation in `effect` is the step's one effect that other threads can see without
-    /// a lock the caller holds; any later one must be invisible to them. Then the log order is
-    /// the order in which those effects happened.
+    /// Performs `effect` and logs the action it returns as one indivisible event. Of the backend
+    /// operations in `effect`, the last is the step's one effect that other threads can see
+    /// without a lock the caller holds; any before it may only read or lock (a compare-and-swap
+    /// that fails changes nothing). Then the log order is the order in which those effects
+    /// happened.
     pub fn record<B: Backend, R>(&self, effect: impl FnOnce() -> (A, R)) -> R {
         self.record_if::<B, R>(|| {
             let (action, result) = effect();

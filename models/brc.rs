@@ -1109,11 +1109,7 @@ impl Model for Brc {
         } else {
             format!("T{}", o.tid)
         };
-        let local = if o.local == IMMORTAL {
-            "immortal".to_string()
-        } else {
-            o.local.to_string()
-        };
+        let local = local_text(o);
         let threads: Vec<String> = self
             .threads()
             .map(|t| {
@@ -1156,17 +1152,20 @@ impl Model for Brc {
                 .map(String::from)
                 .collect(),
             facts: vec![
-                Fact::new("ob_ref_local", {
-                    if s.obj.local == IMMORTAL {
-                        "immortal".to_string()
-                    } else {
-                        s.obj.local.to_string()
-                    }
-                }),
+                Fact::new("ob_ref_local", local_text(&s.obj)),
                 Fact::new("ob_ref_shared", format!("{} {:?}", s.obj.shared, s.obj.flags)),
                 Fact::flag("freed", s.obj.frees > 0),
             ],
         }
+    }
+}
+
+/// `ob_ref_local` in words: its count, or `immortal`.
+fn local_text(o: &Object) -> String {
+    if o.local == IMMORTAL {
+        "immortal".to_string()
+    } else {
+        o.local.to_string()
     }
 }
 

@@ -157,23 +157,31 @@ impl<B: Backend> Shared<B> {
         }
     }
 
+    /// A non-owner's update of `ob_ref_shared` logged as `op`: a compare-and-swap loop, or in
+    /// `non-atomic-shared` a load (the step `op`) and a store (`SharedStore`). Returns the value
+    /// it replaced.
+    fn update_shared(&self, me: u8, op: Op, update: impl Fn(usize) -> usize) -> usize {
+        if self.variant != BrcVariant::NonAtomicShared {
+            return self.cas_loop(me, op, update);
+        }
+        let old = self
+            .log
+            .record::<B, usize>(|| (self.step(me, op), B::rmw_load_usize(&self.shared)));
+        self.log.record::<B, ()>(|| {
+            B::store_usize(&self.shared, update(old));
+            (self.step(me, Op::SharedStore), ())
+        });
+        old
+    }
+
     fn incref(&self, me: u8) {
         if self.owns(me) {
             self.log.record::<B, ()>(|| {
                 self.local.write(self.local.read() + 1);
                 (self.step(me, Op::Incref), ())
             });
-        } else if self.variant == BrcVariant::NonAtomicShared {
-            let old = self.log.record::<B, usize>(|| {
-                (self.step(me, Op::Incref), B::rmw_load_usize(&self.shared))
-            });
-            self.log.record::<B, ()>(|| {
-                let (count, flags) = split(old);
-                B::store_usize(&self.shared, join(count + 1, flags));
-                (self.step(me, Op::SharedStore), ())
-            });
         } else {
-            self.cas_loop(me, Op::Incref, |old| {
+            self.update_shared(me, Op::Incref, |old| {
                 let (count, flags) = split(old);
                 join(count + 1, flags)
             });
@@ -204,18 +212,7 @@ impl<B: Backend> Shared<B> {
                 join(count - 1, flags)
             }
         };
-        let old = if self.variant == BrcVariant::NonAtomicShared {
-            let old = self
-                .log
-                .record::<B, usize>(|| (self.step(me, op), B::rmw_load_usize(&self.shared)));
-            self.log.record::<B, ()>(|| {
-                B::store_usize(&self.shared, decrement(old));
-                (self.step(me, Op::SharedStore), ())
-            });
-            old
-        } else {
-            self.cas_loop(me, op, decrement)
-        };
+        let old = self.update_shared(me, op, decrement);
         let (count, flags) = split(old);
         if count == 0 && flags <= MAYBE_WEAKREF {
             self.queue_object(me);

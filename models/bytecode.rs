@@ -339,14 +339,15 @@ impl Bytecode {
     /// finish.
     pub fn new(variant: BytecodeVariant, config: Config) -> Bytecode {
         assert!((1..=MAX_THREADS).contains(&config.threads));
+        let cpython = if variant.has_gil() {
+            GilVariant::Cpython311
+        } else {
+            GilVariant::NoGil
+        };
         let gil = match variant {
             BytecodeVariant::Pypy => AnyGil::Pypy(PypyGil::new(PypyVariant::Pypy, config.clone())),
-            _ if variant.has_gil() => AnyGil::Cpython(Gil::new(
-                GilVariant::Cpython311,
-                &config.clone().with(gil::FINITE.name, true),
-            )),
             _ => AnyGil::Cpython(Gil::new(
-                GilVariant::NoGil,
+                cpython,
                 &config.clone().with(gil::FINITE.name, true),
             )),
         };

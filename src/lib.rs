@@ -24,6 +24,8 @@ pub mod pack;
 #[cfg(feature = "cli")]
 pub mod proofs;
 pub mod registry;
+#[cfg(feature = "cli")]
+pub mod reproduce;
 pub mod suite;
 pub mod timeline;
 pub mod trace;

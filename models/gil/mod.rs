@@ -8,6 +8,8 @@
 
 mod handoff;
 pub mod handoff_twin;
+#[cfg(feature = "cli")]
+pub mod machine;
 mod protocol;
 mod state;
 pub mod twin;

@@ -79,6 +79,32 @@ pub enum Command {
         #[arg(long)]
         write: Option<PathBuf>,
     },
+    /// Force a model's counterexample on a real CPython under gdb (breakpoints, one thread at
+    /// a time, reads of memory), and run the same program without gdb to see how often it
+    /// fails by itself. Needs gdb and the interpreter's debug symbols.
+    Reproduce {
+        /// Property ID (GIL-X1, GIL-S3).
+        id: String,
+        /// The variant whose counterexample is forced (e.g. gh-96387-3.11.2).
+        #[arg(long)]
+        variant: String,
+        /// Model threads (default: the program's).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// The interpreter.
+        #[arg(long, default_value = "/usr/bin/python3.11")]
+        python: PathBuf,
+        /// Also run the program N times without gdb, then N times pinned to one CPU.
+        #[arg(long, default_value_t = 0)]
+        control: usize,
+        /// Make no forced run (control runs only; gdb not needed).
+        #[arg(long)]
+        no_force: bool,
+        /// Keep the forced run's files (plan, program, gdb script and log, result) in DIR,
+        /// which must be new, empty, or written by an earlier reproduce.
+        #[arg(long)]
+        save: Option<PathBuf>,
+    },
     /// Measure the explicit checker (states/s, bytes per state, how states grow with threads
     /// and settings, with and without symmetry) and, with --twins, the model's executable twin
     /// under loom and shuttle.

@@ -1,6 +1,6 @@
 //! The JSON reporter: what a script reads. Every command's result is one JSON document.
 
-use super::report::{Bench, Checked, Reporter};
+use super::report::{Bench, Checked, Reporter, Reproduction};
 use crate::config::SettingKind;
 use crate::models::claims::ClaimVerdict;
 use crate::proofs::{Catalogue, Run};
@@ -176,5 +176,9 @@ impl Reporter for Json {
             "rows": rows,
             "twins": twins,
         }))
+    }
+
+    fn reproduction(&self, reproduction: &Reproduction<'_>) -> String {
+        document(json!(reproduction.record))
     }
 }

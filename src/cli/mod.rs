@@ -1,4 +1,4 @@
-//! The command line: `list | check | prove | explain | replay | verdicts | bench`, over the
+//! The command line: `list | check | prove | explain | replay | reproduce | verdicts | bench`, over the
 //! built-in models and, for a crate that depends on gilcheck, its own (`main_with`).
 //!
 //! Exit codes: 0 every property decided and none violated, 1 some property violated, 2 bad
@@ -15,6 +15,7 @@ mod output;
 mod prove;
 mod replay;
 mod report;
+mod reproduce;
 mod text;
 
 use crate::error::Error;
@@ -144,6 +145,26 @@ fn run(tool: &Tool, command: Command) -> Result<i32, Error> {
         ),
         Command::Explain { id, limits } => prove::explain(tool, &id, &limits.options()),
         Command::Replay { file } => replay::replay(tool, &file),
+        Command::Reproduce {
+            id,
+            variant,
+            threads,
+            python,
+            control,
+            no_force,
+            save,
+        } => reproduce::reproduce(
+            tool,
+            &reproduce::ReproduceArgs {
+                id: &id,
+                variant: &variant,
+                threads,
+                python: &python,
+                control,
+                no_force,
+                save: save.as_deref(),
+            },
+        ),
         Command::Verdicts { write } => verdicts(tool, write.as_deref()),
         Command::Bench {
             model,

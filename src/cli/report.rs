@@ -7,7 +7,9 @@ use crate::explore::Report;
 use crate::models::claims::ClaimVerdict;
 use crate::proofs::Catalogue;
 use crate::registry::{ModelEntry, Replay};
+use crate::reproduce::record::Record;
 use crate::variant::Variant;
+use std::path::Path;
 
 /// One `check`: what was checked and what the checker found.
 pub struct Checked<'a> {
@@ -46,6 +48,16 @@ pub struct Bench<'a> {
     pub twins: Vec<(String, Result<TwinStats, Box<TwinFailure>>)>,
 }
 
+/// One `reproduce`: the record it makes, and how it was made.
+pub struct Reproduction<'a> {
+    /// What was measured.
+    pub record: &'a Record,
+    /// Blocks of the plan the trace became.
+    pub blocks: usize,
+    /// Where the forced run's files were kept.
+    pub evidence: Option<&'a Path>,
+}
+
 /// An output format: how each command's result is shown.
 pub trait Reporter {
     /// `list`: the models, their settings, variants and properties.
@@ -62,4 +74,6 @@ pub trait Reporter {
     fn claims(&self, claims: &[ClaimVerdict]) -> String;
     /// `bench`.
     fn bench(&self, bench: &Bench<'_>) -> String;
+    /// `reproduce`.
+    fn reproduction(&self, reproduction: &Reproduction<'_>) -> String;
 }

@@ -1,6 +1,6 @@
 //! The text reporter: what a person reads in a terminal.
 
-use super::report::{Bench, Checked, Reporter};
+use super::report::{Bench, Checked, Reporter, Reproduction};
 use crate::config::SettingKind;
 use crate::explore::{Basis, Report, Verdict};
 use crate::models::claims::{self, ClaimVerdict};
@@ -206,6 +206,58 @@ impl Reporter for Text {
                 ),
                 Err(failure) => writeln!(out, "{name:<38} FAILED: {}", failure.message),
             };
+        }
+        out
+    }
+
+    fn reproduction(&self, reproduction: &Reproduction<'_>) -> String {
+        let r = reproduction.record;
+        let mut out = format!(
+            "reproduce {} on gil/{} ({} threads): model trace of {} steps, forced as {} \
+             blocks\ninterpreter: {} ({})\n",
+            r.property,
+            r.variant,
+            r.threads,
+            r.trace_steps,
+            reproduction.blocks,
+            r.python,
+            r.version
+        );
+        if let Some(forced) = &r.forced {
+            for c in &forced.checkpoints {
+                let steps: Vec<String> = c.steps.iter().map(usize::to_string).collect();
+                let fields: Vec<String> = c
+                    .fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.map_or("?".into(), |v| v.to_string())))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  steps {}: T{} {}; {}",
+                    steps.join(","),
+                    c.thread,
+                    c.r#where,
+                    fields.join(" ")
+                );
+            }
+            let _ = writeln!(out, "forced: {}: {}", forced.outcome.text(), forced.detail);
+            for (thread, stack) in &forced.backtraces {
+                let _ = writeln!(out, "  {thread}: {}", stack.join(" <- "));
+            }
+            for sample in &forced.proc {
+                let _ = writeln!(out, "  /proc {sample}");
+            }
+        }
+        if let Some(dir) = reproduction.evidence {
+            let _ = writeln!(out, "evidence: {}", dir.display());
+        }
+        for c in &r.controls {
+            let _ = writeln!(
+                out,
+                "unforced: {} failed (timeout {} s)",
+                c.text(),
+                c.timeout
+            );
         }
         out
     }

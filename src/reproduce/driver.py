@@ -1,0 +1,488 @@
+# gdb script written by `gilcheck reproduce`: forces a model trace, as a plan of thread blocks,
+# on a real CPython, then judges the outcome. Run as
+#   GILCHECK_PLAN=plan.json GILCHECK_RESULT=result.json gdb -q -batch -x driver.py --args PY PROG
+#
+# What gdb may do here: set breakpoints, resume one chosen thread at a time under scheduler
+# locking, interrupt a thread that is blocked (SIGINT, never passed to the program), and read
+# memory. It never writes the program's memory or registers, so every schedule it forces is
+# one the real interpreter can run by itself.
+#
+# The plan (built by src/reproduce/plan.rs) names, for each block of consecutive model steps of
+# one thread, the point where that thread must stop afterwards and the GIL fields the model
+# has there. A point is one of
+#   call     the entry of `function`, called (maybe through inlined frames) from `caller`
+#   after    the same, then run to its return (`finish`)
+#   blocked  inside `function` called from `caller`, blocked (interrupted after `park` s)
+# and a stop counts only when the fields read from memory equal the model's.
+
+import ctypes
+import json
+import os
+import signal
+import threading
+import time
+
+import gdb
+
+PLAN = json.load(open(os.environ["GILCHECK_PLAN"]))
+RESULT = os.environ["GILCHECK_RESULT"]
+LOG = []
+EVENTS = []
+RESULT_DATA = {"checkpoints": [], "resolved": [], "outcome": "diverged", "detail": "", "log": LOG}
+
+
+def log(msg):
+    LOG.append(msg)
+    print("[reproduce] " + msg, flush=True)
+
+
+def ex(cmd):
+    return gdb.execute(cmd, to_string=True)
+
+
+class Diverged(Exception):
+    """The real run left the model's trace; the message says where."""
+
+
+# ---- memory: the GIL's fields, per CPython layout (first expression that evaluates wins)
+
+GIL = {
+    "locked": ["_PyRuntime.ceval.gil.locked._value",
+               "_PyRuntime.interpreters.main->ceval.gil->locked"],
+    "last_holder": ["_PyRuntime.ceval.gil.last_holder._value",
+                    "(unsigned long)_PyRuntime.interpreters.main->ceval.gil->last_holder"],
+    "finalizing": ["_PyRuntime._finalizing._value", "(unsigned long)_PyRuntime._finalizing"],
+}
+# Until 3.12 the request is a flag of the interpreter; from 3.13 a bit of the holder's
+# eval_breaker (_PY_GIL_DROP_REQUEST_BIT, bit 0).
+DROP = ["_PyRuntime.interpreters.main->ceval.gil_drop_request._value"]
+DROP_BIT_OF_HOLDER = "((PyThreadState*)%d)->eval_breaker & 1"
+
+
+def read(exprs):
+    for e in exprs:
+        try:
+            return int(gdb.parse_and_eval(e))
+        except gdb.error:
+            continue
+    return None
+
+
+def gil_fields():
+    f = {k: read(v) for k, v in GIL.items()}
+    drop = read(DROP)
+    if drop is None and f["last_holder"]:
+        drop = read([DROP_BIT_OF_HOLDER % f["last_holder"]])
+    f["drop_request"] = drop
+    return f
+
+
+THREADS = {}  # model index -> gdb.InferiorThread
+
+
+def holder_index(tstate):
+    """The model thread whose PyThreadState is at `tstate`, or -1."""
+    if not tstate:
+        return -1
+    tid = read(["((PyThreadState*)%d)->thread_id" % tstate])
+    for i, th in THREADS.items():
+        if int.from_bytes(th.handle(), "little") == tid:
+            return i
+    return -2  # a thread outside the model
+
+
+def model_view():
+    """The GIL fields as the model names them (last_holder as a thread index)."""
+    f = gil_fields()
+    return {
+        "locked": None if f["locked"] is None else int(f["locked"] != 0),
+        "last_holder": holder_index(f["last_holder"]),
+        "drop_request": None if f["drop_request"] is None else int(f["drop_request"] != 0),
+        "finalizing": None if f["finalizing"] is None else int(f["finalizing"] != 0),
+    }
+
+
+def matches(expect):
+    if expect is None:
+        return True
+    seen = model_view()
+    return all(seen.get(k) == v for k, v in expect.items())
+
+
+# ---- stacks
+
+def stack(th=None, depth=64):
+    if th is not None:
+        th.switch()
+    names = []
+    f = gdb.newest_frame()
+    while f is not None and len(names) < depth:
+        names.append(f.name() or "??")
+        f = f.older()
+    return names
+
+
+def named(name, frame_name):
+    """glibc spells its entry points with leading underscores and a 64 suffix."""
+    bare = frame_name.split("@")[0].lstrip("_")
+    return bare in (name, name + "64")
+
+
+def called_from(names, function, caller):
+    """`function` on the stack with `caller` further out."""
+    for i, n in enumerate(names):
+        if named(function, n):
+            return caller is None or any(named(caller, m) for m in names[i + 1:])
+    return False
+
+
+def under(names, caller):
+    """At a breakpoint's stop: `caller` on the stack. (gdb may show a stop at the start of an
+    inlined function as a stop in its caller, so the function itself need not be listed.)"""
+    return caller is None or any(named(caller, n) for n in names)
+
+
+def site(th, function):
+    """`function`'s caller and the call's file:line (from the line table)."""
+    th.switch()
+    f = gdb.newest_frame()
+    while f is not None and not (f.name() and named(function, f.name())):
+        f = f.older()
+    return frame_line(f.older() if f is not None else None)
+
+
+def frame_line(f):
+    """A frame's function and file:line (from the line table)."""
+    if f is None:
+        return "?"
+    sal = f.find_sal()
+    where = sal.symtab.filename if sal.symtab else "??"
+    return "%s (%s:%s)" % (f.name(), where, sal.line)
+
+
+def from_named(names, function, depth=6):
+    """The stack from `function` outward (the C library's frames inside it left out)."""
+    for i, n in enumerate(names):
+        if named(function, n):
+            return " <- ".join(names[i:i + depth])
+    return " <- ".join(names[:depth])
+
+
+# ---- where to break: by name, or by address where the optimiser left no name
+
+def instructions(caller):
+    """Addresses of `caller`'s instructions, hot and cold parts alike (from gdb's listing)."""
+    text = ex("disassemble '%s'" % caller)
+    return [int(line.split()[0], 16) for line in text.splitlines()
+            if line.strip().startswith("0x")]
+
+
+def body_lines(locations):
+    """(file, line) of every instruction of the inlined copies at `locations`."""
+    arch = gdb.selected_frame().architecture()
+    lines = set()
+    for pc in locations:
+        block = gdb.block_for_pc(pc)
+        for insn in arch.disassemble(block.start, block.end - 1):
+            sal = gdb.find_pc_line(insn["addr"])
+            if sal.symtab:
+                lines.add((sal.symtab.filename, sal.line))
+    return lines
+
+
+def specs(function, caller):
+    """Breakpoint specs for `function` called from `caller`. By name when it has a copy of its
+    own (a call) or a named inlined copy in `caller`; otherwise (an LTO build that inlined `function` into `caller`
+    without naming the copy) by address: the starts of the runs of `caller`'s instructions
+    that the line table puts on lines of `function`'s body, learnt from its named copies."""
+    probe = gdb.Breakpoint(function, internal=True)
+    named_at = [loc.address for loc in probe.locations]
+    probe.delete()
+    if caller is None:
+        return [function]
+    called = any(gdb.block_for_pc(pc).function is not None for pc in named_at)
+    mine = instructions(caller)
+    if called or set(named_at) & set(mine):
+        return [function]
+    body = body_lines(named_at)
+    starts, previous = [], False
+    for pc in mine:
+        sal = gdb.find_pc_line(pc)
+        inside = bool(sal.symtab) and (sal.symtab.filename, sal.line) in body
+        if inside and not previous:
+            starts.append(pc)
+        previous = inside
+    if not starts:
+        raise Diverged("no code of %s found in %s" % (function, caller))
+    log("%s has no named copy in %s: breaking at %s (line table)"
+        % (function, caller, ", ".join("%#x" % pc for pc in starts)))
+    RESULT_DATA["resolved"].append({"function": function, "caller": caller,
+                                    "addresses": ["%#x" % pc for pc in starts]})
+    return ["*%#x" % pc for pc in starts]
+
+
+# ---- running one thread
+
+class Point(gdb.Breakpoint):
+    """A stop of the current block: the entry of a function called from `caller`, in one
+    thread."""
+
+    def __init__(self, spec, caller, thread, expect, check_now):
+        super().__init__(spec, internal=True)
+        self.thread = thread.global_num  # gdb itself ignores the other threads' hits
+        self.caller, self.expect = caller, expect
+        self.check_now = check_now
+        self.hits = 0
+        self.last_seen = None
+
+    def stop(self):
+        if not under(stack(), self.caller):
+            return False
+        self.hits += 1
+        if self.hits > PLAN["max_hits"]:
+            return True
+        if self.check_now and not matches(self.expect):
+            self.last_seen = model_view()
+            return False
+        return True
+
+
+def on_stop(event):
+    EVENTS.append(event)
+
+
+gdb.events.stop.connect(on_stop)
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_TGKILL = 234  # x86_64
+
+
+def interrupt_later(pid, lwp, seconds):
+    fired = threading.Event()
+
+    def fire():
+        fired.set()
+        libc.syscall(SYS_TGKILL, pid, lwp, signal.SIGINT)
+
+    timer = threading.Timer(seconds, fire)
+    timer.start()
+    return timer, fired
+
+
+def alive():
+    return gdb.selected_inferior().pid != 0
+
+
+def resume(th, seconds):
+    """Runs only `th` until it stops; returns 'break', 'interrupted' or 'exited'."""
+    th.switch()
+    pid = gdb.selected_inferior().pid
+    timer, fired = interrupt_later(pid, th.ptid[1], seconds)
+    EVENTS.clear()
+    started = time.time()
+    gdb.execute("continue", to_string=True)
+    timer.cancel()
+    if not alive():
+        return "exited"
+    stop = EVENTS[-1] if EVENTS else None
+    if isinstance(stop, gdb.SignalEvent) and stop.stop_signal == "SIGINT":
+        if not fired.is_set():
+            # Left pending by an earlier timer that fired as its thread stopped: run on.
+            return resume(th, max(0.0, seconds - (time.time() - started)))
+        return "interrupted"
+    return "break"
+
+
+def run_to(model, th, point, expect, check):
+    """Runs thread `th` (model thread `model`) alone to `point` where the fields are `expect`."""
+    kind, fn, caller = point["kind"], point["function"], point.get("caller")
+    if kind == "blocked":
+        for attempt in range(PLAN["max_hits"]):
+            how = resume(th, PLAN["park"])
+            if how == "exited":
+                raise Diverged("the process exited while T%d ran to %s" % (model, describe(point)))
+            names = stack(th)
+            if how == "interrupted" and called_from(names, fn, caller) and (not check or matches(expect)):
+                return "blocked in " + from_named(names, fn)
+        raise Diverged("T%d never blocked in %s with the model's fields %s (seen %s, stack %s)"
+                       % (model, describe(point), expect, model_view(), " <- ".join(stack(th)[:6])))
+    bps = [Point(spec, caller, th, expect, check and kind == "call") for spec in specs(fn, caller)]
+    try:
+        while True:
+            how = resume(th, PLAN["step_timeout"])
+            if how == "exited":
+                raise Diverged("the process exited while T%d ran to %s" % (model, describe(point)))
+            if how == "interrupted":
+                raise Diverged("T%d blocked before %s: %s (fields there: %s; last non-matching hit %s)"
+                               % (model, describe(point), " <- ".join(stack(th)[:6]),
+                                  model_view(), [bp.last_seen for bp in bps]))
+            hits = sum(bp.hits for bp in bps)
+            if hits > PLAN["max_hits"]:
+                raise Diverged("T%d reached %s %d times without the model's fields %s"
+                               % (model, describe(point), hits, expect))
+            where = "at %s, called from %s" % (fn, site(th, fn))
+            if kind == "after":
+                gdb.execute("finish", to_string=True)
+                where = "returned from %s to %s" % (fn, frame_line(gdb.newest_frame()))
+                if check and not matches(expect):
+                    bps[0].last_seen = model_view()
+                    continue
+            return where
+    finally:
+        for bp in bps:
+            bp.delete()
+
+
+def describe(point):
+    return "%s %s%s" % (point["kind"], point["function"],
+                        " from " + point["caller"] if point.get("caller") else "")
+
+
+# ---- the plan
+
+def map_threads(roles):
+    threads = sorted(gdb.selected_inferior().threads(), key=lambda t: t.global_num)
+    main, spawned = threads[0], threads[1:]
+    for i, role in enumerate(roles):
+        if role == "main":
+            THREADS[i] = main
+        else:
+            k = int(role.split("-")[1])
+            if k > len(spawned):
+                raise Diverged("the program has %d spawned threads, the plan needs %d"
+                               % (len(spawned), k))
+            THREADS[i] = spawned[k - 1]
+
+
+def fmt(view):
+    return " ".join("%s=%s" % (k, v) for k, v in sorted(view.items()))
+
+
+def force():
+    blocks = PLAN["blocks"]
+    first = blocks[0]
+    # The first block runs free: every thread runs until the first block's thread reaches its
+    # stop. That is the scenario's setup, which the model abstracts (its init state).
+    stop = first["stop"]
+    bps = [gdb.Breakpoint(spec, internal=True) for spec in specs(stop["function"], stop.get("caller"))]
+    while True:
+        EVENTS.clear()
+        gdb.execute("continue", to_string=True)
+        if not alive():
+            raise Diverged("the process exited before its setup reached %s" % describe(stop))
+        if under(stack(gdb.selected_thread()), stop.get("caller")):
+            break
+    for bp in bps:
+        bp.delete()
+    map_threads(PLAN["threads"])
+    first_thread = gdb.selected_thread()
+    if THREADS[first["thread"]].global_num != first_thread.global_num:
+        raise Diverged("the setup stopped gdb thread %d, not T%d"
+                       % (first_thread.global_num, first["thread"]))
+    ex("set scheduler-locking on")
+    record(first, "free run to %s" % describe(stop))
+    for block in blocks[1:]:
+        th = THREADS[block["thread"]]
+        where = run_to(block["thread"], th, block["stop"], block["expect"], True)
+        record(block, where)
+
+
+def record(block, where):
+    view = model_view()
+    ok = matches(block["expect"])
+    log("steps %s: T%d %s; fields %s%s" % (
+        ",".join(str(s) for s in block["steps"]), block["thread"], where, fmt(view),
+        "" if ok or block["expect"] is None else " (model: %s)" % fmt(block["expect"])))
+    RESULT_DATA["checkpoints"].append({
+        "steps": block["steps"], "thread": block["thread"], "where": where, "fields": view,
+        "matches": ok})
+
+
+def release_and_judge(oracle):
+    """Lets every thread run freely and applies the oracle (a hang: the process stays alive
+    with thread `thread` blocked in `stack`)."""
+    for b in gdb.breakpoints():
+        b.delete()
+    ex("set scheduler-locking off")
+    main = THREADS[oracle["thread"]]
+    pid = gdb.selected_inferior().pid
+    started = time.time()
+    samples = []
+    done = threading.Event()
+
+    def sample():
+        for t in sorted(os.listdir("/proc/%d/task" % pid)):
+            try:
+                stat = open("/proc/%d/task/%s/stat" % (pid, t)).read().rsplit(")", 1)[1].split()
+                samples.append("task %s state %s utime %s" % (t, stat[0], stat[11]))
+            except OSError:
+                pass
+
+    def watch():
+        time.sleep(oracle["wait"])
+        sample()
+        time.sleep(1.0)
+        sample()
+        done.set()
+        libc.syscall(SYS_TGKILL, pid, main.ptid[1], signal.SIGINT)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    gdb.execute("continue", to_string=True)
+    while alive() and not done.is_set():
+        gdb.execute("continue", to_string=True)  # a stale interrupt from the forcing
+    if not alive():
+        RESULT_DATA["outcome"] = "not-reached"
+        RESULT_DATA["detail"] = "the process exited %.2f s after release" % (time.time() - started)
+        log("RESULT: not reached: " + RESULT_DATA["detail"])
+        return
+    watcher.join()
+    backtraces = {}
+    for i, th in THREADS.items():
+        if th.is_valid():
+            backtraces["T%d" % i] = stack(th, 24)
+    names = backtraces.get("T%d" % oracle["thread"], [])
+    RESULT_DATA["backtraces"] = backtraces
+    RESULT_DATA["proc"] = samples
+    RESULT_DATA["fields_at_end"] = gil_fields()
+    alive_for = time.time() - started
+    if all(any(named(want, n) for n in names) for want in oracle["stack"]):
+        RESULT_DATA["outcome"] = "reached"
+        RESULT_DATA["detail"] = ("hang: alive %.1f s after release, T%d blocked in %s"
+                                 % (alive_for, oracle["thread"],
+                                    from_named(names, oracle["stack"][0], 8)))
+    else:
+        RESULT_DATA["outcome"] = "other"
+        RESULT_DATA["detail"] = ("alive %.1f s after release, but T%d is in %s"
+                                 % (alive_for, oracle["thread"], " <- ".join(names[:8])))
+    log("RESULT: %s: %s" % (RESULT_DATA["outcome"], RESULT_DATA["detail"]))
+    for name, names in backtraces.items():
+        log("%s: %s" % (name, " <- ".join(names)))
+    for s in samples:
+        log("/proc " + s)
+
+
+
+
+def main():
+    ex("set pagination off")
+    ex("set confirm off")
+    ex("handle SIGINT stop print nopass")
+    ex("set breakpoint pending on")
+    ex("start")
+    try:
+        force()
+        release_and_judge(PLAN["oracle"])
+    except Diverged as why:
+        RESULT_DATA["outcome"] = "diverged"
+        RESULT_DATA["detail"] = str(why)
+        log("RESULT: diverged: %s" % why)
+
+
+try:
+    main()
+finally:
+    with open(RESULT + ".part", "w") as out:
+        json.dump(RESULT_DATA, out, indent=1)
+    os.replace(RESULT + ".part", RESULT)
+    if alive():
+        gdb.execute("kill")

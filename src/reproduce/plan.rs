@@ -1,0 +1,190 @@
+//! A model trace as a forced schedule: blocks of one thread's consecutive steps, each ending at
+//! a point where that thread stops on the real interpreter, with the fields the model has
+//! there. `driver.py` runs a plan under gdb.
+
+use crate::explore::Replayed;
+use crate::model::Model;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How a thread is held at a point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stop {
+    /// At the entry of the function (a breakpoint).
+    Call,
+    /// Just after the function returns (a breakpoint, then `finish`).
+    After,
+    /// Blocked inside the function (the thread runs until it blocks there; gdb interrupts it).
+    Blocked,
+}
+
+/// A place in the interpreter's code where a thread can be held: `function`, called (maybe
+/// through inlined frames) from `caller`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Point {
+    /// How the thread is held there.
+    pub kind: Stop,
+    /// The function (a symbol of libpython or libc).
+    pub function: &'static str,
+    /// A function that must be on the stack further out.
+    pub caller: Option<&'static str>,
+}
+
+impl Point {
+    /// Held at the entry of `function` called from `caller`.
+    pub const fn call(function: &'static str, caller: Option<&'static str>) -> Point {
+        Point {
+            kind: Stop::Call,
+            function,
+            caller,
+        }
+    }
+
+    /// Held just after `function`, called from `caller`, returns.
+    pub const fn after(function: &'static str, caller: &'static str) -> Point {
+        Point {
+            kind: Stop::After,
+            function,
+            caller: Some(caller),
+        }
+    }
+
+    /// Blocked in `function` called from `caller`.
+    pub const fn blocked(function: &'static str, caller: &'static str) -> Point {
+        Point {
+            kind: Stop::Blocked,
+            function,
+            caller: Some(caller),
+        }
+    }
+}
+
+/// Fields of the real interpreter's memory by the model's names (`locked`, `last_holder` as a
+/// thread index or -1, ...), as the driver reads them.
+pub type Fields = BTreeMap<&'static str, i64>;
+
+/// What shows the violation on the real interpreter once the forced part is over.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Oracle {
+    /// Released, the process is still alive `wait` seconds later, with model thread `thread`
+    /// blocked in a stack that holds every name of `stack`.
+    Hang {
+        /// The model thread that must be stuck.
+        thread: usize,
+        /// Functions its stack must hold.
+        stack: &'static [&'static str],
+        /// Seconds of free running before the verdict.
+        wait: f64,
+    },
+}
+
+/// A model whose actions can be placed in a real interpreter's code.
+pub trait OnMachine: Model {
+    /// Where a thread is held just before `action` (taken in `state`), when the action starts
+    /// at a place one can name.
+    fn before(&self, state: &Self::State, action: &Self::Action) -> Option<Point>;
+    /// Where a thread is held once `action` is done (reaching `state`), when that place can be
+    /// named.
+    fn after(&self, state: &Self::State, action: &Self::Action) -> Option<Point>;
+    /// The fields of `state` the driver compares with memory.
+    fn fields(&self, state: &Self::State) -> Fields;
+}
+
+/// One thread's consecutive steps and where it stops after them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Block {
+    /// The model thread.
+    pub thread: usize,
+    /// The trace's step numbers (1-based).
+    pub steps: Vec<usize>,
+    /// Where the thread must stop.
+    pub stop: Point,
+    /// The fields the model has there; `None` for the first block, which runs free (the
+    /// program's setup, which the model's initial state abstracts).
+    pub expect: Option<Fields>,
+}
+
+/// What the driver runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    /// Role of each model thread in the program: `main` or `spawned-K` (the K-th thread it
+    /// starts).
+    pub threads: Vec<&'static str>,
+    /// Seconds a thread runs before it is taken as blocked.
+    pub park: f64,
+    /// Seconds a thread may run to a breakpoint before the run counts as diverged.
+    pub step_timeout: f64,
+    /// Hits of a point (or tries to block there) before the run counts as diverged.
+    pub max_hits: usize,
+    /// The blocks, in the trace's order.
+    pub blocks: Vec<Block>,
+    /// What shows the violation at the end.
+    pub oracle: Oracle,
+}
+
+/// The plan of `replayed` (a trace replayed on `model`) for a program whose threads play
+/// `roles`; an error names the step after which a thread has nowhere to stop.
+pub fn plan<M: OnMachine>(
+    model: &M,
+    replayed: &Replayed<M>,
+    roles: &[&'static str],
+    oracle: Oracle,
+) -> Result<Plan, String> {
+    let path = &replayed.path;
+    let before = |i: usize| {
+        if i == 0 {
+            &replayed.init
+        } else {
+            &path[i - 1].1
+        }
+    };
+    let actor = |i: usize| {
+        model
+            .actor(&path[i].0)
+            .ok_or_else(|| format!("step {} is no thread's", i + 1))
+    };
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut i = 0;
+    while i < path.len() {
+        let thread = actor(i)?;
+        let mut j = i;
+        while j + 1 < path.len() && actor(j + 1)? == thread {
+            j += 1;
+        }
+        let next = (j + 1..path.len()).find(|&k| actor(k).is_ok_and(|t| t == thread));
+        let (action, state) = &path[j];
+        let stop = next
+            .and_then(|k| model.before(before(k), &path[k].0))
+            .or_else(|| model.after(state, action))
+            .ok_or_else(|| {
+                format!(
+                    "after step {} ({}) T{thread} has no place to stop on a real interpreter",
+                    j + 1,
+                    model.format_action(action)
+                )
+            })?;
+        blocks.push(Block {
+            thread,
+            steps: (i + 1..=j + 1).collect(),
+            stop,
+            expect: (!blocks.is_empty()).then(|| model.fields(state)),
+        });
+        i = j + 1;
+    }
+    if roles.len() < blocks.iter().map(|b| b.thread + 1).max().unwrap_or(0) {
+        return Err(format!(
+            "the trace has more threads than the program's {}",
+            roles.len()
+        ));
+    }
+    Ok(Plan {
+        threads: roles.to_vec(),
+        park: 0.3,
+        step_timeout: 20.0,
+        max_hits: 500,
+        blocks,
+        oracle,
+    })
+}

@@ -54,10 +54,14 @@ d["pydebug"] = hasattr(sys, "gettotalrefcount")
 print(json.dumps(d))
 """
 
-# Work sizes (seconds are per-phase targets; programs calibrate iteration counts in-process).
-COUNTER_T = "0.5"   # all increments of one run would take ~0.5 s single-threaded
-CPU_T = "0.4"       # sequential phase ~0.4 s; phases seq,thr,thr,seq
-CEXT_T = "0.4"
+# Work sizes. Programs calibrate iteration counts in-process to these time targets; the machine's
+# speed drifts (up to 2x over ~1 s on the shared host), so timing comparisons use many short
+# alternating phases (A B B A, repeated BLOCKS times) and the ratio of the sums.
+COUNTER_T = "0.4"   # all increments of one run would take ~0.4 s single-threaded
+CPU_PHASE, CPU_BLOCKS = "0.1", "4"      # cpu_threads: 8 seq + 8 threaded phases of ~0.1 s
+MP_PHASE, MP_BLOCKS = "0.2", "2"        # mp_cpu: 4 seq + 4 thr + 4 procs phases of ~0.2 s
+CEXT_PHASE, CEXT_BLOCKS = "0.1", "4"    # cext sha/zlib
+MIXED_PHASE, MIXED_BLOCKS = "0.2", "2"  # cext mixed: 4 alone + 4 beside phases of 0.2 s
 
 # program, args, [(litmus id, claim, output field, what, metric, unit)]
 LOST = ("lost updates, % of increments", "%")
@@ -72,14 +76,15 @@ for shape, what in [
         PROGRAMS.append(("counter.py", [shape, str(n), COUNTER_T], [(
             "counter-%s-%dt" % (shape, n), "C1", "lost_pct",
             "%d threads x N iterations of %s, unlocked; N calibrated so all %d*N increments take "
-            "~%s s in one thread (millions on CPython, ~10^8 on PyPy)" % (n, what, n, COUNTER_T),
+            "~%s s in one thread (~10^6 per thread on CPython, ~10^8 on PyPy)"
+            % (n, what, n, COUNTER_T),
             LOST[0], LOST[1])]))
 for n in (2, 4):
-    PROGRAMS.append(("cpu_threads.py", [str(n), CPU_T], [(
+    PROGRAMS.append(("cpu_threads.py", [str(n), CPU_PHASE, CPU_BLOCKS], [(
         "cpu-threads-%dt" % n, "C3", "ratio",
-        "pure-Python integer loop: %d threads x W/%d iterations vs the same %d chunks run one after "
-        "another in one thread; W calibrated to ~%s s sequential; phases seq,thr,thr,seq, "
-        "ratio of sums" % (n, n, n, CPU_T),
+        "pure-Python integer loop: %d chunks run by %d threads vs the same %d chunks one after "
+        "another in one thread; chunks calibrated so a sequential phase takes ~%s s; phases "
+        "seq,thr,thr,seq x %s; ratio of sums" % (n, n, n, CPU_PHASE, CPU_BLOCKS),
         "threaded time / sequential time", "ratio")]))
 PROGRAMS.append(("io_sleep.py", ["4", "5", "0.02"], [(
     "io-sleep-4t", "C4", "ratio",
@@ -105,31 +110,33 @@ for mode, label, desc in [
          "as asyncio-%s, 90th percentile of the 200 overshoots" % label,
          "p90 timer overshoot per run", "ms"),
     ]))
-PROGRAMS.append(("mp_cpu.py", ["2", CPU_T], [
+PROGRAMS.append(("mp_cpu.py", ["2", MP_PHASE, MP_BLOCKS], [
     ("cpu-procs-2p", "C7", "procs_ratio",
-     "pure-Python integer loop: W split over 2 multiprocessing.Process (fork; start+join timed) vs "
-     "the same work sequentially in one thread; W calibrated to ~%s s sequential; phases "
-     "seq,thr,procs,procs,thr,seq, ratio of sums" % CPU_T,
+     "pure-Python integer loop: 2 chunks run by 2 multiprocessing.Process (fork; start+join "
+     "timed) vs one after another in one thread; chunks calibrated so a sequential phase takes "
+     "~%s s; phases seq,thr,procs,procs,thr,seq x %s; ratio of sums" % (MP_PHASE, MP_BLOCKS),
      "processes time / sequential time", "ratio"),
     ("cpu-procs-vs-threads-2", "C7", "procs_vs_thr",
-     "same runs as cpu-procs-2p: 2 processes vs 2 threads doing the same split work",
+     "same runs as cpu-procs-2p: 2 processes vs 2 threads doing the same 2 chunks",
      "processes time / threaded time", "ratio"),
 ]))
-PROGRAMS.append(("cext.py", ["sha", CEXT_T], [(
+PROGRAMS.append(("cext.py", ["sha", CEXT_PHASE, CEXT_BLOCKS], [(
     "cext-sha256-2t", "C8", "ratio",
-    "hashlib.sha256 over a 64 MiB buffer, R times in each of 2 threads vs 2R times in one thread; "
-    "R calibrated to ~%s s sequential; phases seq,thr,thr,seq" % CEXT_T,
+    "hashlib.sha256 of a 16 MiB buffer, R times in each of 2 threads vs 2R times in one thread; "
+    "R >= 1 calibrated so a sequential phase takes ~%s s; phases seq,thr,thr,seq x %s"
+    % (CEXT_PHASE, CEXT_BLOCKS),
     "threaded time / sequential time", "ratio")]))
-PROGRAMS.append(("cext.py", ["zlib", CEXT_T], [(
+PROGRAMS.append(("cext.py", ["zlib", CEXT_PHASE, CEXT_BLOCKS], [(
     "cext-zlib-2t", "C8", "ratio",
-    "zlib.compress (level 6) of a 16 MiB half-random buffer, R times in each of 2 threads vs 2R "
-    "times in one thread; R calibrated to ~%s s sequential (R=1 on all tested); phases "
-    "seq,thr,thr,seq" % CEXT_T,
+    "zlib.compress (level 6) of a 4 MiB half-random buffer, R times in each of 2 threads vs 2R "
+    "times in one thread; R >= 1 calibrated so a sequential phase takes ~%s s; phases "
+    "seq,thr,thr,seq x %s" % (CEXT_PHASE, CEXT_BLOCKS),
     "threaded time / sequential time", "ratio")]))
-PROGRAMS.append(("cext.py", ["mixed", CEXT_T], [(
+PROGRAMS.append(("cext.py", ["mixed", MIXED_PHASE, MIXED_BLOCKS], [(
     "cext-sha256-beside-python", "C8", "rate_ratio",
     "pure-Python integer loop run for %s s alone and for %s s while a second thread loops "
-    "hashlib.sha256 over a 64 MiB buffer; phases alone,beside,beside,alone" % (CEXT_T, CEXT_T),
+    "hashlib.sha256 over a 16 MiB buffer; phases alone,beside,beside,alone x %s"
+    % (MIXED_PHASE, MIXED_PHASE, MIXED_BLOCKS),
     "Python loop iterations/s beside hashing / alone (1 = no slowdown)", "ratio")]))
 
 
@@ -156,6 +163,34 @@ def cpu_stat():
     user, nice, system, idle, iowait, irq, softirq, steal = (v + [0] * 8)[:8]
     busy = user + nice + system + irq + softirq
     return busy, steal, busy + idle + iowait + steal
+
+
+def foreign_now(interval=0.3):
+    """Cores busy over `interval` s while no litmus program runs (i.e. other jobs' CPU use)."""
+    b0 = cpu_stat()
+    time.sleep(interval)
+    b1 = cpu_stat()
+    return (b1[0] - b0[0]) / os.sysconf("SC_CLK_TCK") / interval
+
+
+class QuietWaiter:
+    """Before each run, wait (at most per_run s, and `budget` s over the whole invocation) until
+    other jobs use less than `threshold` cores, so fewer samples land on a busy machine."""
+
+    def __init__(self, budget, per_run=20.0, threshold=0.3):
+        self.budget, self.per_run, self.threshold = budget, per_run, threshold
+        self.spent = 0.0
+
+    def wait(self):
+        t0 = time.monotonic()
+        f = foreign_now()
+        while f > self.threshold and self.spent + (time.monotonic() - t0) < self.budget \
+                and time.monotonic() - t0 < self.per_run:
+            time.sleep(1.7)
+            f = foreign_now()
+        waited = time.monotonic() - t0
+        self.spent += waited
+        return round(f, 2), round(waited, 1)
 
 
 def write_atomic(path, obj):
@@ -197,16 +232,18 @@ def probe_interpreters():
     return found, notes
 
 
-def run_one(interp, prog, args, timeout):
+def run_one(interp, prog, args, timeout, waiter):
     cmd = [interp["path"], os.path.join(LITMUS_DIR, prog)] + args
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    foreign_before, waited = waiter.wait()
     ld = load1()
     st0 = cpu_stat()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    rec = {"interpreter": interp["id"], "program": prog, "args": args, "load1": ld}
+    rec = {"interpreter": interp["id"], "program": prog, "args": args, "load1": ld,
+           "foreign_cores_before": foreign_before, "waited_s": waited}
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=LITMUS_DIR,
                            env=env, start_new_session=True)
@@ -245,6 +282,9 @@ def main():
     ap.add_argument("--only", default=None)
     ap.add_argument("--out", default=os.path.join(HERE, "litmus.json"))
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--wait-budget", type=float, default=180.0,
+                    help="total seconds the runner may spend waiting for other jobs to go idle "
+                         "before runs (at most 20 s per run; 0 disables)")
     a = ap.parse_args()
     command = os.environ.get("LITMUS_COMMAND") or " ".join(
         ["bench/cpython/run.py"] + sys.argv[1:])
@@ -269,6 +309,7 @@ def main():
         sys.exit("no interpreter found")
 
     # results[(litmus id, interp id)] = {"samples": [...], "load": [...]} or {"skipped": ...}
+    waiter = QuietWaiter(a.wait_budget)
     results = {}
     errors = {}
     raw = []
@@ -299,7 +340,8 @@ def main():
                                  for it in interps],
                 "litmus": lit}
         rawdata = {"command": command, "machine": machine, "notes": notes,
-                   "elapsed_s": round(time.monotonic() - start, 1), "runs": raw}
+                   "elapsed_s": round(time.monotonic() - start, 1),
+                   "quiet_wait_spent_s": round(waiter.spent, 1), "runs": raw}
         return data, rawdata
 
     raw_path = a.out[:-5] + ".raw.json" if a.out.endswith(".json") else a.out + ".raw.json"
@@ -311,7 +353,7 @@ def main():
                 key = (prog, tuple(args), it["id"])
                 if key in skipped:
                     continue
-                rec = run_one(it, prog, args, a.timeout)
+                rec = run_one(it, prog, args, a.timeout, waiter)
                 rec["round"] = k
                 raw.append(rec)
                 out = rec.get("out")
@@ -332,9 +374,11 @@ def main():
                     r["samples"].append(out[field])
                     r["load"].append(rec["load1"])
                     vals.append("%s=%.4g" % (field, out[field]))
-                print("  [%d] %-18s %-22s %-22s %s  (load %.2f, foreign %.2f, wall %.1fs)" % (
+                print("  [%d] %-18s %-22s %-22s %s  (load %.2f, foreign %.2f->%.2f, waited %.0fs, "
+                      "wall %.1fs)" % (
                     k, prog, " ".join(args), it["id"], " ".join(vals), rec["load1"],
-                    rec["foreign_cores"] or 0, rec["wall"]), file=sys.stderr)
+                    rec["foreign_cores_before"], rec["foreign_cores"] or 0, rec["waited_s"],
+                    rec["wall"]), file=sys.stderr)
         data, rawdata = build()
         write_atomic(a.out, data)
         write_atomic(raw_path, rawdata)

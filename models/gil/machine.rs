@@ -13,52 +13,57 @@ use super::state::{GilState, Pc, NOBODY};
 use crate::reproduce::{Fields, OnMachine, Oracle, Point, Scenario};
 
 /// `take_gil`'s `COND_TIMED_WAIT` on `gil->cond`.
-const TIMED_WAIT: Point = Point::blocked("pthread_cond_timedwait", "take_gil");
+const TIMED_WAIT: Point = Point::blocked(&["pthread_cond_timedwait"], &["take_gil"]);
 
 impl OnMachine for Handoff {
     fn before(&self, state: &GilState, action: &Action) -> Option<Point> {
         match *action {
             // take_gil, any release: the thread enters it.
-            Action::TakeFree(_) | Action::TakeBlock(_) => Some(Point::call("take_gil", None)),
+            Action::TakeFree(_) | Action::TakeBlock(_) => Some(Point::call(&["take_gil"], &[])),
             // The wait's return, and the exit check after a timed-out wait (3.9 check B,
             // 3.11.2+ `tstate_must_exit` after the wait): the thread is blocked in the wait.
             Action::Wake { .. } => Some(TIMED_WAIT),
             Action::ShutdownExit { thread, .. } => match state.threads[thread as usize] {
                 Pc::Wait { .. } => Some(TIMED_WAIT),
-                _ => Some(Point::call("take_gil", None)),
+                _ => Some(Point::call(&["take_gil"], &[])),
             },
             // drop_gil (any release): it enters it.
-            Action::Release { .. } => Some(Point::call("drop_gil", None)),
-            // Py_FinalizeEx marks the runtime finalizing (3.9-3.13: the inlined
-            // `_PyRuntimeState_SetFinalizing`).
+            Action::Release { .. } => Some(Point::call(&["drop_gil"], &[])),
+            // Py_FinalizeEx marks the runtime finalizing: 3.9-3.11 the inlined
+            // `_PyRuntimeState_SetFinalizing`; 3.12+ first the interpreter
+            // (`_PyInterpreterState_SetFinalizing`), which `tstate_must_exit` reads too.
+            // 3.13's Py_FinalizeEx is `_Py_Finalize`.
             Action::Finalize => Some(Point::call(
-                "_PyRuntimeState_SetFinalizing",
-                Some("Py_FinalizeEx"),
+                &[
+                    "_PyInterpreterState_SetFinalizing",
+                    "_PyRuntimeState_SetFinalizing",
+                ],
+                &["Py_FinalizeEx", "_Py_Finalize"],
             )),
             // 3.11.2+: the exiting thread has unlocked gil->mutex, its reset comes next.
-            Action::ResetAndExit(_) => Some(Point::after("pthread_mutex_unlock", "take_gil")),
+            Action::ResetAndExit(_) => Some(Point::after(&["pthread_mutex_unlock"], &["take_gil"])),
             // drop_gil's FORCE_SWITCHING `COND_WAIT(switch_cond)`.
-            Action::SwitchWake(_) => Some(Point::blocked("pthread_cond_wait", "drop_gil")),
+            Action::SwitchWake(_) => Some(Point::blocked(&["pthread_cond_wait"], &["drop_gil"])),
             _ => None,
         }
     }
 
     fn after(&self, _: &GilState, action: &Action) -> Option<Point> {
-        let exit = if self.gil.variant.hangs() {
-            "PyThread_hang_thread"
+        let exit: &[&str] = if self.gil.variant.hangs() {
+            &["PyThread_hang_thread"]
         } else {
-            "PyThread_exit_thread"
+            &["PyThread_exit_thread"]
         };
         match *action {
             Action::TakeBlock(_) | Action::Wake { acquires: false, .. } => Some(TIMED_WAIT),
             Action::HandoffLock { waits: true, .. } => {
-                Some(Point::blocked("pthread_cond_wait", "drop_gil"))
+                Some(Point::blocked(&["pthread_cond_wait"], &["drop_gil"]))
             }
             Action::ShutdownExit {
                 resets_after: true, ..
-            } => Some(Point::after("pthread_mutex_unlock", "take_gil")),
+            } => Some(Point::after(&["pthread_mutex_unlock"], &["take_gil"])),
             Action::ShutdownExit { .. } | Action::ResetAndExit(_) => {
-                Some(Point::call(exit, Some("take_gil")))
+                Some(Point::call(exit, &["take_gil"]))
             }
             _ => None,
         }

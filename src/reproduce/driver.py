@@ -10,9 +10,11 @@
 # The plan (built by src/reproduce/plan.rs) names, for each block of consecutive model steps of
 # one thread, the point where that thread must stop afterwards and the GIL fields the model
 # has there. A point is one of
-#   call     the entry of `function`, called (maybe through inlined frames) from `caller`
+#   call     the entry of `function`, called (maybe through inlined frames) from one of
+#            `callers` (none: from anywhere)
 #   after    the same, then run to its return (`finish`)
-#   blocked  inside `function` called from `caller`, blocked (interrupted after `park` s)
+#   blocked  inside `function` called from one of `callers`, blocked (interrupted after
+#            `park` s)
 # and a stop counts only when the fields read from memory equal the model's.
 
 import ctypes
@@ -48,11 +50,17 @@ class Diverged(Exception):
 
 GIL = {
     "locked": ["_PyRuntime.ceval.gil.locked._value",
+               "_PyRuntime.interpreters.main->ceval.gil->locked._value",
                "_PyRuntime.interpreters.main->ceval.gil->locked"],
     "last_holder": ["_PyRuntime.ceval.gil.last_holder._value",
+                    "_PyRuntime.interpreters.main->ceval.gil->last_holder._value",
                     "(unsigned long)_PyRuntime.interpreters.main->ceval.gil->last_holder"],
-    "finalizing": ["_PyRuntime._finalizing._value", "(unsigned long)_PyRuntime._finalizing"],
 }
+# The runtime's finalizing thread state, and from 3.12 the interpreter's, which
+# tstate_must_exit reads as well: the model's `finalizing` is either.
+FINALIZING = ["_PyRuntime._finalizing._value", "(unsigned long)_PyRuntime._finalizing",
+              "_PyRuntime.interpreters.main->_finalizing._value",
+              "(unsigned long)_PyRuntime.interpreters.main->_finalizing"]
 # Until 3.12 the request is a flag of the interpreter; from 3.13 a bit of the holder's
 # eval_breaker (_PY_GIL_DROP_REQUEST_BIT, bit 0).
 DROP = ["_PyRuntime.interpreters.main->ceval.gil_drop_request._value"]
@@ -70,6 +78,8 @@ def read(exprs):
 
 def gil_fields():
     f = {k: read(v) for k, v in GIL.items()}
+    flags = [read([e]) for e in FINALIZING]
+    f["finalizing"] = max((x for x in flags if x is not None), default=None)
     drop = read(DROP)
     if drop is None and f["last_holder"]:
         drop = read([DROP_BIT_OF_HOLDER % f["last_holder"]])
@@ -124,29 +134,30 @@ def stack(th=None, depth=64):
 
 def named(name, frame_name):
     """glibc spells its entry points with leading underscores and a 64 suffix."""
-    bare = frame_name.split("@")[0].lstrip("_")
-    return bare in (name, name + "64")
+    bare, want = frame_name.split("@")[0].lstrip("_"), name.lstrip("_")
+    return bare in (want, want + "64")
 
 
-def called_from(names, function, caller):
-    """`function` on the stack with `caller` further out."""
+def called_from(names, function, callers):
+    """`function` on the stack with one of `callers` further out."""
     for i, n in enumerate(names):
         if named(function, n):
-            return caller is None or any(named(caller, m) for m in names[i + 1:])
+            return under(names[i + 1:], callers)
     return False
 
 
-def under(names, caller):
-    """At a breakpoint's stop: `caller` on the stack. (gdb may show a stop at the start of an
-    inlined function as a stop in its caller, so the function itself need not be listed.)"""
-    return caller is None or any(named(caller, n) for n in names)
+def under(names, callers):
+    """At a breakpoint's stop: one of `callers` on the stack. (gdb may show a stop at the start
+    of an inlined function as a stop in its caller, so the function itself need not be
+    listed.)"""
+    return not callers or any(named(c, n) for c in callers for n in names)
 
 
-def site(th, function):
-    """`function`'s caller and the call's file:line (from the line table)."""
+def site(th, functions):
+    """The caller of the innermost of `functions` and the call's file:line (line table)."""
     th.switch()
     f = gdb.newest_frame()
-    while f is not None and not (f.name() and named(function, f.name())):
+    while f is not None and not (f.name() and any(named(g, f.name()) for g in functions)):
         f = f.older()
     return frame_line(f.older() if f is not None else None)
 
@@ -170,11 +181,23 @@ def from_named(names, function, depth=6):
 
 # ---- where to break: by name, or by address where the optimiser left no name
 
-def instructions(caller):
-    """Addresses of `caller`'s instructions, hot and cold parts alike (from gdb's listing)."""
-    text = ex("disassemble '%s'" % caller)
-    return [int(line.split()[0], 16) for line in text.splitlines()
-            if line.strip().startswith("0x")]
+def instructions(callers):
+    """Addresses of the instructions of those `callers` that exist, hot and cold parts alike
+    (from gdb's listing)."""
+    out = []
+    for caller in callers:
+        try:
+            text = ex("disassemble '%s'" % caller)
+        except gdb.error:
+            continue
+        out += [int(line.split()[0], 16) for line in text.splitlines()
+                if line.strip().startswith("0x")]
+    return out
+
+
+def entry_of_function(pc):
+    """`pc` starts a function of its own (not an inlined copy): `info symbol` gives no offset."""
+    return " + " not in ex("info symbol %#x" % pc)
 
 
 def body_lines(locations):
@@ -190,19 +213,25 @@ def body_lines(locations):
     return lines
 
 
-def specs(function, caller):
-    """Breakpoint specs for `function` called from `caller`. By name when it has a copy of its
-    own (a call) or a named inlined copy in `caller`; otherwise (an LTO build that inlined `function` into `caller`
-    without naming the copy) by address: the starts of the runs of `caller`'s instructions
-    that the line table puts on lines of `function`'s body, learnt from its named copies."""
-    probe = gdb.Breakpoint(function, internal=True)
-    named_at = [loc.address for loc in probe.locations]
-    probe.delete()
-    if caller is None:
+def specs(functions, callers):
+    """Breakpoint specs for the first of `functions` this build has, called from one of
+    `callers`. By name when it is a
+    function of its own (called) or has a named inlined copy in a caller; otherwise (an LTO
+    build inlined it without naming the copy) by address: the starts of the runs of the
+    callers' instructions that the line table puts on lines of `function`'s body, learnt
+    from its named copies elsewhere."""
+    for function in functions:
+        probe = gdb.Breakpoint(function, internal=True)
+        named_at = [loc.address for loc in probe.locations]
+        probe.delete()
+        if named_at:
+            break
+    else:
+        raise Diverged("this build has none of %s" % ", ".join(functions))
+    if not callers or any(entry_of_function(pc) for pc in named_at):
         return [function]
-    called = any(gdb.block_for_pc(pc).function is not None for pc in named_at)
-    mine = instructions(caller)
-    if called or set(named_at) & set(mine):
+    mine = instructions(callers)
+    if set(named_at) & set(mine):
         return [function]
     body = body_lines(named_at)
     starts, previous = [], False
@@ -213,10 +242,10 @@ def specs(function, caller):
             starts.append(pc)
         previous = inside
     if not starts:
-        raise Diverged("no code of %s found in %s" % (function, caller))
+        raise Diverged("no code of %s found in %s" % (function, " or ".join(callers)))
     log("%s has no named copy in %s: breaking at %s (line table)"
-        % (function, caller, ", ".join("%#x" % pc for pc in starts)))
-    RESULT_DATA["resolved"].append({"function": function, "caller": caller,
+        % (function, " or ".join(callers), ", ".join("%#x" % pc for pc in starts)))
+    RESULT_DATA["resolved"].append({"function": function, "callers": callers,
                                     "addresses": ["%#x" % pc for pc in starts]})
     return ["*%#x" % pc for pc in starts]
 
@@ -224,19 +253,19 @@ def specs(function, caller):
 # ---- running one thread
 
 class Point(gdb.Breakpoint):
-    """A stop of the current block: the entry of a function called from `caller`, in one
-    thread."""
+    """A stop of the current block: the entry of a function called from one of `callers`, in
+    one thread."""
 
-    def __init__(self, spec, caller, thread, expect, check_now):
+    def __init__(self, spec, callers, thread, expect, check_now):
         super().__init__(spec, internal=True)
         self.thread = thread.global_num  # gdb itself ignores the other threads' hits
-        self.caller, self.expect = caller, expect
+        self.callers, self.expect = callers, expect
         self.check_now = check_now
         self.hits = 0
         self.last_seen = None
 
     def stop(self):
-        if not under(stack(), self.caller):
+        if not under(stack(), self.callers):
             return False
         self.hits += 1
         if self.hits > PLAN["max_hits"]:
@@ -273,7 +302,8 @@ def alive():
 
 
 def resume(th, seconds):
-    """Runs only `th` until it stops; returns 'break', 'interrupted' or 'exited'."""
+    """Runs only `th` until it stops; returns 'break', 'interrupted', 'thread-exited' (the
+    thread ended) or 'exited' (the process did)."""
     th.switch()
     pid = gdb.selected_inferior().pid
     timer, fired = interrupt_later(pid, th.ptid[1], seconds)
@@ -283,6 +313,8 @@ def resume(th, seconds):
     timer.cancel()
     if not alive():
         return "exited"
+    if not th.is_valid():
+        return "thread-exited"
     stop = EVENTS[-1] if EVENTS else None
     if isinstance(stop, gdb.SignalEvent) and stop.stop_signal == "SIGINT":
         if not fired.is_set():
@@ -292,25 +324,33 @@ def resume(th, seconds):
     return "break"
 
 
+def ended(how, model, point):
+    """Raises when the process or the thread ended on its way to `point`."""
+    if how == "exited":
+        raise Diverged("the process exited while T%d ran to %s" % (model, describe(point)))
+    if how == "thread-exited":
+        raise Diverged("T%d ended before %s; fields then: %s"
+                       % (model, describe(point), fmt(model_view())))
+
+
 def run_to(model, th, point, expect, check):
     """Runs thread `th` (model thread `model`) alone to `point` where the fields are `expect`."""
-    kind, fn, caller = point["kind"], point["function"], point.get("caller")
+    kind, fn, callers = point["kind"], point["functions"], point["callers"]
     if kind == "blocked":
         for attempt in range(PLAN["max_hits"]):
             how = resume(th, PLAN["park"])
-            if how == "exited":
-                raise Diverged("the process exited while T%d ran to %s" % (model, describe(point)))
+            ended(how, model, point)
             names = stack(th)
-            if how == "interrupted" and called_from(names, fn, caller) and (not check or matches(expect)):
-                return "blocked in " + from_named(names, fn)
+            blocked_in = any(called_from(names, f, callers) for f in fn)
+            if how == "interrupted" and blocked_in and (not check or matches(expect)):
+                return "blocked in " + from_named(names, fn[0])
         raise Diverged("T%d never blocked in %s with the model's fields %s (seen %s, stack %s)"
                        % (model, describe(point), expect, model_view(), " <- ".join(stack(th)[:6])))
-    bps = [Point(spec, caller, th, expect, check and kind == "call") for spec in specs(fn, caller)]
+    bps = [Point(spec, callers, th, expect, check and kind == "call") for spec in specs(fn, callers)]
     try:
         while True:
             how = resume(th, PLAN["step_timeout"])
-            if how == "exited":
-                raise Diverged("the process exited while T%d ran to %s" % (model, describe(point)))
+            ended(how, model, point)
             if how == "interrupted":
                 raise Diverged("T%d blocked before %s: %s (fields there: %s; last non-matching hit %s)"
                                % (model, describe(point), " <- ".join(stack(th)[:6]),
@@ -319,10 +359,10 @@ def run_to(model, th, point, expect, check):
             if hits > PLAN["max_hits"]:
                 raise Diverged("T%d reached %s %d times without the model's fields %s"
                                % (model, describe(point), hits, expect))
-            where = "at %s, called from %s" % (fn, site(th, fn))
+            where = "at %s, called from %s" % (fn[0], site(th, fn))
             if kind == "after":
                 gdb.execute("finish", to_string=True)
-                where = "returned from %s to %s" % (fn, frame_line(gdb.newest_frame()))
+                where = "returned from %s to %s" % (fn[0], frame_line(gdb.newest_frame()))
                 if check and not matches(expect):
                     bps[0].last_seen = model_view()
                     continue
@@ -333,8 +373,8 @@ def run_to(model, th, point, expect, check):
 
 
 def describe(point):
-    return "%s %s%s" % (point["kind"], point["function"],
-                        " from " + point["caller"] if point.get("caller") else "")
+    return "%s %s%s" % (point["kind"], "|".join(point["functions"]),
+                        " from " + " or ".join(point["callers"]) if point["callers"] else "")
 
 
 # ---- the plan
@@ -363,13 +403,13 @@ def force():
     # The first block runs free: every thread runs until the first block's thread reaches its
     # stop. That is the scenario's setup, which the model abstracts (its init state).
     stop = first["stop"]
-    bps = [gdb.Breakpoint(spec, internal=True) for spec in specs(stop["function"], stop.get("caller"))]
+    bps = [gdb.Breakpoint(spec, internal=True) for spec in specs(stop["functions"], stop["callers"])]
     while True:
         EVENTS.clear()
         gdb.execute("continue", to_string=True)
         if not alive():
             raise Diverged("the process exited before its setup reached %s" % describe(stop))
-        if under(stack(gdb.selected_thread()), stop.get("caller")):
+        if under(stack(gdb.selected_thread()), stop["callers"]):
             break
     for bp in bps:
         bp.delete()
@@ -476,6 +516,10 @@ def main():
         RESULT_DATA["outcome"] = "diverged"
         RESULT_DATA["detail"] = str(why)
         log("RESULT: diverged: %s" % why)
+    except (gdb.error, RuntimeError) as why:
+        RESULT_DATA["outcome"] = "diverged"
+        RESULT_DATA["detail"] = "gdb failed: %s" % why
+        log("RESULT: diverged: gdb failed: %s" % why)
 
 
 try:

@@ -61,8 +61,8 @@ pub struct Checkpoint {
 pub struct Resolved {
     /// The inlined function.
     pub function: String,
-    /// The function it was inlined into.
-    pub caller: String,
+    /// The functions it was looked for in.
+    pub callers: Vec<String>,
     /// Where the breakpoints went.
     pub addresses: Vec<String>,
 }

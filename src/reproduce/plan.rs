@@ -19,43 +19,56 @@ pub enum Stop {
     Blocked,
 }
 
-/// A place in the interpreter's code where a thread can be held: `function`, called (maybe
-/// through inlined frames) from `caller`.
+/// A place in the interpreter's code where a thread can be held: a function, called (maybe
+/// through inlined frames) from one of `callers`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Point {
     /// How the thread is held there.
     pub kind: Stop,
-    /// The function (a symbol of libpython or libc).
-    pub function: &'static str,
-    /// A function that must be on the stack further out.
-    pub caller: Option<&'static str>,
+    /// The function (a symbol of libpython or libc): the first of these the build has, when
+    /// releases name it differently.
+    pub functions: &'static [&'static str],
+    /// Functions one of which must be on the stack further out (none: any caller). Several
+    /// when releases name the caller differently.
+    pub callers: &'static [&'static str],
 }
 
 impl Point {
-    /// Held at the entry of `function` called from `caller`.
-    pub const fn call(function: &'static str, caller: Option<&'static str>) -> Point {
+    /// Held at the entry of the first of `functions` the build has, called from one of
+    /// `callers`.
+    pub const fn call(
+        functions: &'static [&'static str],
+        callers: &'static [&'static str],
+    ) -> Point {
         Point {
             kind: Stop::Call,
-            function,
-            caller,
+            functions,
+            callers,
         }
     }
 
-    /// Held just after `function`, called from `caller`, returns.
-    pub const fn after(function: &'static str, caller: &'static str) -> Point {
+    /// Held just after the first of `function` the build has, called from one of `callers`,
+    /// returns.
+    pub const fn after(
+        function: &'static [&'static str],
+        callers: &'static [&'static str],
+    ) -> Point {
         Point {
             kind: Stop::After,
-            function,
-            caller: Some(caller),
+            functions: function,
+            callers,
         }
     }
 
-    /// Blocked in `function` called from `caller`.
-    pub const fn blocked(function: &'static str, caller: &'static str) -> Point {
+    /// Blocked in the first of `function` the build has, called from one of `callers`.
+    pub const fn blocked(
+        function: &'static [&'static str],
+        callers: &'static [&'static str],
+    ) -> Point {
         Point {
             kind: Stop::Blocked,
-            function,
-            caller: Some(caller),
+            functions: function,
+            callers,
         }
     }
 }

@@ -1,32 +1,33 @@
 # C8: do C extensions release the GIL?
-# usage: cext.py sha  TARGET_SECONDS  -- 2 threads each hashing a 64 MiB buffer R times with
-#                                        hashlib.sha256 vs the same 2*R hashes in one thread
-#        cext.py zlib TARGET_SECONDS  -- same with zlib.compress of a 16 MiB half-compressible buffer
-#        cext.py mixed TARGET_SECONDS -- a pure-Python CPU loop run for TARGET_SECONDS alone and
-#                                        for TARGET_SECONDS while another thread hashes 64 MiB
-#                                        buffers with sha256 in a loop; metric: iterations/s
-#                                        beside hashing / iterations/s alone
-# R is calibrated so the sequential run takes ~TARGET_SECONDS.
-# Phases run in ABBA order (A B B A) and ratios use the sums, cancelling linear drift.
+# usage: cext.py sha   PHASE_SECONDS BLOCKS -- 2 threads each hashing a 16 MiB buffer R times with
+#                                             hashlib.sha256 vs the same 2R hashes in one thread
+#        cext.py zlib  PHASE_SECONDS BLOCKS -- same with zlib.compress (level 6) of a 4 MiB
+#                                             half-random buffer
+#        cext.py mixed PHASE_SECONDS BLOCKS -- a pure-Python loop runs PHASE_SECONDS alone, and
+#                                             PHASE_SECONDS while another thread loops sha256 over
+#                                             the 16 MiB buffer; metric: loop iterations/s beside
+#                                             hashing / iterations/s alone (1 = no slowdown)
+# R is calibrated so a sequential phase takes ~PHASE_SECONDS (R >= 1). Phases alternate
+# A,B,B,A BLOCKS times and ratios use the sums over all phases.
 from __future__ import print_function, division
 import hashlib
 import random
 import sys
 import threading
 import zlib
-from common import emit, spin, calibrate, run_threads, clock, version_info
+from common import emit, spin, calibrate, run_threads, interleave, clock, version_info
 
 MiB = 1 << 20
 
 
 def sha_buf():
-    return b"\x5a" * (64 * MiB)
+    return b"\x5a" * (16 * MiB)
 
 
 def zlib_buf():
     rnd = random.Random(1234)
     noise = bytes(bytearray(rnd.randrange(256) for _ in range(32768)))
-    return (noise + b"a" * 32768) * 256  # 16 MiB, compresses to ~50%
+    return (noise + b"a" * 32768) * 64  # 4 MiB, compresses to ~50%
 
 
 def do_sha(buf, r):
@@ -39,11 +40,13 @@ def do_zlib(buf, r):
         zlib.compress(buf)
 
 
-def pair(fn, buf, target):
+def pair(fn, buf, target, blocks):
+    fn(buf, 1)  # warm-up
     t0 = clock()
-    fn(buf, 1)
-    one = clock() - t0
+    fn(buf, 2)
+    one = (clock() - t0) / 2
     r = max(1, int(round(target / 2.0 / one)))
+
     def sequential():
         t0 = clock()
         fn(buf, 2 * r)
@@ -52,12 +55,9 @@ def pair(fn, buf, target):
     def threaded():
         return run_threads(fn, [(buf, r), (buf, r)])
 
-    s1 = sequential()
-    t1 = threaded()
-    t2 = threaded()
-    s2 = sequential()
-    return {"reps_per_thread": r, "one": one, "seq": [s1, s2], "thr": [t1, t2],
-            "ratio": (t1 + t2) / (s1 + s2)}
+    seq, thr = interleave([sequential, threaded], blocks)
+    return {"reps_per_thread": r, "one": one, "seq": seq, "thr": thr,
+            "ratio": sum(thr) / sum(seq)}
 
 
 def spin_for(duration, chunk):
@@ -72,9 +72,11 @@ def spin_for(duration, chunk):
             return count / dt
 
 
-def mixed(target):
+def mixed(target, blocks):
     buf = sha_buf()
     chunk = calibrate(spin, 0.005)
+    hashes = [0]
+    beside_s = [0.0]
 
     def rate_alone():
         return spin_for(target, chunk)
@@ -96,29 +98,26 @@ def mixed(target):
         c0 = count[0]
         t0 = clock()
         r = spin_for(target, chunk)
-        dt = clock() - t0
-        hashes = count[0] - c0
+        beside_s[0] += clock() - t0
+        hashes[0] += count[0] - c0
         stop.set()
         h.join()
-        return r, hashes, dt
+        return r
 
-    a1 = rate_alone()
-    b1, h1, d1 = rate_beside()
-    b2, h2, d2 = rate_beside()
-    a2 = rate_alone()
-    return {"chunk": chunk, "rate_alone": [a1, a2], "rate_beside": [b1, b2],
-            "rate_ratio": (b1 + b2) / (a1 + a2), "hashes_during": h1 + h2,
-            "beside_seconds": [d1, d2], "hash_mib_per_s": (h1 + h2) * 64.0 / (d1 + d2)}
+    alone, beside = interleave([rate_alone, rate_beside], blocks)
+    return {"chunk": chunk, "rate_alone": alone, "rate_beside": beside,
+            "rate_ratio": sum(beside) / sum(alone), "hashes_during": hashes[0],
+            "beside_seconds": beside_s[0], "hash_mib_per_s": hashes[0] * 16.0 / beside_s[0]}
 
 
 def main():
-    mode, target = sys.argv[1], float(sys.argv[2])
+    mode, target, blocks = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     if mode == "sha":
-        out = pair(do_sha, sha_buf(), target)
+        out = pair(do_sha, sha_buf(), target, blocks)
     elif mode == "zlib":
-        out = pair(do_zlib, zlib_buf(), target)
+        out = pair(do_zlib, zlib_buf(), target, blocks)
     elif mode == "mixed":
-        out = mixed(target)
+        out = mixed(target, blocks)
     else:
         raise SystemExit("unknown mode " + mode)
     out["mode"] = mode

@@ -41,7 +41,7 @@ def spin(n):
 
 # Extra warm-up (seconds) before measuring: JIT compilers keep speeding code up for a while
 # (Jython/HotSpot for several seconds), which would bias whichever phase runs first.
-WARM = 3.0 if IS_JYTHON else (0.5 if IMPL == "pypy" else 0.0)
+WARM = 2.0 if IS_JYTHON else (0.5 if IMPL == "pypy" else 0.0)
 
 
 def calibrate(fn, target, start=2000, min_probe=0.1, warm=None):
@@ -106,6 +106,19 @@ def run_threads(target, args_list):
     for t in ts:
         t.join()
     return clock() - t0
+
+
+def interleave(phases, blocks):
+    """Run the measuring callables in `phases` in mirrored order (A B .. B A), `blocks` times,
+    and return one list of results per phase. The machine's speed drifts by up to 2x over
+    ~1 s on the shared host, so many short, alternating phases are compared, not one long
+    phase each."""
+    res = [[] for _ in phases]
+    order = list(range(len(phases))) + list(reversed(range(len(phases))))
+    for _ in range(blocks):
+        for i in order:
+            res[i].append(phases[i]())
+    return res
 
 
 def version_info():

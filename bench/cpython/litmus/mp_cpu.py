@@ -1,10 +1,13 @@
 # C7: the same CPU work split over 2 processes (multiprocessing) vs 2 threads vs sequential.
-# usage: mp_cpu.py NWORKERS TARGET_SECONDS   (sequential run ~TARGET_SECONDS, calibrated in-process)
+# usage: mp_cpu.py NWORKERS PHASE_SECONDS BLOCKS
+# The sequential phase (NWORKERS chunks in the main thread) is calibrated to ~PHASE_SECONDS;
+# the threaded and process phases run the same chunks in NWORKERS threads / processes.
 # Process time includes process start-up and join (fork on Linux).
-# Phases run in the order seq, thr, procs, procs, thr, seq; ratios use the sums (drift cancels).
+# Phases run seq,thr,procs,procs,thr,seq BLOCKS times; ratios use the sums.
 from __future__ import print_function, division
 import sys
-from common import emit, skip, spin, calibrate, run_threads, clock, version_info, IS_JYTHON
+from common import (emit, skip, spin, calibrate, run_threads, interleave, clock,
+                    version_info, IS_JYTHON)
 
 try:
     import multiprocessing
@@ -29,24 +32,27 @@ def run_procs(n, k):
 def main():
     if multiprocessing is None:
         skip("no multiprocessing module (Jython)" if IS_JYTHON else "no multiprocessing module")
-    k, target = int(sys.argv[1]), float(sys.argv[2])
+    k, target, blocks = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
     n = calibrate(spin, target / k)
+
     def sequential():
         t0 = clock()
         for _ in range(k):
             spin(n)
         return clock() - t0
 
-    run_threads(spin, [(n // 10 + 1,)] * k)  # warm up the threaded path (untimed)
-    s1 = sequential()
-    t1 = run_threads(spin, [(n,)] * k)
-    p1 = run_procs(n, k)
-    p2 = run_procs(n, k)
-    t2 = run_threads(spin, [(n,)] * k)
-    s2 = sequential()
-    seq, thr, procs = s1 + s2, t1 + t2, p1 + p2
-    out = {"workers": k, "iters_per_worker": n, "seq": [s1, s2], "thr": [t1, t2], "procs": [p1, p2],
-           "procs_ratio": procs / seq, "thr_ratio": thr / seq, "procs_vs_thr": procs / thr}
+    def threaded():
+        return run_threads(spin, [(n,)] * k)
+
+    def procs():
+        return run_procs(n, k)
+
+    threaded()  # warm up (untimed)
+    procs()
+    seq, thr, prc = interleave([sequential, threaded, procs], blocks)
+    out = {"workers": k, "iters_per_worker": n, "seq": seq, "thr": thr, "procs": prc,
+           "procs_ratio": sum(prc) / sum(seq), "thr_ratio": sum(thr) / sum(seq),
+           "procs_vs_thr": sum(prc) / sum(thr)}
     out.update(version_info())
     emit(out)
 

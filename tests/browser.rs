@@ -12,6 +12,9 @@
 //! tries `apt-get update && apt-get install -y chromium`, as .ci/run does,
 //! and fails with a message saying how to install it if that fails too.
 
+#[path = "common/apt.rs"]
+mod apt;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -189,7 +192,7 @@ fn chromium() -> &'static Path {
     let found = CHROMIUM.get_or_init(|| {
         find_chromium()
             .or_else(|| {
-                install_chromium();
+                apt::install(&["chromium"]);
                 find_chromium()
             })
             .ok_or_else(|| INSTALL_HINT.to_string())
@@ -209,21 +212,6 @@ fn find_chromium() -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join("chromium"))
         .find(|p| p.is_file())
-}
-
-/// Quietly, as .ci/run does; any failure shows up as chromium still missing.
-fn install_chromium() {
-    let quiet = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let _ = quiet(&["-qq", "update"]) && quiet(&["-qq", "install", "-y", "chromium"]);
 }
 
 /// The first `href` whose value ends in `.svg`.

@@ -1,11 +1,13 @@
 //! One Markdown page per property: what it says, what it mirrors, its verdict per variant and
-//! bound set with the command that reproduces each, and its traces with their timelines.
+//! bound set with the command that reproduces each, what was forced on real interpreters
+//! (`reproduce::record`), and its traces with their timelines.
 
 use super::{Catalogue, Run};
 use crate::config::Value;
 use crate::explore::{PropertyResult, Verdict};
 use crate::model::kind_of;
 use crate::registry::{ModelEntry, PropertyInfo};
+use crate::reproduce::record;
 use crate::timeline::svg::{self, Ending};
 use std::fmt::Write;
 
@@ -119,6 +121,14 @@ pub fn page(
 
     for (_, note) in entry.notes.iter().filter(|(of, _)| *of == id) {
         let _ = writeln!(out, "{}\n", note.trim_end());
+    }
+    let model_verdict = |variant: &str, threads: usize| {
+        runs.iter()
+            .find(|r| r.variant == variant && r.config.threads == threads)
+            .map_or("not in the catalogue".into(), |r| verdict_cell(r, id))
+    };
+    if let Some(section) = record::section(&record::records(), id, &model_verdict) {
+        let _ = writeln!(out, "{section}");
     }
     if property.liveness {
         out.push_str(&sensitivity(catalogue, entry, id));

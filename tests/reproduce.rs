@@ -39,7 +39,15 @@ fn counterexample(variant: &str, threads: usize, id: &str) -> (Handoff, Replayed
 fn plan_of(variant: &str, id: &str) -> (Handoff, Replayed<Handoff>, Plan) {
     let scenario = machine::scenario(id).unwrap();
     let (model, replayed) = counterexample(variant, scenario.roles.len(), id);
-    let plan = plan(&model, &replayed, scenario.roles, scenario.oracle.clone()).unwrap();
+    let plan = plan(
+        &model,
+        &replayed,
+        None,
+        0,
+        scenario.roles,
+        scenario.oracle.clone(),
+    )
+    .unwrap();
     (model, replayed, plan)
 }
 
@@ -127,6 +135,9 @@ impl OnMachine for Nowhere {
     fn fields(&self, _: &Self::State) -> Fields {
         Fields::new()
     }
+    fn free_start(&self, _: &Self::State, _: &Self::Action) -> bool {
+        false
+    }
 }
 
 #[test]
@@ -142,7 +153,7 @@ fn a_step_after_which_a_thread_has_nowhere_to_stop_is_refused_by_name() {
         stack: &[],
         wait: 1.0,
     };
-    let err = plan(&nowhere, &replayed, &["main", "spawned-1"], oracle).unwrap_err();
+    let err = plan(&nowhere, &replayed, None, 0, &["main", "spawned-1"], oracle).unwrap_err();
     assert!(
         err.starts_with("after step 2 (take_gil: clear drop request, unlock mutex) T0"),
         "{err}"

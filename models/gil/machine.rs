@@ -56,6 +56,10 @@ impl OnMachine for Handoff {
         };
         match *action {
             Action::TakeBlock(_) | Action::Wake { acquires: false, .. } => Some(TIMED_WAIT),
+            // Holding the GIL back in the eval loop: take_gil has returned.
+            Action::ClearRequest(_) => Some(Point::returned(&["take_gil"])),
+            // drop_gil has released the GIL (`locked = 0`, signal) and unlocked gil->mutex.
+            Action::Release { .. } => Some(Point::after(&["pthread_mutex_unlock"], &["drop_gil"])),
             Action::HandoffLock { waits: true, .. } => {
                 Some(Point::blocked(&["pthread_cond_wait"], &["drop_gil"]))
             }
@@ -67,6 +71,18 @@ impl OnMachine for Handoff {
             }
             _ => None,
         }
+    }
+
+    /// A free run stops by itself at a holder entering drop_gil while every other thread
+    /// waits for the GIL: that is what CPU-bound threads do.
+    fn free_start(&self, s: &GilState, action: &Action) -> bool {
+        let Action::Release { thread, .. } = *action else {
+            return false;
+        };
+        self.gil
+            .threads()
+            .filter(|&t| t != thread)
+            .all(|t| matches!(s.threads[t as usize], Pc::Wait { .. }))
     }
 
     fn fields(&self, s: &GilState) -> Fields {
@@ -98,16 +114,29 @@ const SHUTDOWN: Scenario = Scenario {
         stack: &["pthread_cond_wait", "drop_gil"],
         wait: 4.0,
     },
-    control_timeout: 5.0,
+    control_timeout: Some(5.0),
+};
+
+/// The program for a waiter bypassed for ever (GIL-L2, 3 threads): three threads spin in
+/// Python code with a long switch interval (1 s, longer than the driver's 0.3 s park, so a
+/// parked waiter times out only when the schedule lets it run on). The schedule is forced
+/// round after round; T0, the waiter owed the GIL, must never get it.
+const BYPASS: Scenario = Scenario {
+    program: include_str!("../../src/reproduce/spinners.py"),
+    args: &["3", "1.0"],
+    roles: &["spawned-1", "spawned-2", "spawned-3"],
+    oracle: Oracle::Cycle { thread: 0 },
+    control_timeout: None,
 };
 
 /// The properties `reproduce` has a program for.
-pub const REPRODUCIBLE: &[&str] = &["GIL-X1", "GIL-S3"];
+pub const REPRODUCIBLE: &[&str] = &["GIL-X1", "GIL-S3", "GIL-L2"];
 
 /// The program property `id` is reproduced with, if it has one.
 pub fn scenario(id: &str) -> Option<&'static Scenario> {
     match id {
         "GIL-X1" | "GIL-S3" => Some(&SHUTDOWN),
+        "GIL-L2" => Some(&BYPASS),
         _ => None,
     }
 }

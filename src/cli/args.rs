@@ -83,7 +83,7 @@ pub enum Command {
     /// a time, reads of memory), and run the same program without gdb to see how often it
     /// fails by itself. Needs gdb and the interpreter's debug symbols.
     Reproduce {
-        /// Property ID (GIL-X1, GIL-S3).
+        /// Property ID (GIL-X1, GIL-S3, GIL-L2).
         id: String,
         /// The variant whose counterexample is forced (e.g. gh-96387-3.11.2).
         #[arg(long)]
@@ -97,6 +97,9 @@ pub enum Command {
         /// Also run the program N times without gdb, then N times pinned to one CPU.
         #[arg(long, default_value_t = 0)]
         control: usize,
+        /// Rounds of the cycle to force, for a lasso (a liveness counterexample).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         /// Make no forced run (control runs only; gdb not needed).
         #[arg(long)]
         no_force: bool,

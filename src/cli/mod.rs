@@ -151,6 +151,7 @@ fn run(tool: &Tool, command: Command) -> Result<i32, Error> {
             threads,
             python,
             control,
+            rounds,
             no_force,
             save,
         } => reproduce::reproduce(
@@ -161,6 +162,7 @@ fn run(tool: &Tool, command: Command) -> Result<i32, Error> {
                 threads,
                 python: &python,
                 control,
+                rounds,
                 no_force,
                 save: save.as_deref(),
             },

@@ -27,6 +27,8 @@ pub struct ReproduceArgs<'a> {
     pub python: &'a Path,
     /// Control runs of each kind (unpinned, pinned to one CPU); 0 for none.
     pub control: usize,
+    /// Rounds of a lasso's cycle to force.
+    pub rounds: usize,
     /// Skip the forced run (control runs only).
     pub no_force: bool,
     /// Keep the forced run's files here (plan, program, driver, gdb's log, result).
@@ -80,8 +82,29 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
             e.reason
         ))
     })?;
-    let plan = plan(&model, &replayed, scenario.roles, scenario.oracle.clone())
-        .map_err(|why| Error::bad_input(format!("cannot force this trace: {why}")))?;
+    let rounds = if trace.cycle.is_some() {
+        args.rounds
+    } else {
+        0
+    };
+    let plan = plan(
+        &model,
+        &replayed,
+        trace.cycle,
+        rounds,
+        scenario.roles,
+        scenario.oracle.clone(),
+    )
+    .map_err(|why| Error::bad_input(format!("cannot force this trace: {why}")))?;
+    let control_timeout = match (args.control, scenario.control_timeout) {
+        (0, _) => None,
+        (_, Some(timeout)) => Some(timeout),
+        (_, None) => {
+            return Err(Error::bad_input(format!(
+                "{id}'s program runs until it is killed: it has no control runs"
+            )))
+        }
+    };
     if let Some(dir) = args.save {
         crate::files::check_target(dir)?;
     }
@@ -118,14 +141,20 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
         Some(forced)
     };
     let mut controls: Vec<Controls> = Vec::new();
-    if args.control > 0 {
+    if let Some(timeout) = control_timeout {
         for pinned in [false, true] {
             note(&format!(
                 "{} control runs{}...",
                 args.control,
                 if pinned { " pinned to one CPU" } else { "" }
             ));
-            controls.push(control(args.python, scenario, args.control, pinned)?);
+            controls.push(control(
+                args.python,
+                scenario,
+                timeout,
+                args.control,
+                pinned,
+            )?);
         }
     }
     let record = Record {
@@ -133,11 +162,12 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
         variant: variant.name.to_string(),
         threads,
         trace_steps: trace.steps.len(),
+        rounds,
         python: args.python.display().to_string(),
         version,
         forced,
         controls,
-        command: command(&tool.program, args, threads),
+        command: command(&tool.program, args, threads, rounds),
     };
     emit(&tool.reporter.reproduction(&Reproduction {
         record: &record,
@@ -151,13 +181,16 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
 }
 
 /// The command line that makes the same record.
-fn command(program: &str, args: &ReproduceArgs, threads: usize) -> String {
+fn command(program: &str, args: &ReproduceArgs, threads: usize, rounds: usize) -> String {
     let mut line = format!(
         "{program} reproduce {} --variant {} --threads {threads} --python {}",
         args.id,
         args.variant,
         args.python.display()
     );
+    if rounds > 0 {
+        let _ = write!(line, " --rounds {rounds}");
+    }
     if args.control > 0 {
         let _ = write!(line, " --control {}", args.control);
     }

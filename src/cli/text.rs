@@ -231,10 +231,14 @@ impl Reporter for Text {
                     .iter()
                     .map(|(k, v)| format!("{k}={}", v.map_or("?".into(), |v| v.to_string())))
                     .collect();
+                let what = match (c.steps.is_empty(), c.round) {
+                    (true, _) => "setup".to_string(),
+                    (false, 0) => format!("steps {}", steps.join(",")),
+                    (false, round) => format!("round {round} steps {}", steps.join(",")),
+                };
                 let _ = writeln!(
                     out,
-                    "  steps {}: T{} {}; {}",
-                    steps.join(","),
+                    "  {what}: T{} {}; {}",
                     c.thread,
                     c.r#where,
                     fields.join(" ")

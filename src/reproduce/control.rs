@@ -47,24 +47,26 @@ impl Controls {
     }
 }
 
-/// Runs `scenario` on `python` `runs` times, pinned to CPU 0 when `pinned`.
+/// Runs `scenario` on `python` `runs` times, pinned to CPU 0 when `pinned`; `timeout` is
+/// the scenario's (`Scenario::control_timeout`).
 pub fn control(
     python: &Path,
     scenario: &Scenario,
+    timeout: f64,
     runs: usize,
     pinned: bool,
 ) -> Result<Controls, Error> {
     let work = WorkDir::new()?;
     let program = work.write("scenario.py", scenario.program)?;
-    let timeout = Duration::from_secs_f64(scenario.control_timeout);
     let mut out = Controls {
         runs,
         pinned,
         failures: 0,
         exited: 0,
         other: 0,
-        timeout: scenario.control_timeout,
+        timeout,
     };
+    let timeout = Duration::from_secs_f64(timeout);
     for _ in 0..runs {
         let mut command = if pinned {
             let mut c = Command::new("taskset");

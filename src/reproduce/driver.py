@@ -15,6 +15,7 @@
 #   after    the same, then run to its return (`finish`)
 #   blocked  inside `function` called from one of `callers`, blocked (interrupted after
 #            `park` s)
+#   return   just after the call of `function` the thread is in returns
 # and a stop counts only when the fields read from memory equal the model's.
 
 import ctypes
@@ -56,6 +57,8 @@ GIL = {
                     "_PyRuntime.interpreters.main->ceval.gil->last_holder._value",
                     "(unsigned long)_PyRuntime.interpreters.main->ceval.gil->last_holder"],
 }
+SWITCHES = ["_PyRuntime.ceval.gil.switch_number",
+            "_PyRuntime.interpreters.main->ceval.gil->switch_number"]
 # The runtime's finalizing thread state, and from 3.12 the interpreter's, which
 # tstate_must_exit reads as well: the model's `finalizing` is either.
 FINALIZING = ["_PyRuntime._finalizing._value", "(unsigned long)_PyRuntime._finalizing",
@@ -301,15 +304,17 @@ def alive():
     return gdb.selected_inferior().pid != 0
 
 
-def resume(th, seconds):
-    """Runs only `th` until it stops; returns 'break', 'interrupted', 'thread-exited' (the
-    thread ended) or 'exited' (the process did)."""
+def resume(th, seconds, command="continue", level=0):
+    """Runs only `th` (by `command` from its frame `level`) until it stops; returns 'break',
+    'interrupted', 'thread-exited' (the thread ended) or 'exited' (the process did)."""
     th.switch()
+    if level:
+        ex("frame %d" % level)
     pid = gdb.selected_inferior().pid
     timer, fired = interrupt_later(pid, th.ptid[1], seconds)
     EVENTS.clear()
     started = time.time()
-    gdb.execute("continue", to_string=True)
+    gdb.execute(command, to_string=True)
     timer.cancel()
     if not alive():
         return "exited"
@@ -319,7 +324,7 @@ def resume(th, seconds):
     if isinstance(stop, gdb.SignalEvent) and stop.stop_signal == "SIGINT":
         if not fired.is_set():
             # Left pending by an earlier timer that fired as its thread stopped: run on.
-            return resume(th, max(0.0, seconds - (time.time() - started)))
+            return resume(th, max(0.0, seconds - (time.time() - started)), command, level)
         return "interrupted"
     return "break"
 
@@ -346,6 +351,8 @@ def run_to(model, th, point, expect, check):
                 return "blocked in " + from_named(names, fn[0])
         raise Diverged("T%d never blocked in %s with the model's fields %s (seen %s, stack %s)"
                        % (model, describe(point), expect, model_view(), " <- ".join(stack(th)[:6])))
+    if kind == "return":
+        return run_to_return(model, th, point, expect)
     bps = [Point(spec, callers, th, expect, check and kind == "call") for spec in specs(fn, callers)]
     try:
         while True:
@@ -370,6 +377,25 @@ def run_to(model, th, point, expect, check):
     finally:
         for bp in bps:
             bp.delete()
+
+
+def run_to_return(model, th, point, expect):
+    """Runs `th` alone until the call of `point`'s function it is in returns (gdb's `finish`
+    from that frame, which also steps out of an inlined copy)."""
+    names = stack(th)
+    level = next((i for i, n in enumerate(names) if any(named(g, n) for g in point["functions"])),
+                 None)
+    if level is None:
+        raise Diverged("T%d is not in %s: %s" % (model, describe(point), " <- ".join(names[:6])))
+    how = resume(th, PLAN["step_timeout"], "finish", level)
+    ended(how, model, point)
+    if how == "interrupted":
+        raise Diverged("T%d did not return from %s: %s (fields %s)"
+                       % (model, describe(point), " <- ".join(stack(th)[:6]), fmt(model_view())))
+    if not matches(expect):
+        raise Diverged("T%d returned from %s with fields %s, the model has %s"
+                       % (model, describe(point), fmt(model_view()), fmt(expect)))
+    return "returned from %s to %s" % (point["functions"][0], frame_line(gdb.newest_frame()))
 
 
 def describe(point):
@@ -404,23 +430,26 @@ def force():
     # stop. That is the scenario's setup, which the model abstracts (its init state).
     stop = first["stop"]
     bps = [gdb.Breakpoint(spec, internal=True) for spec in specs(stop["functions"], stop["callers"])]
+    spawned = sum(1 for role in PLAN["threads"] if role != "main")
     while True:
         EVENTS.clear()
         gdb.execute("continue", to_string=True)
         if not alive():
             raise Diverged("the process exited before its setup reached %s" % describe(stop))
-        if under(stack(gdb.selected_thread()), stop["callers"]):
+        if len(gdb.selected_inferior().threads()) <= spawned:
+            continue  # not every thread of the program has started yet
+        map_threads(PLAN["threads"])
+        here = gdb.selected_thread()
+        if (here.global_num == THREADS[first["thread"]].global_num
+                and under(stack(here), stop["callers"])):
             break
     for bp in bps:
         bp.delete()
-    map_threads(PLAN["threads"])
-    first_thread = gdb.selected_thread()
-    if THREADS[first["thread"]].global_num != first_thread.global_num:
-        raise Diverged("the setup stopped gdb thread %d, not T%d"
-                       % (first_thread.global_num, first["thread"]))
     ex("set scheduler-locking on")
     record(first, "free run to %s" % describe(stop))
     for block in blocks[1:]:
+        if "switches_from" not in RESULT_DATA and block["steps"]:
+            RESULT_DATA["switches_from"] = read(SWITCHES)
         th = THREADS[block["thread"]]
         where = run_to(block["thread"], th, block["stop"], block["expect"], True)
         record(block, where)
@@ -429,12 +458,33 @@ def force():
 def record(block, where):
     view = model_view()
     ok = matches(block["expect"])
-    log("steps %s: T%d %s; fields %s%s" % (
-        ",".join(str(s) for s in block["steps"]), block["thread"], where, fmt(view),
+    what = ("round %d steps %s" % (block["round"], ",".join(str(s) for s in block["steps"]))
+            if block["round"] else "steps %s" % ",".join(str(s) for s in block["steps"]))
+    log("%s: T%d %s; fields %s%s" % (
+        what if block["steps"] else "setup", block["thread"], where, fmt(view),
         "" if ok or block["expect"] is None else " (model: %s)" % fmt(block["expect"])))
     RESULT_DATA["checkpoints"].append({
-        "steps": block["steps"], "thread": block["thread"], "where": where, "fields": view,
-        "matches": ok})
+        "steps": block["steps"], "round": block["round"], "thread": block["thread"],
+        "where": where, "fields": view, "matches": ok})
+
+
+def judge_cycle(oracle):
+    """Every round was forced with every checkpoint as the model has it: says how often the
+    GIL changed hands while the starved thread waited, and whether it ever held it."""
+    starved = oracle["thread"]
+    held = [c for c in RESULT_DATA["checkpoints"][1:] if c["fields"]["last_holder"] == starved]
+    rounds = max(c["round"] for c in RESULT_DATA["checkpoints"])
+    start, end = RESULT_DATA.get("switches_from"), read(SWITCHES)
+    handoffs = "?" if start is None or end is None else str(end - start)
+    if held:
+        RESULT_DATA["outcome"] = "other"
+        RESULT_DATA["detail"] = "T%d held the GIL at %d checkpoints" % (starved, len(held))
+    else:
+        RESULT_DATA["outcome"] = "reached"
+        RESULT_DATA["detail"] = ("bypassed: %d rounds of the cycle forced, T%d waited while the "
+                                 "GIL changed hands %s times and never held it"
+                                 % (rounds, starved, handoffs))
+    log("RESULT: %s: %s" % (RESULT_DATA["outcome"], RESULT_DATA["detail"]))
 
 
 def release_and_judge(oracle):
@@ -511,7 +561,10 @@ def main():
     ex("start")
     try:
         force()
-        release_and_judge(PLAN["oracle"])
+        if PLAN["oracle"]["kind"] == "cycle":
+            judge_cycle(PLAN["oracle"])
+        else:
+            release_and_judge(PLAN["oracle"])
     except Diverged as why:
         RESULT_DATA["outcome"] = "diverged"
         RESULT_DATA["detail"] = str(why)

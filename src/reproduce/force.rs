@@ -44,8 +44,11 @@ impl Outcome {
 /// One block as the driver saw it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
-    /// The trace's steps of the block.
+    /// The trace's steps of the block (none: bringing a thread to where a lasso starts).
     pub steps: Vec<usize>,
+    /// For a lasso, the round of the cycle; 0 otherwise.
+    #[serde(default)]
+    pub round: usize,
     /// The model thread.
     pub thread: usize,
     /// Where it stopped (function, call site from the line table, or the blocked stack).

@@ -27,8 +27,9 @@ pub struct Scenario {
     pub roles: &'static [&'static str],
     /// What shows the violation once the forced part is over.
     pub oracle: Oracle,
-    /// Seconds after which a control run counts as the failure (a hang).
-    pub control_timeout: f64,
+    /// Seconds after which a control run counts as the failure (a hang); `None` for a program
+    /// that runs until it is killed, which has no control runs.
+    pub control_timeout: Option<f64>,
 }
 
 /// The interpreter as it describes itself.

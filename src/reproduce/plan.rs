@@ -17,6 +17,8 @@ pub enum Stop {
     After,
     /// Blocked inside the function (the thread runs until it blocks there; gdb interrupts it).
     Blocked,
+    /// Just after the call of the function the thread is in now returns.
+    Return,
 }
 
 /// A place in the interpreter's code where a thread can be held: a function, called (maybe
@@ -60,6 +62,15 @@ impl Point {
         }
     }
 
+    /// Held just after the call of `function` that the thread is in returns.
+    pub const fn returned(function: &'static [&'static str]) -> Point {
+        Point {
+            kind: Stop::Return,
+            functions: function,
+            callers: &[],
+        }
+    }
+
     /// Blocked in the first of `function` the build has, called from one of `callers`.
     pub const fn blocked(
         function: &'static [&'static str],
@@ -91,6 +102,12 @@ pub enum Oracle {
         /// Seconds of free running before the verdict.
         wait: f64,
     },
+    /// A lasso forced round after round: every checkpoint matched the model, and model thread
+    /// `thread` never held the GIL while the others took it in turn.
+    Cycle {
+        /// The thread the cycle starves.
+        thread: usize,
+    },
 }
 
 /// A model whose actions can be placed in a real interpreter's code.
@@ -103,6 +120,9 @@ pub trait OnMachine: Model {
     fn after(&self, state: &Self::State, action: &Self::Action) -> Option<Point>;
     /// The fields of `state` the driver compares with memory.
     fn fields(&self, state: &Self::State) -> Fields;
+    /// Whether a program running freely gets, by itself, to where its threads stand in
+    /// `state` with `action` next, so that a forced lasso can start there.
+    fn free_start(&self, state: &Self::State, action: &Self::Action) -> bool;
 }
 
 /// One thread's consecutive steps and where it stops after them.
@@ -110,8 +130,11 @@ pub trait OnMachine: Model {
 pub struct Block {
     /// The model thread.
     pub thread: usize,
-    /// The trace's step numbers (1-based).
+    /// The trace's step numbers (1-based); none for a block that only brings the thread to
+    /// where a lasso starts.
     pub steps: Vec<usize>,
+    /// For a lasso, the round of the cycle (from 1); 0 otherwise.
+    pub round: usize,
     /// Where the thread must stop.
     pub stop: Point,
     /// The fields the model has there; `None` for the first block, which runs free (the
@@ -137,11 +160,23 @@ pub struct Plan {
     pub oracle: Oracle,
 }
 
+/// One step of the sequence forced: its index in the trace's path and its round.
+#[derive(Clone, Copy)]
+struct Scheduled {
+    index: usize,
+    round: usize,
+}
+
 /// The plan of `replayed` (a trace replayed on `model`) for a program whose threads play
-/// `roles`; an error names the step after which a thread has nowhere to stop.
+/// `roles`. A finite trace is forced as it is, its first block running free. A lasso (the
+/// cycle starting at path index `cycle`) is forced for `rounds` rounds of its cycle, rotated
+/// to start where a free run gets by itself (`OnMachine::free_start`); its prefix is the
+/// program's own setup. An error names the step after which a thread has nowhere to stop.
 pub fn plan<M: OnMachine>(
     model: &M,
     replayed: &Replayed<M>,
+    cycle: Option<usize>,
+    rounds: usize,
     roles: &[&'static str],
     oracle: Oracle,
 ) -> Result<Plan, String> {
@@ -159,28 +194,72 @@ pub fn plan<M: OnMachine>(
             .ok_or_else(|| format!("step {} is no thread's", i + 1))
     };
     let mut blocks: Vec<Block> = Vec::new();
+    // The steps to force, then one more round that only says where each thread goes next.
+    let (forced, lookahead) = match cycle {
+        None => (
+            (0..path.len())
+                .map(|index| Scheduled { index, round: 0 })
+                .collect(),
+            0,
+        ),
+        Some(c) => {
+            let start = (c..path.len())
+                .find(|&i| model.free_start(before(i), &path[i].0))
+                .ok_or("no step of the cycle starts where a free run gets by itself")?;
+            let order: Vec<usize> = (start..path.len()).chain(c..start).collect();
+            let mut seq = Vec::new();
+            for round in 1..=rounds + 1 {
+                seq.extend(order.iter().map(|&index| Scheduled { index, round }));
+            }
+            // The free run stops the first thread before its step; each other thread is
+            // brought to where it next acts, with the fields of the starting state.
+            let expect = model.fields(before(start));
+            let mut seen = Vec::new();
+            for &i in &order {
+                let thread = actor(i)?;
+                if seen.contains(&thread) {
+                    continue;
+                }
+                seen.push(thread);
+                let stop = model.before(before(i), &path[i].0).ok_or_else(|| {
+                    format!("T{thread} has no place to stop before step {}", i + 1)
+                })?;
+                blocks.push(Block {
+                    thread,
+                    steps: Vec::new(),
+                    round: 0,
+                    stop,
+                    expect: (!blocks.is_empty()).then(|| expect.clone()),
+                });
+            }
+            (seq, order.len())
+        }
+    };
+    let end = forced.len() - lookahead;
     let mut i = 0;
-    while i < path.len() {
-        let thread = actor(i)?;
+    while i < end {
+        let thread = actor(forced[i].index)?;
         let mut j = i;
-        while j + 1 < path.len() && actor(j + 1)? == thread {
+        while j + 1 < end && actor(forced[j + 1].index)? == thread {
             j += 1;
         }
-        let next = (j + 1..path.len()).find(|&k| actor(k).is_ok_and(|t| t == thread));
-        let (action, state) = &path[j];
+        let next =
+            (j + 1..forced.len()).find(|&k| actor(forced[k].index).is_ok_and(|t| t == thread));
+        let (action, state) = &path[forced[j].index];
         let stop = next
-            .and_then(|k| model.before(before(k), &path[k].0))
+            .and_then(|k| model.before(before(forced[k].index), &path[forced[k].index].0))
             .or_else(|| model.after(state, action))
             .ok_or_else(|| {
                 format!(
                     "after step {} ({}) T{thread} has no place to stop on a real interpreter",
-                    j + 1,
+                    forced[j].index + 1,
                     model.format_action(action)
                 )
             })?;
         blocks.push(Block {
             thread,
-            steps: (i + 1..=j + 1).collect(),
+            steps: forced[i..=j].iter().map(|s| s.index + 1).collect(),
+            round: forced[i].round,
             stop,
             expect: (!blocks.is_empty()).then(|| model.fields(state)),
         });

@@ -23,6 +23,9 @@ pub struct Record {
     pub threads: usize,
     /// Steps of the model's trace.
     pub trace_steps: usize,
+    /// For a lasso, the rounds of its cycle forced; 0 otherwise.
+    #[serde(default)]
+    pub rounds: usize,
     /// The interpreter's path.
     pub python: String,
     /// `sys.version` of it.
@@ -80,12 +83,17 @@ pub fn section(
         let controls: Vec<String> = r.controls.iter().map(Controls::text).collect();
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} steps, {} threads | {forced} | {} |",
+            "| `{}` | {} | {} | {} steps, {} threads{} | {forced} | {} |",
             r.variant,
             verdict(&r.variant, r.threads),
             r.interpreter(),
             r.trace_steps,
             r.threads,
+            if r.rounds > 0 {
+                format!(", cycle forced {} rounds", r.rounds)
+            } else {
+                String::new()
+            },
             if controls.is_empty() {
                 "not run".to_string()
             } else {

@@ -1,6 +1,7 @@
-//! The seed essay's claims C1–C9, each judged from properties the checker decides in this run.
-//! The table goes into README.md between two markers (`gilcheck verdicts --write README.md`);
-//! a test regenerates it and fails when README.md is stale.
+//! The seed essay's claims C1–C9, each judged from properties the checker decides in this run,
+//! next to what the litmus programs measured on real interpreters (`observed`). The table goes
+//! into README.md between two markers (`gilcheck verdicts --write README.md`); a test
+//! regenerates it and fails when README.md is stale.
 
 use crate::explore::{Options, Verdict};
 use std::fmt::Write;
@@ -21,6 +22,9 @@ pub struct ClaimVerdict {
     pub verdict: String,
     /// The properties behind it, with where they were checked.
     pub evidence: Vec<Fact>,
+    /// The litmus programs of `bench/cpython/` that measure its observable consequence on
+    /// real interpreters (`observed`).
+    pub litmus: &'static [&'static str],
     /// One sentence.
     pub why: String,
 }
@@ -88,6 +92,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let ft_append = fact("critical-section", "cpython-3.13t", 3, "CS-S2");
     out.push(ClaimVerdict {
         id: "C1",
+        litmus: &["counter-plain-4t", "counter-call-4t", "counter-attr-4t"],
         claim: "the GIL lets one thread run bytecode at a time and so prevents corruption",
         verdict: judged(
             holds(&excl)
@@ -132,6 +137,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let plain_shared = fact("brc", "non-atomic-shared", 3, "BRC-S5");
     out.push(ClaimVerdict {
         id: "C2",
+        litmus: &[],
         claim: "reference counting needs atomic updates, which is why the GIL exists",
         verdict: judged(
             holds(&counted)
@@ -156,6 +162,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let turns3 = fact("gil", "cpython-3.11", 3, "GIL-L1");
     out.push(ClaimVerdict {
         id: "C3",
+        litmus: &["cpu-threads-2t", "cpu-threads-4t"],
         claim: "CPU-bound threads run effectively sequentially, the GIL passed between them",
         verdict: judged(
             violated(&one_process) && holds(&turns2) && violated(&turns3),
@@ -171,6 +178,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let convoy = fact("io", "cpython-3.11", 3, "IO-X1");
     out.push(ClaimVerdict {
         id: "C4",
+        litmus: &["io-sleep-4t", "io-socket-4t"],
         claim: "the GIL is released during I/O, so I/O-bound threads benefit",
         verdict: judged(holds(&overlap) && holds(&convoy), "true, at a cost"),
         why: "another thread runs bytecode while one is blocked, but a thread back from I/O waits \
@@ -183,6 +191,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let alone = fact("asyncio", "offload-to-process", 2, "ASYNC-B1");
     out.push(ClaimVerdict {
         id: "C5",
+        litmus: &["asyncio-alone", "asyncio-cpu-thread"],
         claim: "asyncio is single-threaded and not affected by the GIL",
         verdict: judged(
             holds(&beside) && holds(&alone),
@@ -199,6 +208,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let offloaded = fact("asyncio", "offload-to-thread", 2, "ASYNC-L1");
     out.push(ClaimVerdict {
         id: "C6",
+        litmus: &["asyncio-cpu-thread", "asyncio-cpu-process"],
         claim: "CPU-bound work blocks the event loop; offload it to a thread or process",
         verdict: judged(violated(&blocked) && holds(&offloaded), "true"),
         why: "a coroutine that computes without awaiting starves every ready callback; offloaded \
@@ -210,6 +220,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let parallel = fact("multiprocessing", "processes", 2, "MP-R1");
     out.push(ClaimVerdict {
         id: "C7",
+        litmus: &["cpu-procs-2p"],
         claim: "multiprocessing gives each process its own GIL, so CPU work runs in parallel",
         verdict: if holds(&parallel) {
             "true"
@@ -227,6 +238,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let re_like = fact("cext", "compute-with-gil", 2, "CEXT-R1");
     out.push(ClaimVerdict {
         id: "C8",
+        litmus: &["cext-sha256-2t", "cext-sha256-beside-python"],
         claim: "C extensions release the GIL and so use several cores, even single-threaded",
         verdict: judged(
             holds(&ext) && violated(&re_like),
@@ -248,6 +260,7 @@ pub fn claims() -> Vec<ClaimVerdict> {
     let host_writes = fact("bytecode", "jython", 2, "PY-S3");
     out.push(ClaimVerdict {
         id: "C9",
+        litmus: &["cpu-threads-2t", "counter-plain-4t"],
         claim: "PyPy, Jython and IronPython have no GIL",
         verdict: judged(
             violated(&pypy)
@@ -286,19 +299,26 @@ pub fn claims() -> Vec<ClaimVerdict> {
 
 /// The table of `claims` as Markdown, between the markers.
 pub fn table(claims: &[ClaimVerdict]) -> String {
-    let mut out = format!("{BEGIN}\n\n| claim | verdict | evidence (checked now) | why |\n| --- | --- | --- | --- |\n");
+    let observed = super::observed::litmus();
+    let mut out = format!(
+        "{BEGIN}\n\n| claim | verdict | evidence (checked now) | why | observed on real \
+         interpreters (median of the runs, this machine) |\n| --- | --- | --- | --- | --- |\n"
+    );
     for c in claims {
         let cites: Vec<&str> = c.evidence.iter().map(|f| f.cite.as_str()).collect();
         let _ = writeln!(
             out,
-            "| {} {} | **{}** | {} | {} |",
+            "| {} {} | **{}** | {} | {} | {} |",
             c.id,
             c.claim,
             c.verdict,
             cites.join("; "),
-            c.why
+            c.why,
+            observed.cell(c.litmus)
         );
     }
+    out.push_str("\n### Observed on real interpreters\n\n");
+    out.push_str(&observed.table());
     out.push('\n');
     out.push_str(END);
     out

@@ -38,6 +38,7 @@ pub mod cext_twin;
 pub mod claims;
 pub mod critical_section_twin;
 pub mod io_twin;
+pub mod observed;
 pub mod refcount_twin;
 pub mod threading;
 

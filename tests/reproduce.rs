@@ -86,6 +86,74 @@ fn a_trace_becomes_one_block_per_run_of_a_thread_with_the_models_fields() {
 }
 
 #[test]
+fn a_lasso_is_forced_round_after_round_from_where_a_free_run_stops() {
+    let scenario = machine::scenario("GIL-L2").unwrap();
+    for variant in ["cpython-3.11", "cpython-3.13"] {
+        let entry = gilcheck::models::find("gil").unwrap();
+        let report = entry
+            .check(
+                entry.variant(Some(variant)).unwrap(),
+                &entry.config(3),
+                &Options::default(),
+            )
+            .unwrap();
+        let trace = report.result("GIL-L2").unwrap().trace.clone().unwrap();
+        let cycle = trace.cycle.expect("a lasso");
+        let (model, replayed) = counterexample(variant, 3, "GIL-L2");
+        let plan = plan(
+            &model,
+            &replayed,
+            Some(cycle),
+            2,
+            scenario.roles,
+            scenario.oracle.clone(),
+        )
+        .unwrap();
+        // One setup block per thread, the first free and the others with the fields where
+        // the rotated cycle starts.
+        let setup: Vec<_> = plan
+            .blocks
+            .iter()
+            .take_while(|b| b.steps.is_empty())
+            .collect();
+        assert_eq!(setup.len(), 3, "{variant}");
+        assert!(setup[0].expect.is_none());
+        assert!(setup[1..]
+            .iter()
+            .all(|b| b.expect == setup[1].expect && b.expect.is_some()));
+        // Then every step of the cycle, once per round, in the trace's order from where the
+        // free run stops (a drop_gil while the others wait).
+        let cycle_len = replayed.path.len() - cycle;
+        for round in 1..=2 {
+            let steps: Vec<usize> = plan
+                .blocks
+                .iter()
+                .filter(|b| b.round == round)
+                .flat_map(|b| b.steps.clone())
+                .collect();
+            assert_eq!(steps.len(), cycle_len, "{variant} round {round}");
+            let mut sorted = steps.clone();
+            sorted.sort();
+            assert_eq!(
+                sorted,
+                (cycle + 1..=replayed.path.len()).collect::<Vec<_>>()
+            );
+            let first = steps[0] - 1;
+            let state = if first == 0 {
+                &replayed.init
+            } else {
+                &replayed.path[first - 1].1
+            };
+            assert!(
+                model.free_start(state, &replayed.path[first].0),
+                "{variant}"
+            );
+        }
+        assert_eq!(plan.blocks.last().unwrap().round, 2);
+    }
+}
+
+#[test]
 fn the_fields_follow_the_model_state() {
     let (model, replayed, _) = plan_of("gh-96387-3.11.2", "GIL-X1");
     let fields: Vec<Fields> = replayed.path.iter().map(|(_, s)| model.fields(s)).collect();
@@ -359,4 +427,29 @@ fn the_unfixed_trace_cannot_be_forced_on_a_fixed_release() {
         stdout.contains("forced: diverged: T1 ended before"),
         "{stdout}"
     );
+}
+
+#[test]
+fn the_bypass_lasso_forced_on_debians_python_3_11_starves_the_waiter_owed_the_gil() {
+    let python = debian_python_with_symbols();
+    let (code, stdout, stderr) = gilcheck(&[
+        "--json",
+        "reproduce",
+        "GIL-L2",
+        "--variant",
+        "cpython-3.11",
+        "--threads",
+        "3",
+        "--rounds",
+        "2",
+        "--python",
+        python,
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let record: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(record["forced"]["outcome"], "reached", "{stdout}");
+    assert_eq!(record["rounds"], 2);
+    let checkpoints = record["forced"]["checkpoints"].as_array().unwrap();
+    assert!(checkpoints[1..].iter().all(|c| c["matches"] == true));
+    assert!(checkpoints.iter().all(|c| c["fields"]["last_holder"] != 0));
 }

@@ -27,6 +27,9 @@ impl OnMachine for Handoff {
                 Pc::Wait { .. } => Some(TIMED_WAIT),
                 _ => Some(Point::call(&["take_gil"], &[])),
             },
+            // take_gil has the GIL and has unlocked switch_mutex (its first unlock after the
+            // wait); the request's reset and gil->mutex's unlock come next.
+            Action::ClearRequest(_) => Some(Point::after(&["pthread_mutex_unlock"], &["take_gil"])),
             // drop_gil (any release): it enters it.
             Action::Release { .. } => Some(Point::call(&["drop_gil"], &[])),
             // Py_FinalizeEx marks the runtime finalizing: 3.9-3.11 the inlined
@@ -42,6 +45,9 @@ impl OnMachine for Handoff {
             )),
             // 3.11.2+: the exiting thread has unlocked gil->mutex, its reset comes next.
             Action::ResetAndExit(_) => Some(Point::after(&["pthread_mutex_unlock"], &["take_gil"])),
+            // drop_gil's FORCE_SWITCHING: it locks switch_mutex (its first mutex lock after
+            // the release) to test last_holder.
+            Action::HandoffLock { .. } => Some(Point::call(&["pthread_mutex_lock"], &["drop_gil"])),
             // drop_gil's FORCE_SWITCHING `COND_WAIT(switch_cond)`.
             Action::SwitchWake(_) => Some(Point::blocked(&["pthread_cond_wait"], &["drop_gil"])),
             _ => None,

@@ -119,6 +119,7 @@ impl Reporter for Json {
     }
 
     fn claims(&self, claims: &[ClaimVerdict]) -> String {
+        let observed = crate::models::observed::litmus();
         let claims: Vec<Value> = claims
             .iter()
             .map(|c| {
@@ -133,6 +134,8 @@ impl Reporter for Json {
                     "verdict": c.verdict,
                     "evidence": evidence,
                     "why": c.why,
+                    "litmus": c.litmus,
+                    "observed": observed.cell(c.litmus),
                 })
             })
             .collect();

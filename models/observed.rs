@@ -131,7 +131,12 @@ impl Litmus {
                     Some(format!("{} {}", self.name(&r.interpreter), number(median)))
                 })
                 .collect();
-            parts.push(format!("`{}` ({}): {}", test.id, test.metric, values.join(", ")));
+            parts.push(format!(
+                "`{}` ({}): {}",
+                test.id,
+                test.metric,
+                values.join(", ")
+            ));
         }
         if parts.is_empty() {
             "no observable consequence measured".into()
@@ -158,7 +163,11 @@ impl Litmus {
         out.push_str(&" --- |".repeat(self.interpreters.len()));
         out.push('\n');
         for test in &self.litmus {
-            let _ = write!(out, "| `{}` | {} | {} ({}) |", test.id, test.claim, test.metric, test.unit);
+            let _ = write!(
+                out,
+                "| `{}` | {} | {} ({}) |",
+                test.id, test.claim, test.metric, test.unit
+            );
             for i in &self.interpreters {
                 let cell = match test.results.iter().find(|r| r.interpreter == i.id) {
                     Some(r) => match (r.summary(), &r.skipped) {

@@ -346,7 +346,7 @@ fn each_measurement_is_on_its_property_page_as_the_data_says() {
 }
 
 #[test]
-fn the_measurements_reach_the_hang_on_every_fixed_release_and_diverge_where_the_trace_is_impossible(
+fn the_measurements_reach_the_hang_on_every_release_measured_and_diverge_where_the_trace_is_impossible(
 ) {
     let records = records();
     let reached: Vec<&str> = records

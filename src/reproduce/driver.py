@@ -218,11 +218,10 @@ def body_lines(locations):
 
 def specs(functions, callers):
     """Breakpoint specs for the first of `functions` this build has, called from one of
-    `callers`. By name when it is a
-    function of its own (called) or has a named inlined copy in a caller; otherwise (an LTO
-    build inlined it without naming the copy) by address: the starts of the runs of the
-    callers' instructions that the line table puts on lines of `function`'s body, learnt
-    from its named copies elsewhere."""
+    `callers`. By name when it is a function of its own (called) or has a named inlined copy
+    in a caller; otherwise (an LTO build inlined it without naming the copy) by address: the
+    starts of the runs of the callers' instructions that the line table puts on lines of
+    `function`'s body, learnt from its named copies elsewhere."""
     for function in functions:
         probe = gdb.Breakpoint(function, internal=True)
         named_at = [loc.address for loc in probe.locations]
@@ -285,7 +284,7 @@ def on_stop(event):
 
 gdb.events.stop.connect(on_stop)
 libc = ctypes.CDLL(None, use_errno=True)
-SYS_TGKILL = 234  # x86_64
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}[os.uname().machine]
 
 
 def interrupt_later(pid, lwp, seconds):

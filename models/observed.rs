@@ -113,12 +113,21 @@ impl Litmus {
         let release = id.split('-').nth(1).unwrap_or(&i.version);
         match id.rsplit('-').next() {
             Some("debian") => format!("{} {release} Debian", i.implementation),
-            Some("pyenv") => format!("{} {release}", i.implementation),
             _ => format!("{} {release}", i.implementation),
         }
     }
 
-    /// The cell of claim `claim` in the claims table: each of `ids` with its median per
+    /// An interpreter's name in a table cell: the CPython release (`3.11.2 Debian`), `PyPy`,
+    /// `Jython`.
+    fn short_name(&self, id: &str) -> String {
+        let name = self.name(id);
+        match name.strip_prefix("CPython ") {
+            Some(release) => release.to_string(),
+            None => name.split(' ').next().unwrap_or(id).to_string(),
+        }
+    }
+
+    /// The cell of a claim in the claims table: each of `ids` with its median per
     /// interpreter.
     pub fn cell(&self, ids: &[&str]) -> String {
         let mut parts = Vec::new();
@@ -128,13 +137,17 @@ impl Litmus {
                 .iter()
                 .filter_map(|r| {
                     let (median, _, _) = r.summary()?;
-                    Some(format!("{} {}", self.name(&r.interpreter), number(median)))
+                    Some(format!(
+                        "{} {}",
+                        self.short_name(&r.interpreter),
+                        number(median)
+                    ))
                 })
                 .collect();
             parts.push(format!(
                 "`{}` ({}): {}",
                 test.id,
-                test.metric,
+                test.unit,
                 values.join(", ")
             ));
         }

@@ -453,3 +453,52 @@ fn the_bypass_lasso_forced_on_debians_python_3_11_starves_the_waiter_owed_the_gi
     assert!(checkpoints[1..].iter().all(|c| c["matches"] == true));
     assert!(checkpoints.iter().all(|c| c["fields"]["last_holder"] != 0));
 }
+
+#[test]
+fn a_saved_counterexample_is_reproduced_with_its_own_variant_and_bounds() {
+    let dir =
+        std::env::temp_dir().join(format!("gilcheck-reproduce-traces-{}", std::process::id()));
+    let (code, _, stderr) = gilcheck(&[
+        "check",
+        "gil",
+        "--variant",
+        "gh-96387-3.11.2",
+        "--threads",
+        "2",
+        "--property",
+        "GIL-X1,GIL-S1",
+        "--save-traces",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let trace = dir.join("GIL-X1.json");
+    let (code, stdout, stderr) = gilcheck(&[
+        "--json",
+        "reproduce",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--no-force",
+        "--python",
+        debian_python_with_symbols(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let record: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(record["property"], "GIL-X1");
+    assert_eq!(record["variant"], "gh-96387-3.11.2");
+    assert_eq!(record["threads"], 2);
+    assert!(record["command"].as_str().unwrap().contains("--trace"));
+    // The trace names its property: another ID is refused, and so is a file that is no trace.
+    let (code, _, stderr) = gilcheck(&["reproduce", "GIL-L2", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the trace is about GIL-X1, not GIL-L2"),
+        "{stderr}"
+    );
+    let not_a_trace = dir.join("notes.txt");
+    std::fs::write(&not_a_trace, "{}").unwrap();
+    let (code, _, stderr) = gilcheck(&["reproduce", "--trace", not_a_trace.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not a gilcheck trace"), "{stderr}");
+    std::fs::remove_file(&not_a_trace).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

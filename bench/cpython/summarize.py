@@ -1,7 +1,9 @@
 #!/usr/bin/python3.11
 """Print median [min..max] per litmus x interpreter from litmus.json (and, from the .raw.json
-next to it, the median CPU use of other jobs during each interpreter's runs).
-usage: summarize.py [litmus.json] [--md]"""
+next to it, how busy the machine was).
+usage: summarize.py [litmus.json] [--md] [--quiet=X]
+  --quiet=X  use only the runs (from the .raw.json) during which other jobs used < X cores,
+             and show the number of such runs per cell as "(n)"."""
 import json
 import os
 import statistics
@@ -19,6 +21,24 @@ def main():
     path = args[0] if args else os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                              "litmus.json")
     d = json.load(open(path))
+    quiet = None
+    for a in sys.argv[1:]:
+        if a.startswith("--quiet="):
+            quiet = float(a.split("=", 1)[1])
+    qsamples = {}
+    if quiet is not None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import run  # noqa: E402  (for the program -> litmus id mapping)
+        fields = {}
+        for prog, pargs, outs in run.PROGRAMS:
+            for o in outs:
+                fields.setdefault((prog, tuple(pargs)), []).append((o[0], o[2]))
+        for x in json.load(open(path[:-5] + ".raw.json"))["runs"]:
+            o = x.get("out")
+            if not o or "skipped" in o or (x.get("foreign_cores") or 0) >= quiet:
+                continue
+            for lid, field in fields.get((x["program"], tuple(x["args"])), []):
+                qsamples.setdefault((lid, x["interpreter"]), []).append(o[field])
     ids = [i["id"] for i in d["interpreters"]]
     cols = [short(i) for i in ids]
     if md:
@@ -36,10 +56,13 @@ def main():
             elif "skipped" in r:
                 cells.append("skip")
             else:
-                s = r["samples"]
+                s = r["samples"] if quiet is None else qsamples.get((lit["id"], i), [])
                 fmt = "%.2f" if lit["unit"] != "%" else "%.1f"
+                if not s:
+                    cells.append("(0)")
+                    continue
                 cells.append((fmt % statistics.median(s)) + " [" + (fmt % min(s)) + ".." +
-                             (fmt % max(s)) + "]")
+                             (fmt % max(s)) + "]" + ("" if quiet is None else "(%d)" % len(s)))
         name = "%s (%s, %s)" % (lit["id"], lit["claim"], lit["unit"])
         if md:
             print("| " + name + " | " + " | ".join(cells) + " |")

@@ -83,11 +83,15 @@ pub enum Command {
     /// a time, reads of memory), and run the same program without gdb to see how often it
     /// fails by itself. Needs gdb and the interpreter's debug symbols.
     Reproduce {
-        /// Property ID (GIL-X1, GIL-S3, GIL-L2).
-        id: String,
+        /// Property ID (GIL-X1, GIL-S3, GIL-L2); with --trace, the trace's.
+        id: Option<String>,
         /// The variant whose counterexample is forced (e.g. gh-96387-3.11.2).
-        #[arg(long)]
-        variant: String,
+        #[arg(long, conflicts_with = "trace")]
+        variant: Option<String>,
+        /// Force this counterexample (saved by `check --save-traces`) instead of the one
+        /// the checker finds now; its variant and bounds are the trace's.
+        #[arg(long, conflicts_with = "threads")]
+        trace: Option<PathBuf>,
         /// Model threads (default: the program's).
         #[arg(long)]
         threads: Option<usize>,

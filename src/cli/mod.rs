@@ -148,6 +148,7 @@ fn run(tool: &Tool, command: Command) -> Result<i32, Error> {
         Command::Reproduce {
             id,
             variant,
+            trace,
             threads,
             python,
             control,
@@ -157,8 +158,9 @@ fn run(tool: &Tool, command: Command) -> Result<i32, Error> {
         } => reproduce::reproduce(
             tool,
             &reproduce::ReproduceArgs {
-                id: &id,
-                variant: &variant,
+                id: id.as_deref(),
+                variant: variant.as_deref(),
+                trace: trace.as_deref(),
                 threads,
                 python: &python,
                 control,

@@ -1,9 +1,11 @@
-//! `reproduce ID --variant V`: the model's counterexample to property ID forced on a real
-//! CPython under gdb, and control runs of the same program without gdb.
+//! `reproduce ID --variant V` (or `reproduce --trace FILE`): the model's counterexample to
+//! property ID forced on a real CPython under gdb, and control runs of the same program
+//! without gdb.
 
 use super::output::{emit, note};
 use super::report::Reproduction;
 use super::Tool;
+use crate::config::Config;
 use crate::error::Error;
 use crate::explore::{replay_trace, Options, Verdict};
 use crate::models::gil::{machine, GilVariant, Handoff};
@@ -11,16 +13,19 @@ use crate::reproduce::control::{control, Controls};
 use crate::reproduce::force::{check_symbols, force, gdb, Outcome, DRIVER};
 use crate::reproduce::record::Record;
 use crate::reproduce::{plan, python_version};
+use crate::trace::{Claim, Trace};
 use crate::variant::Variants;
 use std::fmt::Write;
 use std::path::Path;
 
 /// What the command was asked.
 pub struct ReproduceArgs<'a> {
-    /// Property ID.
-    pub id: &'a str,
-    /// The variant whose counterexample is forced.
-    pub variant: &'a str,
+    /// Property ID (from the trace file when there is one).
+    pub id: Option<&'a str>,
+    /// The variant whose counterexample is forced (idem).
+    pub variant: Option<&'a str>,
+    /// A counterexample saved by `check --save-traces`, forced instead of the checker's.
+    pub trace: Option<&'a Path>,
     /// Model threads (default: the scenario's).
     pub threads: Option<usize>,
     /// The interpreter.
@@ -38,42 +43,13 @@ pub struct ReproduceArgs<'a> {
 /// 0 when the forced run reached the violation (or none was made), 1 when it did not, 2 when
 /// the property, the variant or the machine (gdb, debug symbols) does not allow a run.
 pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
-    let id = args.id;
-    let owner = tool
-        .models
-        .iter()
-        .find(|e| e.properties().iter().any(|p| p.id == id))
-        .ok_or_else(|| {
-            Error::bad_input(format!("unknown property ID '{id}' (`list` shows them)"))
-        })?;
-    let scenario = match (owner.name, machine::scenario(id)) {
-        ("gil", Some(scenario)) => scenario,
-        _ => {
-            return Err(Error::bad_input(format!(
-                "reproduce has no program for {id}; it reproduces {}",
-                machine::REPRODUCIBLE.join(", ")
-            )))
-        }
-    };
-    let variant = owner.variant(Some(args.variant))?;
-    let config = owner.validate(
-        &owner.config(args.threads.unwrap_or(scenario.roles.len())),
-        &Options::default(),
-    )?;
+    let (id, variant, config, trace) = counterexample(tool, args)?;
+    let id = id.as_str();
+    let scenario = machine::scenario(id).expect("counterexample checked it");
     let threads = config.threads;
-    let report = owner.check(variant, &config, &Options::default())?;
-    let result = report.result(id).expect("the model states the property");
-    let trace = match (&result.verdict, &result.trace) {
-        (Verdict::Violated, Some(trace)) => trace,
-        (verdict, _) => {
-            return Err(Error::bad_input(format!(
-                "{id} {verdict} on gil/{} at {threads} threads: no counterexample to reproduce",
-                variant.name
-            )))
-        }
-    };
+    let trace = &trace;
     let model = Handoff::new(
-        GilVariant::from_name(variant.name).expect("a registered variant"),
+        GilVariant::from_name(variant).expect("a registered variant"),
         &config,
     );
     let replayed = replay_trace(&model, trace).map_err(|e| {
@@ -159,7 +135,7 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
     }
     let record = Record {
         property: id.to_string(),
-        variant: variant.name.to_string(),
+        variant: variant.to_string(),
         threads,
         trace_steps: trace.steps.len(),
         rounds,
@@ -167,7 +143,7 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
         version,
         forced,
         controls,
-        command: command(&tool.program, args, threads, rounds),
+        command: command(&tool.program, args, id, variant, threads, rounds),
     };
     emit(&tool.reporter.reproduction(&Reproduction {
         record: &record,
@@ -180,14 +156,94 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
     })
 }
 
+/// The counterexample to force: the property, the variant, the bounds and the trace, read
+/// from the trace file or computed now by the checker.
+fn counterexample(
+    tool: &Tool,
+    args: &ReproduceArgs,
+) -> Result<(String, &'static str, Config, Trace), Error> {
+    let saved = match args.trace {
+        None => None,
+        Some(file) => {
+            let shown = file.display();
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Error::bad_input(format!("cannot read {shown}: {e}")))?;
+            let trace = Trace::from_json(&text)
+                .map_err(|e| Error::bad_input(format!("{shown} is not a gilcheck trace: {e}")))?;
+            match (&trace.property, trace.claim) {
+                (Some(_), Claim::Violation) => Some(trace),
+                _ => {
+                    return Err(Error::bad_input(format!(
+                        "{shown} is not a counterexample to a property"
+                    )))
+                }
+            }
+        }
+    };
+    let id = match (args.id, &saved) {
+        (Some(id), Some(t)) if t.property.as_deref() != Some(id) => {
+            return Err(Error::bad_input(format!(
+                "the trace is about {}, not {id}",
+                t.property.as_deref().unwrap_or("-")
+            )))
+        }
+        (_, Some(t)) => t.property.clone().expect("checked above"),
+        (Some(id), None) => id.to_string(),
+        (None, None) => return Err(Error::bad_input("give a property ID or --trace FILE")),
+    };
+    let owner = tool
+        .models
+        .iter()
+        .find(|e| e.properties().iter().any(|p| p.id == id))
+        .ok_or_else(|| {
+            Error::bad_input(format!("unknown property ID '{id}' (`list` shows them)"))
+        })?;
+    let Some(scenario) = machine::scenario(&id).filter(|_| owner.name == "gil") else {
+        return Err(Error::bad_input(format!(
+            "reproduce has no program for {id}; it reproduces {}",
+            machine::REPRODUCIBLE.join(", ")
+        )));
+    };
+    if let Some(trace) = saved {
+        if trace.meta.model != "gil" {
+            return Err(Error::bad_input("the trace is not of the gil model"));
+        }
+        let variant = owner.variant(Some(&trace.meta.variant))?;
+        let config = owner.validate(&trace.meta.config, &Options::default())?;
+        return Ok((id, variant.name, config, trace));
+    }
+    let variant = owner.variant(Some(args.variant.ok_or_else(|| {
+        Error::bad_input("--variant is needed: the variant whose counterexample to force")
+    })?))?;
+    let config = owner.validate(
+        &owner.config(args.threads.unwrap_or(scenario.roles.len())),
+        &Options::default(),
+    )?;
+    let report = owner.check(variant, &config, &Options::default())?;
+    let result = report.result(&id).expect("the model states the property");
+    match (&result.verdict, &result.trace) {
+        (Verdict::Violated, Some(trace)) => Ok((id, variant.name, config, trace.clone())),
+        (verdict, _) => Err(Error::bad_input(format!(
+            "{id} {verdict} on gil/{} at {} threads: no counterexample to reproduce",
+            variant.name, config.threads
+        ))),
+    }
+}
+
 /// The command line that makes the same record.
-fn command(program: &str, args: &ReproduceArgs, threads: usize, rounds: usize) -> String {
-    let mut line = format!(
-        "{program} reproduce {} --variant {} --threads {threads} --python {}",
-        args.id,
-        args.variant,
-        args.python.display()
-    );
+fn command(
+    program: &str,
+    args: &ReproduceArgs,
+    id: &str,
+    variant: &str,
+    threads: usize,
+    rounds: usize,
+) -> String {
+    let mut line = match args.trace {
+        Some(file) => format!("{program} reproduce --trace {}", file.display()),
+        None => format!("{program} reproduce {id} --variant {variant} --threads {threads}"),
+    };
+    let _ = write!(line, " --python {}", args.python.display());
     if rounds > 0 {
         let _ = write!(line, " --rounds {rounds}");
     }

@@ -52,11 +52,16 @@ pub fn reproduce(tool: &Tool, args: &ReproduceArgs) -> Result<i32, Error> {
         GilVariant::from_name(variant).expect("a registered variant"),
         &config,
     );
-    let replayed = replay_trace(&model, trace).map_err(|e| {
-        Error::io(format!(
+    let replayed = replay_trace(&model, trace).map_err(|e| match args.trace {
+        Some(file) => Error::bad_input(format!(
+            "{} does not replay on gil/{variant}: {}",
+            file.display(),
+            e.reason
+        )),
+        None => Error::io(format!(
             "the checker's own trace does not replay: {}",
             e.reason
-        ))
+        )),
     })?;
     let rounds = if trace.cycle.is_some() {
         args.rounds

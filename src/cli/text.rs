@@ -251,6 +251,14 @@ impl Reporter for Text {
             for sample in &forced.proc {
                 let _ = writeln!(out, "  /proc {sample}");
             }
+            if !forced.fields_at_end.is_empty() {
+                let fields: Vec<String> = forced
+                    .fields_at_end
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.map_or("?".into(), |v| format!("{v:#x}"))))
+                    .collect();
+                let _ = writeln!(out, "  GIL in memory at the end: {}", fields.join(" "));
+            }
         }
         if let Some(dir) = reproduction.evidence {
             let _ = writeln!(out, "evidence: {}", dir.display());

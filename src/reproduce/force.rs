@@ -88,6 +88,9 @@ pub struct Forced {
     /// At the end, each task's state and CPU time, sampled twice a second apart.
     #[serde(default)]
     pub proc: Vec<String>,
+    /// At the end, the GIL's fields as read from memory (raw: addresses, flags).
+    #[serde(default)]
+    pub fields_at_end: BTreeMap<String, Option<i64>>,
     /// The driver's log.
     #[serde(default)]
     pub log: Vec<String>,

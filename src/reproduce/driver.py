@@ -337,22 +337,22 @@ def ended(how, model, point):
                        % (model, describe(point), fmt(model_view())))
 
 
-def run_to(model, th, point, expect, check):
+def run_to(model, th, point, expect):
     """Runs thread `th` (model thread `model`) alone to `point` where the fields are `expect`."""
     kind, fn, callers = point["kind"], point["functions"], point["callers"]
     if kind == "blocked":
-        for attempt in range(PLAN["max_hits"]):
+        for _ in range(PLAN["max_hits"]):
             how = resume(th, PLAN["park"])
             ended(how, model, point)
             names = stack(th)
             blocked_in = any(called_from(names, f, callers) for f in fn)
-            if how == "interrupted" and blocked_in and (not check or matches(expect)):
+            if how == "interrupted" and blocked_in and matches(expect):
                 return "blocked in " + from_named(names, fn[0])
         raise Diverged("T%d never blocked in %s with the model's fields %s (seen %s, stack %s)"
                        % (model, describe(point), expect, model_view(), " <- ".join(stack(th)[:6])))
     if kind == "return":
         return run_to_return(model, th, point, expect)
-    bps = [Point(spec, callers, th, expect, check and kind == "call") for spec in specs(fn, callers)]
+    bps = [Point(spec, callers, th, expect, kind == "call") for spec in specs(fn, callers)]
     try:
         while True:
             how = resume(th, PLAN["step_timeout"])
@@ -369,7 +369,7 @@ def run_to(model, th, point, expect, check):
             if kind == "after":
                 gdb.execute("finish", to_string=True)
                 where = "returned from %s to %s" % (fn[0], frame_line(gdb.newest_frame()))
-                if check and not matches(expect):
+                if not matches(expect):
                     bps[0].last_seen = model_view()
                     continue
             return where
@@ -450,7 +450,7 @@ def force():
         if "switches_from" not in RESULT_DATA and block["steps"]:
             RESULT_DATA["switches_from"] = read(SWITCHES)
         th = THREADS[block["thread"]]
-        where = run_to(block["thread"], th, block["stop"], block["expect"], True)
+        where = run_to(block["thread"], th, block["stop"], block["expect"])
         record(block, where)
 
 

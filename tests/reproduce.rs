@@ -17,6 +17,7 @@ use gilcheck::reproduce::{plan, Fields, OnMachine, Oracle, Plan, Point, Stop};
 use gilcheck::variant::Variants;
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// The GIL model of `variant` at `threads`, and its counterexample to `id` replayed on it.
 fn counterexample(variant: &str, threads: usize, id: &str) -> (Handoff, Replayed<Handoff>) {
@@ -366,9 +367,16 @@ fn the_measurements_reach_the_hang_on_every_release_measured_and_diverge_where_t
         && r.forced.as_ref().unwrap().outcome == Outcome::Diverged));
 }
 
-/// gdb and Debian's python3.11 with its symbols, installed if need be.
+/// gdb and Debian's python3.11 with its symbols, installed if need be (checked once: gdb
+/// takes seconds to load the symbols).
 fn debian_python_with_symbols() -> &'static str {
+    static READY: OnceLock<()> = OnceLock::new();
     let python = "/usr/bin/python3.11";
+    READY.get_or_init(|| ready_or_installed(python));
+    python
+}
+
+fn ready_or_installed(python: &str) {
     let ready = || {
         Command::new("gdb").arg("--version").output().is_ok()
             && Command::new("gdb")
@@ -384,7 +392,6 @@ fn debian_python_with_symbols() -> &'static str {
         "this test needs gdb and Debian's python3.11 with symbols: apt-get install gdb \
          python3.11-dbg (as root)"
     );
-    python
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! without gdb.
 
 use super::output::{emit, note};
+use super::replay::read_trace;
 use super::report::Reproduction;
 use super::Tool;
 use crate::config::Config;
@@ -170,16 +171,13 @@ fn counterexample(
     let saved = match args.trace {
         None => None,
         Some(file) => {
-            let shown = file.display();
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| Error::bad_input(format!("cannot read {shown}: {e}")))?;
-            let trace = Trace::from_json(&text)
-                .map_err(|e| Error::bad_input(format!("{shown} is not a gilcheck trace: {e}")))?;
+            let trace = read_trace(file)?;
             match (&trace.property, trace.claim) {
                 (Some(_), Claim::Violation) => Some(trace),
                 _ => {
                     return Err(Error::bad_input(format!(
-                        "{shown} is not a counterexample to a property"
+                        "{} is not a counterexample to a property",
+                        file.display()
                     )))
                 }
             }

@@ -6,6 +6,7 @@ use crate::explore::{Basis, Report, Verdict};
 use crate::models::claims::{self, ClaimVerdict};
 use crate::proofs::{self, Catalogue, Run};
 use crate::registry::{ModelEntry, PropertyInfo, Replay};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Plain text.
@@ -226,23 +227,13 @@ impl Reporter for Text {
         if let Some(forced) = &r.forced {
             for c in &forced.checkpoints {
                 let steps: Vec<String> = c.steps.iter().map(usize::to_string).collect();
-                let fields: Vec<String> = c
-                    .fields
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", v.map_or("?".into(), |v| v.to_string())))
-                    .collect();
+                let fields = fields_line(&c.fields, |v| v.to_string());
                 let what = match (c.steps.is_empty(), c.round) {
                     (true, _) => "setup".to_string(),
                     (false, 0) => format!("steps {}", steps.join(",")),
                     (false, round) => format!("round {round} steps {}", steps.join(",")),
                 };
-                let _ = writeln!(
-                    out,
-                    "  {what}: T{} {}; {}",
-                    c.thread,
-                    c.r#where,
-                    fields.join(" ")
-                );
+                let _ = writeln!(out, "  {what}: T{} {}; {}", c.thread, c.r#where, fields);
             }
             let _ = writeln!(out, "forced: {}: {}", forced.outcome.text(), forced.detail);
             for (thread, stack) in &forced.backtraces {
@@ -252,12 +243,8 @@ impl Reporter for Text {
                 let _ = writeln!(out, "  /proc {sample}");
             }
             if !forced.fields_at_end.is_empty() {
-                let fields: Vec<String> = forced
-                    .fields_at_end
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", v.map_or("?".into(), |v| format!("{v:#x}"))))
-                    .collect();
-                let _ = writeln!(out, "  GIL in memory at the end: {}", fields.join(" "));
+                let fields = fields_line(&forced.fields_at_end, |v| format!("{v:#x}"));
+                let _ = writeln!(out, "  GIL in memory at the end: {fields}");
             }
         }
         if let Some(dir) = reproduction.evidence {
@@ -277,6 +264,15 @@ impl Reporter for Text {
 
 /// What the search covered, and, on a second line, the graph the liveness and counting
 /// verdicts rest on.
+/// `name=value ...` of fields read from memory, each value shown by `show`, `?` if unread.
+fn fields_line(fields: &BTreeMap<String, Option<i64>>, show: impl Fn(i64) -> String) -> String {
+    let shown: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.map_or("?".into(), &show)))
+        .collect();
+    shown.join(" ")
+}
+
 fn header(checked: &Checked<'_>) -> String {
     let report: &Report = checked.report;
     let search_limit = (!report.exhaustive)

@@ -39,15 +39,12 @@ def main(mode, iters, s):
     worker = None
     if mode == "alone":
         stop = None
-    elif mode == "thread":
-        stop, started = threading.Event(), threading.Event()
-        worker = threading.Thread(target=burn, args=(stop, started))
-        worker.daemon = True
-        worker.start()
-        started.wait()
-    elif mode == "process":
-        stop, started = multiprocessing.Event(), multiprocessing.Event()
-        worker = multiprocessing.Process(target=burn, args=(stop, started))
+    elif mode in ("thread", "process"):
+        # The same CPU loop beside the event loop, in a thread of this process or in another.
+        event, runner = {"thread": (threading.Event, threading.Thread),
+                         "process": (multiprocessing.Event, multiprocessing.Process)}[mode]
+        stop, started = event(), event()
+        worker = runner(target=burn, args=(stop, started))
         worker.daemon = True
         worker.start()
         started.wait()

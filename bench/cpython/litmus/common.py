@@ -108,6 +108,22 @@ def run_threads(target, args_list):
     return clock() - t0
 
 
+def spin_phases(n, k):
+    """The two timed phases of the CPU litmus: k chunks of spin(n) one after another in this
+    thread, and the same k chunks in k threads; each returns its wall time."""
+
+    def sequential():
+        t0 = clock()
+        for _ in range(k):
+            spin(n)
+        return clock() - t0
+
+    def threaded():
+        return run_threads(spin, [(n,)] * k)
+
+    return sequential, threaded
+
+
 def interleave(phases, blocks):
     """Run the measuring callables in `phases` in mirrored order (A B .. B A), `blocks` times,
     and return one list of results per phase. The machine's speed drifts by up to 2x over

@@ -5,21 +5,13 @@
 # threads. Phases alternate seq,thr,thr,seq BLOCKS times; ratio = sum(thr) / sum(seq).
 from __future__ import print_function, division
 import sys
-from common import emit, spin, calibrate, run_threads, interleave, clock, version_info
+from common import emit, spin, calibrate, spin_phases, interleave, version_info
 
 
 def main():
     nthreads, target, blocks = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
     n = calibrate(spin, target / nthreads)  # iterations per chunk (one chunk per thread)
-
-    def sequential():
-        t0 = clock()
-        for _ in range(nthreads):
-            spin(n)
-        return clock() - t0
-
-    def threaded():
-        return run_threads(spin, [(n,)] * nthreads)
+    sequential, threaded = spin_phases(n, nthreads)
 
     threaded()  # warm up the threaded path (untimed)
     seq, thr = interleave([sequential, threaded], blocks)

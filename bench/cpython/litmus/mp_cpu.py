@@ -6,7 +6,7 @@
 # Phases run seq,thr,procs,procs,thr,seq BLOCKS times; ratios use the sums.
 from __future__ import print_function, division
 import sys
-from common import (emit, skip, spin, calibrate, run_threads, interleave, clock,
+from common import (emit, skip, spin, calibrate, spin_phases, interleave, clock,
                     version_info, IS_JYTHON)
 
 try:
@@ -34,15 +34,7 @@ def main():
         skip("no multiprocessing module (Jython)" if IS_JYTHON else "no multiprocessing module")
     k, target, blocks = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
     n = calibrate(spin, target / k)
-
-    def sequential():
-        t0 = clock()
-        for _ in range(k):
-            spin(n)
-        return clock() - t0
-
-    def threaded():
-        return run_threads(spin, [(n,)] * k)
+    sequential, threaded = spin_phases(n, k)
 
     def procs():
         return run_procs(n, k)

@@ -268,6 +268,13 @@ pub trait Model: Sized + Send + Sync {
     fn canonical(&self, state: &Self::State) -> Self::State {
         state.clone()
     }
+    /// Whether the threads are interchangeable: `canonical` is a symmetry of the model and of
+    /// its initial states, and every per-thread property says the same of each thread. A
+    /// per-thread liveness or counting property is then decided for T0 alone, which decides
+    /// it for every thread (with the same trace: T0 is the first thread looked at).
+    fn symmetric(&self) -> bool {
+        false
+    }
     /// The thread that performs `action` (`None`: the environment). Fairness is per thread:
     /// a model with liveness properties says who acts. Defaults to the environment.
     fn actor(&self, _action: &Self::Action) -> Option<usize> {
@@ -326,6 +333,15 @@ impl<M: Model> Check<M> {
                 each_thread: true, ..
             } => model.thread_count(),
             _ => 1,
+        }
+    }
+
+    /// The threads whose verdicts decide a leads-to or counting property on the graph: T0
+    /// alone when the model's threads are interchangeable (unless `all_threads`).
+    pub fn threads_to_decide(&self, model: &M, all_threads: bool) -> usize {
+        match model.symmetric() && !all_threads {
+            true => 1,
+            false => self.threads(model),
         }
     }
 

@@ -5,6 +5,7 @@ use gilcheck::explore::{check, replay_trace, run_count, Options, Report, Verdict
 use gilcheck::model::{kind_of, Config, Fairness, Model};
 use gilcheck::models::gil::{self, GilVariant, Handoff};
 use gilcheck::trace::TraceMeta;
+use gilcheck::variant::Variants;
 
 fn meta(variant: &str, threads: usize) -> TraceMeta {
     TraceMeta {
@@ -153,6 +154,35 @@ fn symmetry_reduction_keeps_every_verdict() {
             }
         }
     }
+}
+
+/// Where the threads are interchangeable, a per-thread liveness or counting property is decided
+/// for T0 alone: on every variant, deciding it for every thread gives the same verdicts,
+/// numbers and traces.
+#[test]
+fn deciding_per_thread_properties_for_t0_alone_keeps_every_verdict_and_trace() {
+    let mut reduced = 0;
+    for variant in GilVariant::ALL {
+        let variant = GilVariant::from_name(variant.name).expect("listed");
+        for threads in 2..=3 {
+            let model = Handoff::new(variant, &Config::threads(threads));
+            reduced += usize::from(model.symmetric());
+            let decide = |all_threads| {
+                let options = Options {
+                    all_threads,
+                    ..Options::default()
+                };
+                check(&model, &meta("test", threads), &options).results
+            };
+            let (t0, every) = (decide(false), decide(true));
+            for (a, b) in t0.iter().zip(&every) {
+                let what = format!("{variant:?} at {threads} threads, {}", a.id);
+                assert_eq!((a.verdict, a.numbers), (b.verdict, b.numbers), "{what}");
+                assert_eq!(a.trace, b.trace, "{what}");
+            }
+        }
+    }
+    assert!(reduced > 0, "some variant's threads are interchangeable");
 }
 
 #[test]

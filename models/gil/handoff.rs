@@ -257,6 +257,11 @@ impl Model for Handoff {
         out
     }
 
+    fn symmetric(&self) -> bool {
+        // At shutdown T0 is the main thread (see `canonical`).
+        !self.gil.variant.finalizes()
+    }
+
     fn actor(&self, action: &Action) -> Option<usize> {
         Some(action.thread() as usize)
     }

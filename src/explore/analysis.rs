@@ -6,22 +6,20 @@ use super::graph::Graph;
 use super::liveness::{Fair, Lasso};
 use super::options::Options;
 use super::report::{Numbers, PropertyResult, Verdict};
-use crate::model::{Check, CountClaim, Model, Property};
+use crate::model::{Check, CountClaim, Fairness, Model, Property};
 use crate::trace::{Trace, TraceMeta};
+use std::cell::OnceCell;
 
 /// What the liveness and counting verdicts of one check share: the complete state graph, and
-/// whether a premise never occurred in the search.
+/// what the leads-to checks under each fairness share (made when first needed).
 pub struct Analysis<'a, M: Model> {
-    /// The model.
-    pub model: &'a M,
-    /// What its traces name.
-    pub meta: &'a TraceMeta,
+    model: &'a M,
+    meta: &'a TraceMeta,
     /// Fairness override and deadline.
-    pub options: &'a Options,
-    /// The complete graph.
-    pub graph: &'a Graph<M::State>,
-    /// The premise that no state satisfies, if any.
-    pub vacuity: Option<&'static str>,
+    options: &'a Options,
+    graph: &'a Graph<M::State>,
+    /// Per fairness (in the order of `Fairness::ALL`).
+    fair: [OnceCell<Fair<'a, M::State>>; 3],
 }
 
 /// A run through the graph as `(source state, edge)` pairs.
@@ -30,10 +28,26 @@ type Steps = Vec<(usize, usize)>;
 /// What a vacuous verdict names when the trigger never holds.
 const NO_TRIGGER: &str = "its trigger";
 
-impl<M: Model> Analysis<'_, M> {
+impl<'a, M: Model> Analysis<'a, M> {
+    /// The analysis of `graph`, `model`'s complete graph.
+    pub fn new(
+        model: &'a M,
+        meta: &'a TraceMeta,
+        options: &'a Options,
+        graph: &'a Graph<M::State>,
+    ) -> Self {
+        Analysis {
+            model,
+            meta,
+            options,
+            graph,
+            fair: Default::default(),
+        }
+    }
+
     /// Decides a leads-to property for each thread (if it is per thread); the first fair lasso
-    /// found refutes it.
-    pub fn liveness(&self, property: &Property<M>) -> PropertyResult {
+    /// found refutes it. `vacuity`: the premise that no state satisfies, if any.
+    pub fn liveness(&self, property: &Property<M>, vacuity: Option<&str>) -> PropertyResult {
         let Check::LeadsTo {
             from,
             to,
@@ -47,10 +61,14 @@ impl<M: Model> Analysis<'_, M> {
         let fairness = self.options.fairness.unwrap_or(fairness);
         let mut assumptions = vec![fairness.describe().to_string()];
         assumptions.extend(model.assumptions());
-        let threads = property.check.threads(model);
+        let threads = property
+            .check
+            .threads_to_decide(model, self.options.all_threads);
         let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
         let bad = graph.store.per_thread(threads, |s, t| !to(model, s, t));
-        let fair = Fair::new(model, graph, fairness, self.options.deadline);
+        let position = Fairness::ALL.iter().position(|&f| f == fairness);
+        let fair = self.fair[position.expect("listed")]
+            .get_or_init(|| Fair::new(model, graph, fairness, self.options.deadline));
         let mut violation = None;
         for t in 0..threads {
             match fair.lasso(&triggers[t], &bad[t]) {
@@ -68,7 +86,7 @@ impl<M: Model> Analysis<'_, M> {
             }
         }
         let triggered = triggers.iter().any(|column| column.contains(&true));
-        let mut result = match (violation, triggered, self.vacuity) {
+        let mut result = match (violation, triggered, vacuity) {
             (Some((t, lasso)), _, _) => {
                 let who = if each_thread {
                     format!(" (thread T{t}, ")
@@ -109,8 +127,8 @@ impl<M: Model> Analysis<'_, M> {
     }
 
     /// Decides a counting property: the fewest and most counted steps over every thread (if
-    /// it is per thread), and the claim about them.
-    pub fn count(&self, property: &Property<M>) -> PropertyResult {
+    /// it is per thread), and the claim about them. `vacuity`: as for `liveness`.
+    pub fn count(&self, property: &Property<M>, vacuity: Option<&str>) -> PropertyResult {
         let Check::Count {
             from,
             count,
@@ -122,7 +140,9 @@ impl<M: Model> Analysis<'_, M> {
             unreachable!("only counting properties are counted")
         };
         let (model, graph) = (self.model, self.graph);
-        let threads = property.check.threads(model);
+        let threads = property
+            .check
+            .threads_to_decide(model, self.options.all_threads);
         let triggers = graph.store.per_thread(threads, |s, t| from(model, s, t));
         if !triggers.iter().any(|column| column.contains(&true)) {
             return PropertyResult::vacuous(property.id, property.statement, NO_TRIGGER);
@@ -143,7 +163,7 @@ impl<M: Model> Analysis<'_, M> {
             for e in graph.edges(s) {
                 let after = graph.store.state(graph.target(e));
                 for (t, counted) in counted.iter_mut().enumerate() {
-                    counted[e] = count(model, &state, &actions[graph.slot(e)], &after, t);
+                    counted[e] = count(model, &state, &actions[graph.slot(s, e)], &after, t);
                 }
             }
         }
@@ -177,7 +197,7 @@ impl<M: Model> Analysis<'_, M> {
             CountClaim::Bounded => numbers.max.is_some(),
             CountClaim::AtLeast(n) => numbers.min.is_some_and(|m| m >= n),
         };
-        if let (true, Some(never)) = (holds, self.vacuity) {
+        if let (true, Some(never)) = (holds, vacuity) {
             return PropertyResult::vacuous(property.id, property.statement, never);
         }
         let verdict = if holds {
@@ -231,7 +251,7 @@ fn lasso_trace<M: Model>(
         .map(|&(source, edge)| {
             actions.clear();
             model.actions(&store.state(source), &mut actions);
-            let action = actions[graph.slot(edge)].clone();
+            let action = actions[graph.slot(source, edge)].clone();
             (action, store.state(graph.target(edge)))
         })
         .collect();

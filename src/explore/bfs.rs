@@ -1,12 +1,19 @@
 //! Breadth-first search. States are stored once, in discovery order, in a vector; a hash table
-//! of indices into that vector is the visited set; each state keeps the index of its parent, so
-//! the first violation found is at minimal depth and its path is rebuilt by walking parents.
+//! of them is the visited set; each state keeps the index of its parent, so the first violation
+//! found is at minimal depth and its path is rebuilt by walking parents. On request the search
+//! also keeps every edge, so that liveness and counting are decided on the graph of the same
+//! exploration.
 
-use super::expand::{expand, BATCH};
+use super::expand::{expand, Judge, BATCH};
+use super::graph::Edges;
 use super::options::Options;
-use super::store::{Store, NO_PARENT};
+use super::store::{hash_of, Index, Store, NO_PARENT};
 use crate::model::{Check, Model, Property};
+use crate::pack::packed;
 use crate::trace::{Trace, TraceMeta};
+
+/// Successors looked up ahead of the one being merged: their index slots are prefetched.
+const PREFETCH: usize = 8;
 
 /// Where the first evidence for a property was found.
 #[derive(Clone, Copy)]
@@ -19,8 +26,10 @@ pub enum Found {
 
 /// What the search found.
 pub struct Search<M: Model> {
-    /// The visited set (symmetry representatives when symmetry is on).
+    /// The states found (symmetry representatives when symmetry is on).
     pub store: Store<M::State>,
+    /// Every edge, when asked for (`keep_edges`).
+    pub edges: Option<Edges>,
     /// For each property, where its first violation or witness was found.
     pub found: Vec<Option<Found>>,
     /// Bit i: property i's premise holds in some state stored.
@@ -31,93 +40,154 @@ pub struct Search<M: Model> {
     pub transitions: usize,
     /// Length of the longest shortest path from an initial state.
     pub depth: usize,
+    /// Bytes held at the end: states, parents, the index, and the edges if kept.
+    pub memory_bytes: usize,
 }
 
 /// Explores every state reachable in `model` (one representative per symmetry class with
-/// `options.symmetry`), noting the first state or step that hits each of `properties`.
-pub fn search<M: Model>(model: &M, properties: &[Property<M>], options: &Options) -> Search<M> {
-    let represent = |s: &M::State| represent(model, options, s);
-    let mut store = Store::new();
+/// `options.symmetry`), noting the first state or step that hits each of `properties`, and
+/// keeping every edge when `keep_edges`.
+pub fn search<M: Model>(
+    model: &M,
+    properties: &[Property<M>],
+    options: &Options,
+    keep_edges: bool,
+) -> Search<M> {
+    assert!(properties.len() <= 64, "a property bit set has 64 bits");
+    let mut store = Store::default();
+    let mut index = Index::default();
+    let mut edges = keep_edges.then(Edges::default);
     let mut found: Vec<Option<Found>> = vec![None; properties.len()];
     // Bit i: property i's premise holds in some state stored so far.
     let mut premises = 0u64;
     let mut limit = None;
     let mut transitions = 0usize;
     let mut depth = 0usize;
+    let memory = |store: &Store<M::State>, index: &Index<_>, edges: &Option<Edges>| {
+        store.memory_bytes() + index.memory_bytes() + edges.as_ref().map_or(0, Edges::memory_bytes)
+    };
 
     for init in model.init_states() {
-        if let Some(index) = store.insert(represent(&init), NO_PARENT) {
-            let state = store.state(index);
-            premises |= premise_bits(model, properties, &state);
-            note_state(model, properties, &mut found, &state, index);
+        let init = packed(&represent(model, options, &init));
+        index.intern(&mut store, init.clone(), hash_of(&init), NO_PARENT);
+    }
+    // Low 64 bits, bit i: property i is hit by the state (a reachability witness, or a safety
+    // violation). High 64 bits: property i's premise holds in it. States are judged as stored
+    // (after symmetry reduction), steps before it.
+    let state_hits = |state: &M::State| {
+        let hit = properties.iter().enumerate().fold(0u64, |bits, (i, p)| {
+            bits | (hit_by_state(model, p, state) as u64) << i
+        });
+        u128::from(premise_bits(model, properties, state)) << 64 | u128::from(hit)
+    };
+    let step_hits = |state: &M::State, action: &M::Action, next: &M::State| {
+        properties
+            .iter()
+            .enumerate()
+            .fold(0u64, |bits, (i, p)| match &p.check {
+                Check::SometimesStep(step) => bits | (step(model, state, action, next) as u64) << i,
+                _ => bits,
+            })
+    };
+    let about_steps = properties
+        .iter()
+        .any(|p| matches!(p.check, Check::SometimesStep(_)));
+    let judge = Judge {
+        state: &state_hits,
+        step: about_steps.then_some(&step_hits as _),
+    };
+    let note = |found: &mut [Option<Found>], premises: &mut u64, hits: u128, head: usize| {
+        *premises |= (hits >> 64) as u64;
+        for (i, slot) in found.iter_mut().enumerate() {
+            if slot.is_none() && hits & (1 << i) != 0 {
+                *slot = Some(Found::State(head));
+            }
+        }
+    };
+    // States judged so far (every state is judged when it is expanded).
+    let mut judged = 0;
+    let mut level_end = store.len();
+    'search: while judged < store.len() {
+        let batch = judged..store.len().min(judged + BATCH);
+        let parts = expand(
+            model,
+            &store.states[batch.clone()],
+            options.symmetry,
+            options.workers,
+            &judge,
+        );
+        options.report_progress(store.len());
+        for part in parts {
+            let mut start = 0;
+            for &(end, hits) in &part.heads {
+                let head = judged;
+                judged += 1;
+                if head == level_end {
+                    depth += 1;
+                    level_end = store.len();
+                }
+                note(&mut found, &mut premises, hits, head);
+                if start == end && !model.is_final(&store.state(head)) {
+                    for (slot, property) in found.iter_mut().zip(properties) {
+                        if slot.is_none() && matches!(property.check, Check::DeadlockFree) {
+                            *slot = Some(Found::State(head));
+                        }
+                    }
+                }
+                for at in start..end {
+                    if let Some(ahead) = part.successors.get(at + PREFETCH) {
+                        index.prefetch(ahead.hash);
+                    }
+                    let successor = &part.successors[at];
+                    transitions += 1;
+                    let (target, new) = index.intern(
+                        &mut store,
+                        successor.stored.clone(),
+                        successor.hash,
+                        head as u32,
+                    );
+                    if successor.steps != 0 {
+                        for (i, slot) in found.iter_mut().enumerate() {
+                            if slot.is_none() && successor.steps & (1 << i) != 0 {
+                                *slot = Some(Found::StepFrom(head));
+                            }
+                        }
+                    }
+                    if let Some(edges) = &mut edges {
+                        edges.push(target, successor.actor);
+                    }
+                    if new {
+                        limit = options.too_many(store.len());
+                    }
+                    // Memory is looked at on the first step and every 4096th.
+                    if limit.is_none() && transitions % 4096 == 1 {
+                        limit = options.exceeded(memory(&store, &index, &edges));
+                    }
+                    if limit.is_some() {
+                        break 'search;
+                    }
+                }
+                if let Some(edges) = &mut edges {
+                    edges.close_state();
+                }
+                start = end;
+            }
         }
     }
-
-    assert!(properties.len() <= 64, "a property bit set has 64 bits");
-    // Low 64 bits, bit i: property i is hit by the step (`SometimesStep`) or by the state it
-    // stores (a reachability witness, or a safety violation). High 64 bits: property i's
-    // premise holds in the stored state. Steps are judged before symmetry reduction, states
-    // after it.
-    let hits = |state: &M::State, action: &M::Action, next: &M::State, stored: &M::State| {
-        let hit = properties.iter().enumerate().fold(0u64, |bits, (i, p)| {
-            let hit = match &p.check {
-                Check::SometimesStep(step) => step(model, state, action, next),
-                _ => hit_by_state(model, p, stored),
-            };
-            bits | (hit as u64) << i
-        });
-        u128::from(premise_bits(model, properties, stored)) << 64 | u128::from(hit)
-    };
-    let mut next = 0;
-    let mut level_end = store.states.len();
-    'search: while next < store.states.len() {
-        let batch = next..store.states.len().min(next + BATCH);
-        next = batch.end;
-        let states = &store.states[batch.clone()];
-        let expanded = expand(model, states, options.symmetry, options.workers, &hits);
-        options.report_progress(store.states.len());
-        for (head, successors) in batch.zip(expanded) {
-            if head == level_end {
-                depth += 1;
-                level_end = store.states.len();
-            }
-            if successors.is_empty() && !model.is_final(&store.state(head)) {
-                for (slot, property) in found.iter_mut().zip(properties) {
-                    if slot.is_none() && matches!(property.check, Check::DeadlockFree) {
-                        *slot = Some(Found::State(head));
-                    }
-                }
-            }
-            for successor in successors {
-                transitions += 1;
-                premises |= (successor.hits >> 64) as u64;
-                let (index, new) =
-                    store.intern_hashed(successor.stored, successor.hash, head as u32);
-                for (i, (slot, property)) in found.iter_mut().zip(properties).enumerate() {
-                    if slot.is_some() || successor.hits & (1 << i) == 0 {
-                        continue;
-                    }
-                    if matches!(property.check, Check::SometimesStep(_)) {
-                        *slot = Some(Found::StepFrom(head));
-                    } else if new {
-                        *slot = Some(Found::State(index));
-                    }
-                }
-                if new {
-                    limit = options.too_many(store.states.len());
-                }
-                if limit.is_none() && transitions.is_multiple_of(4096) {
-                    limit = options.exceeded(store.memory_bytes());
-                }
-                if limit.is_some() {
-                    break 'search;
-                }
-            }
-        }
+    // A search cut short still judges every state it stored.
+    for head in judged..store.len() {
+        note(
+            &mut found,
+            &mut premises,
+            state_hits(&store.state(head)),
+            head,
+        );
     }
 
     Search {
+        memory_bytes: memory(&store, &index, &edges),
         store,
+        edges,
         found,
         premises,
         limit,
@@ -148,24 +218,6 @@ fn hit_by_state<M: Model>(model: &M, property: &Property<M>, state: &M::State) -
     match &property.check {
         Check::Sometimes(holds) => holds(model, state),
         _ => property.violated_by(model, state),
-    }
-}
-
-/// Records the state-based properties that the new state `index` violates or witnesses.
-fn note_state<M: Model>(
-    model: &M,
-    properties: &[Property<M>],
-    found: &mut [Option<Found>],
-    state: &M::State,
-    index: usize,
-) {
-    for (slot, property) in found.iter_mut().zip(properties) {
-        if slot.is_some() {
-            continue;
-        }
-        if hit_by_state(model, property, state) {
-            *slot = Some(Found::State(index));
-        }
     }
 }
 

@@ -18,33 +18,49 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
         .into_iter()
         .filter(|p| options.wants(p.id))
         .collect();
+    // Liveness and counting need the whole graph. Without symmetry it is the search's own; with
+    // symmetry it is explored again, whole, while the visited set is still held (both count
+    // against the memory limit). After a search cut short it would be cut short too.
+    let needs_graph = properties.iter().any(|p| p.check.needs_graph());
+    let one_exploration = needs_graph && !options.symmetry;
     let Search {
         store,
+        edges,
         found,
         premises,
         limit,
         transitions,
         depth,
-    } = search(model, &properties, options);
+        memory_bytes,
+    } = search(model, &properties, options, one_exploration);
     let exhaustive = limit.is_none();
-    // Liveness and counting need the whole graph; after a search cut short it would be cut
-    // short too. It is built while the visited set is still held: both count against the
-    // memory limit.
-    let graph = properties
-        .iter()
-        .any(|p| p.check.needs_graph())
-        .then(|| match &limit {
-            Some(limit) => (None, limit.clone()),
-            None => {
-                let graph_options = Options {
-                    memory_held: store.memory_bytes(),
-                    ..options.clone()
-                };
-                let (graph, cut) = Graph::build(model, &graph_options);
-                (Some(graph), cut.unwrap_or_default())
-            }
-        });
+    let mut store = Some(store);
+    let graph = needs_graph.then(|| match (&limit, edges) {
+        (Some(limit), _) => (None, limit.clone()),
+        (None, Some(edges)) => {
+            let store = store.take().expect("not taken yet");
+            (Some(Graph::new(store, edges)), String::new())
+        }
+        (None, None) => {
+            let graph_options = Options {
+                memory_held: memory_bytes,
+                ..options.clone()
+            };
+            let (graph, cut) = Graph::build(model, &graph_options);
+            (Some(graph), cut.unwrap_or_default())
+        }
+    });
+    // The states the safety traces are rebuilt from.
+    let store = match (&store, &graph) {
+        (Some(store), _) => store,
+        (None, Some((Some(graph), _))) => &graph.store,
+        (None, _) => unreachable!("the store went into the graph"),
+    };
     let premised = |i: usize| premises & (1 << i) != 0;
+    let analysis = graph.as_ref().and_then(|(graph, cut)| {
+        let graph = graph.as_ref().filter(|_| cut.is_empty())?;
+        Some(Analysis::new(model, meta, options, graph))
+    });
     let results: Vec<PropertyResult> = properties
         .iter()
         .enumerate()
@@ -55,23 +71,13 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
                 .filter(|_| !premised(i))
                 .map(|p| p.what);
             if property.check.needs_graph() {
-                let (graph, cut) = graph.as_ref().expect("built for graph properties");
-                let graph = graph.as_ref().filter(|_| cut.is_empty());
-                let mut result = match graph {
+                let (_, cut) = graph.as_ref().expect("built for graph properties");
+                let mut result = match &analysis {
                     None => PropertyResult::inconclusive(property.id, property.statement, cut),
-                    Some(graph) => {
-                        let analysis = Analysis {
-                            model,
-                            meta,
-                            options,
-                            graph,
-                            vacuity,
-                        };
-                        match property.check {
-                            Check::LeadsTo { .. } => analysis.liveness(property),
-                            _ => analysis.count(property),
-                        }
-                    }
+                    Some(analysis) => match property.check {
+                        Check::LeadsTo { .. } => analysis.liveness(property, vacuity),
+                        _ => analysis.count(property, vacuity),
+                    },
                 };
                 result.basis = Basis::Graph;
                 return result;
@@ -79,7 +85,7 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
             match (found[i], &limit) {
                 (Some(found), _) => {
                     let (trace, last) =
-                        rebuild(model, &store, meta, found, &property.check, options);
+                        rebuild(model, store, meta, found, &property.check, options);
                     let (id, statement) = (property.id, property.statement);
                     if matches!(
                         property.check,
@@ -124,12 +130,12 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
     });
     let limit = limit.or_else(|| results.iter().find_map(|r| r.limit.clone()));
     Report {
-        states: store.states.len(),
+        states: store.len(),
         transitions,
         depth,
         seconds: start.elapsed().as_secs_f64(),
         symmetry: options.symmetry,
-        memory_bytes: store.memory_bytes(),
+        memory_bytes,
         exhaustive,
         graph: graph_stats,
         limit,
@@ -140,7 +146,6 @@ pub fn check<M: Model>(model: &M, meta: &TraceMeta, options: &Options) -> Report
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::explore::graph::Graph;
     use crate::explore::toy::{meta, Toy};
     use crate::explore::{Deadline, Numbers, Options, Verdict};
 
@@ -225,44 +230,56 @@ mod tests {
         assert_eq!(graph.limit.as_deref(), Some("state limit 8 reached"));
     }
 
+    /// The search looks at the clock on its first step, then every 4096 steps: a deadline
+    /// already passed leaves every property undecided.
     #[test]
-    fn a_passed_deadline_leaves_the_graph_properties_undecided() {
+    fn a_passed_deadline_leaves_every_property_undecided() {
         let late = Options {
             deadline: Some(Deadline::after(0.0)),
             ..Options::default()
         };
         let report = check(&Toy, &meta(), &late);
-        // The search itself looks at the clock every 4096 steps: the toy's is done before.
-        assert_eq!(report.verdict("T-S1"), Some(Verdict::Violated));
-        assert_eq!(report.verdict("T-R1"), Some(Verdict::Holds));
-        for id in ["T-L1", "T-B1", "T-B2"] {
-            let result = report.result(id).unwrap();
-            assert_eq!(result.verdict, Verdict::Inconclusive, "{id}");
+        assert_eq!(report.states, 2, "the first step was taken");
+        for result in &report.results {
+            assert_eq!(result.verdict, Verdict::Inconclusive, "{}", result.id);
             assert_eq!(result.limit.as_deref(), Some("time limit 0 s reached"));
         }
         assert_eq!(report.limit.as_deref(), Some("time limit 0 s reached"));
     }
 
-    /// The graph for liveness gets what the search's visited set leaves of the memory limit.
+    /// Without symmetry liveness is decided on the search's own graph: one exploration.
     #[test]
-    fn the_graph_gets_only_the_memory_the_search_left() {
-        let search = check(&Toy, &meta(), &Options::default()).memory_bytes;
-        // What the graph holds once it has expanded its first state (where it first looks).
-        let none = Options {
-            max_memory: 0,
+    fn without_symmetry_the_graph_is_the_searchs_own() {
+        let report = check(&Toy, &meta(), &Options::default());
+        let graph = report.graph.expect("liveness needs the graph");
+        assert_eq!(
+            (graph.states, graph.transitions),
+            (report.states, report.transitions)
+        );
+        let safety = Options {
+            properties: vec!["T-S1".into()],
             ..Options::default()
         };
-        let first = Graph::build(&Toy, &none).0.memory_bytes();
-        assert!(
-            first <= search,
-            "{first} > {search}: the test needs a bigger toy"
-        );
+        let alone = check(&Toy, &meta(), &safety).memory_bytes;
+        assert!(report.memory_bytes > alone, "the edges are held as well");
+    }
+
+    /// With symmetry the whole graph is explored again, and gets what the search's visited
+    /// set leaves of the memory limit.
+    #[test]
+    fn with_symmetry_the_graph_gets_only_the_memory_the_search_left() {
+        let symmetric = Options {
+            symmetry: true,
+            ..Options::default()
+        };
+        let search = check(&Toy, &meta(), &symmetric).memory_bytes;
         let just_the_search = Options {
             max_memory: search,
-            ..Options::default()
+            ..symmetric
         };
         let report = check(&Toy, &meta(), &just_the_search);
         assert_eq!(report.verdict("T-S1"), Some(Verdict::Violated));
+        assert_eq!(report.verdict("T-R1"), Some(Verdict::Holds));
         assert_eq!(report.verdict("T-L1"), Some(Verdict::Inconclusive));
         assert_eq!(report.limit.as_deref(), Some("memory limit 0 MiB reached"));
     }

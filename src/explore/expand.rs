@@ -1,14 +1,13 @@
 //! Successors of a batch of states (the next `BATCH` states of the breadth-first queue), computed
 //! on every core. The expensive part of a search (next states, symmetry representatives,
-//! hashes, property predicates) runs in parallel; the caller then merges the successors into
-//! the visited set in a fixed order (state by state, action by action), so a parallel search
-//! stores the same states in the same order, and finds the same traces, as a sequential one.
-//! Batches keep the successors waiting to be merged small.
+//! packing, hashes, property predicates) runs in parallel; the caller then merges the
+//! successors into the visited set in a fixed order (state by state, action by action), so a
+//! parallel search stores the same states in the same order, and finds the same traces, as a
+//! sequential one. Batches keep the successors waiting to be merged small.
 
+use super::store::hash_of;
 use crate::model::Model;
 use crate::pack::{packed, Pack};
-use rustc_hash::FxBuildHasher;
-use std::hash::BuildHasher;
 
 /// States expanded at once: bounds the memory of successors waiting to be merged.
 pub const BATCH: usize = 1 << 15;
@@ -16,78 +15,94 @@ pub const BATCH: usize = 1 << 15;
 /// Below this many states a batch is expanded on the calling thread.
 const PARALLEL_FROM: usize = 2048;
 
+/// The packed form of a model's state.
+pub type Packed<M> = <<M as Model>::State as Pack>::Packed;
+
 /// One step out of a state.
-pub struct Successor<M: Model> {
-    /// The action taken.
-    pub action: M::Action,
+pub struct Successor<P> {
     /// The state the visited set stores: the successor, or its symmetry representative, packed.
-    pub stored: <M::State as Pack>::Packed,
+    pub stored: P,
     /// Its hash.
     pub hash: u64,
-    /// What the caller's `hits` said of the step (a bit per property it decides).
-    pub hits: u128,
+    /// What `Judge::step` said of the step: a bit per property.
+    pub steps: u64,
+    /// The thread that takes the step (`NO_ACTOR` for none).
+    pub actor: u8,
 }
 
-/// What a search asks of each step while successors are computed: (state, action, successor,
-/// stored successor) to a bit set. Evaluated in parallel with the rest.
-pub type Hits<'a, M> = &'a (dyn Fn(
-    &<M as Model>::State,
-    &<M as Model>::Action,
-    &<M as Model>::State,
-    &<M as Model>::State,
-) -> u128
-         + Sync);
+/// Actor of a step by no thread.
+pub const NO_ACTOR: u8 = u8::MAX;
 
-/// The hash the visited set uses.
-pub fn hash_of<S: std::hash::Hash>(state: &S) -> u64 {
-    FxBuildHasher.hash_one(state)
+/// The successors of consecutive states, one after another.
+pub struct Expansion<P> {
+    /// Every state's successors, in order.
+    pub successors: Vec<Successor<P>>,
+    /// Per state: where its successors end in `successors`, and what `Judge::state` said of it.
+    pub heads: Vec<(usize, u128)>,
 }
 
-/// The successors of each of `states` (packed), in order, on up to `workers` threads.
+/// What a search asks of every state it expands and of every step, evaluated in parallel with
+/// the rest.
+pub struct Judge<'a, M: Model> {
+    /// A stored state to a bit set.
+    pub state: &'a (dyn Fn(&M::State) -> u128 + Sync),
+    /// (state, action, successor) to a bit set; `None` when no property is about steps.
+    pub step: Option<StepJudge<'a, M>>,
+}
+
+/// What a search asks of a step.
+pub type StepJudge<'a, M> =
+    &'a (dyn Fn(&<M as Model>::State, &<M as Model>::Action, &<M as Model>::State) -> u64 + Sync);
+
+/// The successors of each of `states` (packed), in order, on up to `workers` threads: one
+/// expansion per thread, in the order of `states`.
 pub fn expand<M: Model>(
     model: &M,
-    states: &[<M::State as Pack>::Packed],
+    states: &[Packed<M>],
     symmetry: bool,
     workers: usize,
-    hits: Hits<'_, M>,
-) -> Vec<Vec<Successor<M>>> {
-    let one = |state: &<M::State as Pack>::Packed| {
-        let state = &M::State::unpack(state);
+    judge: &Judge<'_, M>,
+) -> Vec<Expansion<Packed<M>>> {
+    let part = |states: &[Packed<M>]| {
+        let mut out = Expansion {
+            successors: Vec::with_capacity(states.len() * 8),
+            heads: Vec::with_capacity(states.len()),
+        };
         let mut actions = Vec::new();
-        model.actions(state, &mut actions);
-        actions
-            .into_iter()
-            .map(|action| {
-                let next = model.next_state(state, &action);
-                let representative = symmetry.then(|| model.canonical(&next));
-                let hits = hits(
-                    state,
-                    &action,
-                    &next,
-                    representative.as_ref().unwrap_or(&next),
-                );
-                let stored = packed(representative.as_ref().unwrap_or(&next));
-                Successor {
-                    hits,
+        for state in states {
+            let state = &M::State::unpack(state);
+            actions.clear();
+            model.actions(state, &mut actions);
+            for action in &actions {
+                let next = model.next_state(state, action);
+                let steps = judge.step.map_or(0, |step| step(state, action, &next));
+                let stored = match symmetry {
+                    true => packed(&model.canonical(&next)),
+                    false => packed(&next),
+                };
+                out.successors.push(Successor {
                     hash: hash_of(&stored),
-                    action,
                     stored,
-                }
-            })
-            .collect::<Vec<_>>()
+                    steps,
+                    actor: model.actor(action).map_or(NO_ACTOR, |t| t as u8),
+                });
+            }
+            out.heads.push((out.successors.len(), (judge.state)(state)));
+        }
+        out
     };
     if workers <= 1 || states.len() < PARALLEL_FROM {
-        return states.iter().map(one).collect();
+        return vec![part(states)];
     }
     let chunk = states.len().div_ceil(workers);
     std::thread::scope(|scope| {
         let parts: Vec<_> = states
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .map(|states| scope.spawn(move || part(states)))
             .collect();
         parts
             .into_iter()
-            .flat_map(|part| part.join().expect("a successor computation panicked"))
+            .map(|part| part.join().expect("a successor computation panicked"))
             .collect()
     })
 }

@@ -1,37 +1,46 @@
 //! The whole state graph, every edge kept, for liveness. No symmetry reduction: fairness and
-//! per-thread properties need thread identities. Edges are stored compactly (targets, the
-//! action's position in its source's action list, the actor), and strongly connected
-//! components of any induced subgraph are found with an iterative Tarjan.
+//! per-thread properties need thread identities. It is what a search that keeps its edges
+//! found: the states, and per state its edges in the order of its actions (so an edge's
+//! position among its source's edges is its action's position in the action list), each a
+//! target and the thread that takes it. Strongly connected components of any induced subgraph
+//! are found with an iterative Tarjan.
 
-use super::expand::{expand, BATCH};
-use super::store::{Store, NO_PARENT};
+use super::bfs::search;
+use super::store::Store;
 use super::Options;
 use crate::model::Model;
 use crate::pack::Pack;
 
-/// Actor of a step by no thread.
-pub const NO_ACTOR: u8 = u8::MAX;
-
 /// Tarjan's index of a state not visited yet.
 const UNSEEN: u32 = u32::MAX;
 
-/// Tarjan's work arrays, a slot per state, reused across searches of one graph; a search
-/// leaves them as it found them.
+/// Tarjan's work array, a slot per state, reused across searches of one graph; a search leaves
+/// it as it found it.
 pub struct Tarjan {
-    index: Vec<u32>,
-    low: Vec<u32>,
-    on_stack: Vec<bool>,
+    /// Per state, together (one cache line to look at a successor).
+    nodes: Vec<Node>,
     /// States the current search visited (to reset their index).
     seen: Vec<usize>,
+}
+
+/// Tarjan's numbers of one state.
+#[derive(Clone, Copy)]
+struct Node {
+    index: u32,
+    low: u32,
+    on_stack: bool,
 }
 
 impl Tarjan {
     /// Work arrays for a graph of `states` states.
     pub fn new(states: usize) -> Tarjan {
+        let unseen = Node {
+            index: UNSEEN,
+            low: 0,
+            on_stack: false,
+        };
         Tarjan {
-            index: vec![UNSEEN; states],
-            low: vec![0; states],
-            on_stack: vec![false; states],
+            nodes: vec![unseen; states],
             seen: Vec::new(),
         }
     }
@@ -39,11 +48,50 @@ impl Tarjan {
     /// Tarjan's first visit of `v`: number it and push it.
     fn visit(&mut self, v: usize, stack: &mut Vec<usize>) {
         let number = self.seen.len() as u32;
-        self.index[v] = number;
-        self.low[v] = number;
-        self.on_stack[v] = true;
+        self.nodes[v] = Node {
+            index: number,
+            low: number,
+            on_stack: true,
+        };
         self.seen.push(v);
         stack.push(v);
+    }
+}
+
+/// The edges a search kept, state by state in discovery order.
+pub struct Edges {
+    /// Edges of state `i` are `offsets[i]..offsets[i + 1]`.
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    actors: Vec<u8>,
+}
+
+impl Default for Edges {
+    fn default() -> Self {
+        Edges {
+            offsets: vec![0],
+            targets: Vec::new(),
+            actors: Vec::new(),
+        }
+    }
+}
+
+impl Edges {
+    /// Adds an edge of the state being expanded.
+    pub fn push(&mut self, target: usize, actor: u8) {
+        self.targets.push(target as u32);
+        self.actors.push(actor);
+    }
+
+    /// Ends the edges of the state being expanded.
+    pub fn close_state(&mut self) {
+        let end = u32::try_from(self.targets.len()).expect("at most 2^32 - 1 edges");
+        self.offsets.push(end);
+    }
+
+    /// Bytes held: per slot a 4-byte offset, a 4-byte target and a 1-byte actor.
+    pub fn memory_bytes(&self) -> usize {
+        self.offsets.capacity() * 4 + self.targets.capacity() * 4 + self.actors.capacity()
     }
 }
 
@@ -51,96 +99,51 @@ impl Tarjan {
 pub struct Graph<S: Pack> {
     /// States in BFS order, with BFS parents (shortest prefixes).
     pub store: Store<S>,
-    /// Edges of state `i` are `offsets[i]..offsets[i + 1]`.
-    offsets: Vec<u32>,
-    targets: Vec<u32>,
-    slots: Vec<u16>,
-    actors: Vec<u8>,
+    edges: Edges,
 }
 
 impl<S: Pack> Graph<S> {
-    /// Explores every reachable state of `model`; with the limit that stopped it, if one did
-    /// (the graph is then partial).
-    pub fn build<M: Model<State = S>>(model: &M, options: &Options) -> (Graph<S>, Option<String>) {
-        let mut graph = Graph {
-            store: Store::new(),
-            offsets: vec![0],
-            targets: Vec::new(),
-            slots: Vec::new(),
-            actors: Vec::new(),
-        };
-        for init in model.init_states() {
-            graph.store.insert(init, NO_PARENT);
-        }
-        let mut next = 0;
-        while next < graph.store.states.len() {
-            let batch = next..graph.store.states.len().min(next + BATCH);
-            next = batch.end;
-            let expanded = expand(
-                model,
-                &graph.store.states[batch.clone()],
-                false,
-                options.workers,
-                &|_, _, _, _| 0,
-            );
-            options.report_progress(graph.store.states.len());
-            for (head, successors) in batch.zip(expanded) {
-                for (slot, successor) in successors.into_iter().enumerate() {
-                    graph
-                        .actors
-                        .push(model.actor(&successor.action).map_or(NO_ACTOR, |t| t as u8));
-                    let (target, _) =
-                        graph
-                            .store
-                            .intern_hashed(successor.stored, successor.hash, head as u32);
-                    graph.targets.push(target as u32);
-                    graph.slots.push(slot as u16);
-                }
-                graph.offsets.push(graph.targets.len() as u32);
-                let mut limit = options.too_many(graph.store.states.len());
-                if limit.is_none() && head.is_multiple_of(1024) {
-                    limit = options.exceeded(graph.memory_bytes());
-                }
-                if limit.is_some() {
-                    return (graph, limit);
-                }
-            }
-        }
-        (graph, None)
+    /// The graph of a complete search's states and edges.
+    pub fn new(store: Store<S>, edges: Edges) -> Graph<S> {
+        Graph { store, edges }
     }
 
-    /// Bytes held by the states, the index table and the edges.
-    pub fn memory_bytes(&self) -> usize {
-        self.store.memory_bytes()
-            + self.offsets.capacity() * 4
-            + self.targets.capacity() * 4
-            + self.slots.capacity() * 2
-            + self.actors.capacity()
+    /// Explores every reachable state of `model`, without symmetry; with the limit that
+    /// stopped it, if one did (the graph is then partial).
+    pub fn build<M: Model<State = S>>(model: &M, options: &Options) -> (Graph<S>, Option<String>) {
+        let whole = Options {
+            symmetry: false,
+            ..options.clone()
+        };
+        let found = search(model, &[], &whole, true);
+        let edges = found.edges.expect("kept");
+        (Graph::new(found.store, edges), found.limit)
     }
 
     /// Number of states.
     pub fn len(&self) -> usize {
-        self.store.states.len()
+        self.store.len()
     }
 
     /// Edge indices leaving state `s`.
     pub fn edges(&self, s: usize) -> std::ops::Range<usize> {
-        self.offsets[s] as usize..self.offsets[s + 1] as usize
+        let offsets = &self.edges.offsets;
+        offsets[s] as usize..offsets[s + 1] as usize
     }
 
     /// Target of edge `e`.
     pub fn target(&self, e: usize) -> usize {
-        self.targets[e] as usize
+        self.edges.targets[e] as usize
     }
 
-    /// Position of edge `e`'s action in its source's action list.
-    pub fn slot(&self, e: usize) -> usize {
-        self.slots[e] as usize
+    /// Position of edge `e`'s action in the action list of its source, `s`.
+    pub fn slot(&self, s: usize, e: usize) -> usize {
+        e - self.edges.offsets[s] as usize
     }
 
     /// Thread that takes edge `e` (`NO_ACTOR` for none).
     pub fn actor(&self, e: usize) -> u8 {
-        self.actors[e]
+        self.edges.actors[e]
     }
 
     /// A shortest path from an initial state to `state`, as `(source, edge)` steps along BFS
@@ -159,7 +162,7 @@ impl<S: Pack> Graph<S> {
 
     /// Number of edges.
     pub fn edge_count(&self) -> usize {
-        self.targets.len()
+        self.edges.targets.len()
     }
 
     /// The strongly connected components of the subgraph induced by `inside` that contain a
@@ -177,12 +180,32 @@ impl<S: Pack> Graph<S> {
         inside: &[bool],
         tarjan: &mut Tarjan,
     ) -> Vec<Vec<usize>> {
-        let mut stack = Vec::new();
         let mut result = Vec::new();
+        self.each_component(roots, inside, tarjan, |component| {
+            let root = component[0];
+            if component.len() > 1 || self.edges(root).any(|e| self.target(e) == root) {
+                // Latest visited first, the root last.
+                result.push(component.iter().rev().copied().collect());
+            }
+        });
+        result
+    }
+
+    /// Calls `found` with every strongly connected component of the subgraph induced by
+    /// `inside` that `roots` reach (cyclic or not), each after every component it has an edge
+    /// to: in reverse topological order.
+    pub fn each_component(
+        &self,
+        roots: impl IntoIterator<Item = usize>,
+        inside: &[bool],
+        tarjan: &mut Tarjan,
+        mut found: impl FnMut(&[usize]),
+    ) {
+        let mut stack = Vec::new();
         // Call stack of (state, next edge to look at).
         let mut calls: Vec<(usize, usize)> = Vec::new();
         for root in roots {
-            if !inside[root] || tarjan.index[root] != UNSEEN {
+            if !inside[root] || tarjan.nodes[root].index != UNSEEN {
                 continue;
             }
             tarjan.visit(root, &mut stack);
@@ -196,68 +219,66 @@ impl<S: Pack> Graph<S> {
                     if !inside[w] {
                         continue;
                     }
-                    if tarjan.index[w] == UNSEEN {
+                    let seen = tarjan.nodes[w];
+                    if seen.index == UNSEEN {
                         tarjan.visit(w, &mut stack);
                         calls.push((w, self.edges(w).start));
                         descended = true;
                         break;
-                    } else if tarjan.on_stack[w] {
-                        tarjan.low[v] = tarjan.low[v].min(tarjan.index[w]);
+                    } else if seen.on_stack {
+                        let low = &mut tarjan.nodes[v].low;
+                        *low = (*low).min(seen.index);
                     }
                 }
                 if descended {
                     continue;
                 }
                 calls.pop();
+                let node = tarjan.nodes[v];
                 if let Some(&(parent, _)) = calls.last() {
-                    tarjan.low[parent] = tarjan.low[parent].min(tarjan.low[v]);
+                    let low = &mut tarjan.nodes[parent].low;
+                    *low = (*low).min(node.low);
                 }
-                if tarjan.low[v] == tarjan.index[v] {
-                    let mut component = Vec::new();
-                    loop {
-                        let w = stack.pop().expect("v is on the stack");
-                        tarjan.on_stack[w] = false;
-                        component.push(w);
-                        if w == v {
-                            break;
-                        }
+                if node.low == node.index {
+                    let at = stack
+                        .iter()
+                        .rposition(|&w| w == v)
+                        .expect("v is on the stack");
+                    for &w in &stack[at..] {
+                        tarjan.nodes[w].on_stack = false;
                     }
-                    let cyclic = component.len() > 1 || self.edges(v).any(|e| self.target(e) == v);
-                    if cyclic {
-                        result.push(component);
-                    }
+                    // The root first, then the states in the order they were visited.
+                    found(&stack[at..]);
+                    stack.truncate(at);
                 }
             }
         }
         for v in tarjan.seen.drain(..) {
-            tarjan.index[v] = UNSEEN;
+            tarjan.nodes[v].index = UNSEEN;
         }
-        result
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Graph, NO_ACTOR};
+    use super::Graph;
+    use crate::explore::expand::NO_ACTOR;
     use crate::explore::toy::Toy;
     use crate::explore::Options;
     use crate::model::Model;
 
-    /// The memory a graph reports is its store's and, per slot, a 4-byte offset, a 4-byte
-    /// target, a 2-byte action slot and a 1-byte actor.
+    /// The memory the edges report is, per slot, a 4-byte offset, a 4-byte target and a 1-byte
+    /// actor.
     #[test]
     fn memory_counts_the_store_and_every_edge_slot() {
         let (graph, cut) = Graph::build(&Toy, &Options::default());
         assert_eq!(cut, None);
+        let edges = &graph.edges;
         assert_eq!(
-            graph.memory_bytes(),
-            graph.store.memory_bytes()
-                + graph.offsets.capacity() * 4
-                + graph.targets.capacity() * 4
-                + graph.slots.capacity() * 2
-                + graph.actors.capacity()
+            edges.memory_bytes(),
+            edges.offsets.capacity() * 4 + edges.targets.capacity() * 4 + edges.actors.capacity()
         );
-        assert!(graph.store.memory_bytes() > 0 && graph.targets.capacity() >= graph.edge_count());
+        assert!(graph.store.memory_bytes() > 0 && edges.targets.capacity() >= graph.edge_count());
     }
 
     #[test]
@@ -273,7 +294,7 @@ mod tests {
             Toy.actions(&state, &mut actions);
             assert_eq!(graph.edges(s).len(), actions.len());
             for e in graph.edges(s) {
-                let action = &actions[graph.slot(e)];
+                let action = &actions[graph.slot(s, e)];
                 assert_eq!(
                     graph.store.state(graph.target(e)),
                     Toy.next_state(&state, action)
@@ -303,6 +324,6 @@ mod tests {
         };
         let (graph, cut) = Graph::build(&Toy, &none);
         assert_eq!(cut.as_deref(), Some("memory limit 0 MiB reached"));
-        assert_eq!(graph.len(), 3, "the first state and its successors");
+        assert_eq!(graph.len(), 2, "the first state and its first successor");
     }
 }

@@ -26,13 +26,20 @@ pub struct Lasso {
 }
 
 /// What every leads-to check of one graph under one fairness shares: the fairness unit of each
-/// edge, the predecessors of each state, and the deadline.
+/// edge, and the deadline.
 pub struct Fair<'g, S: Pack> {
     graph: &'g Graph<S>,
-    units: Vec<u32>,
-    predecessors: Vec<Vec<u32>>,
+    units: Units,
     fairness: Fairness,
     deadline: Option<Deadline>,
+}
+
+/// The fairness unit of each edge.
+enum Units {
+    /// Its thread (`Graph::actor`): fairness per thread.
+    Threads,
+    /// Its (thread, label) class: fairness per step.
+    Classes(Vec<u32>),
 }
 
 /// `Err` with the time limit once `deadline` has passed.
@@ -44,11 +51,9 @@ fn in_time(deadline: Option<Deadline>) -> Result<(), String> {
 }
 
 /// The fairness unit of each edge: its thread, or for `StrongAction` its (thread, label) class.
-fn fairness_units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairness) -> Vec<u32> {
+fn fairness_units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairness) -> Units {
     if fairness != Fairness::StrongAction {
-        return (0..graph.edge_count())
-            .map(|e| u32::from(graph.actor(e)))
-            .collect();
+        return Units::Threads;
     }
     let mut classes: FxHashMap<(u8, String), u32> = FxHashMap::default();
     let mut units = Vec::with_capacity(graph.edge_count());
@@ -57,79 +62,104 @@ fn fairness_units<M: Model>(model: &M, graph: &Graph<M::State>, fairness: Fairne
         actions.clear();
         model.actions(&graph.store.state(s), &mut actions);
         for e in graph.edges(s) {
-            let label = model.format_action(&actions[graph.slot(e)]);
+            let label = model.format_action(&actions[graph.slot(s, e)]);
             let next = classes.len() as u32;
             units.push(*classes.entry((graph.actor(e), label)).or_insert(next));
         }
     }
-    units
+    Units::Classes(units)
 }
 
-/// The components of the subgraph `inside` that contain a cycle fair under `fairness`.
-fn fair_components<S: Pack>(
-    graph: &Graph<S>,
-    inside: &[bool],
-    units: &[u32],
-    fairness: Fairness,
-    deadline: Option<Deadline>,
-) -> Result<Vec<Vec<usize>>, String> {
-    let mut fair = Vec::new();
-    let mut tarjan = Tarjan::new(graph.len());
-    let mut work = graph.components_among(0..graph.len(), inside, &mut tarjan);
-    // The current component's states; cleared before the next one.
-    let mut member = vec![false; graph.len()];
-    let mut done = 0usize;
-    while let Some(component) = work.pop() {
-        done += 1;
-        if done.is_multiple_of(256) {
-            in_time(deadline)?;
+impl Units {
+    /// The unit of edge `e` of `graph`.
+    fn of<S: Pack>(&self, graph: &Graph<S>, e: usize) -> u32 {
+        match self {
+            Units::Threads => u32::from(graph.actor(e)),
+            Units::Classes(units) => units[e],
         }
-        for &s in &component {
-            member[s] = true;
+    }
+}
+
+/// Work arrays for finding the fair parts of strongly connected components, a slot per state.
+struct Refiner {
+    tarjan: Tarjan,
+    /// The states of the component being looked at; cleared before the next one.
+    member: Vec<bool>,
+}
+
+impl Refiner {
+    fn new(states: usize) -> Refiner {
+        Refiner {
+            tarjan: Tarjan::new(states),
+            member: vec![false; states],
         }
-        let taken: FxHashSet<u32> = component
-            .iter()
-            .flat_map(|&s| graph.edges(s))
-            .filter(|&e| member[graph.target(e)])
-            .map(|e| units[e])
-            .collect();
-        for &s in &component {
-            member[s] = false;
-        }
-        // A state where a unit never taken inside the component is enabled.
-        let starves = |s: usize| graph.edges(s).any(|e| !taken.contains(&units[e]));
-        match fairness {
-            Fairness::WeakThread => {
-                if weakly_fair(graph, &component, units, &taken) {
-                    fair.push(component);
-                }
+    }
+
+    /// The parts of the cyclic strongly connected `component` that contain a cycle fair under
+    /// `fairness`, added to `fair`.
+    fn fair_parts<S: Pack>(
+        &mut self,
+        graph: &Graph<S>,
+        component: Vec<usize>,
+        units: &Units,
+        fairness: Fairness,
+        fair: &mut Vec<Vec<usize>>,
+    ) {
+        let member = &mut self.member;
+        let mut work = vec![component];
+        while let Some(component) = work.pop() {
+            for &s in &component {
+                member[s] = true;
             }
-            _ if !component.iter().any(|&s| starves(s)) => fair.push(component),
-            _ => {
-                // Strong fairness (Emerson-Lei): fair cycles may remain among the states where
-                // every enabled unit is taken.
-                for &s in &component {
-                    member[s] = !starves(s);
+            let taken: FxHashSet<u32> = component
+                .iter()
+                .flat_map(|&s| graph.edges(s))
+                .filter(|&e| member[graph.target(e)])
+                .map(|e| units.of(graph, e))
+                .collect();
+            for &s in &component {
+                member[s] = false;
+            }
+            // A state where a unit never taken inside the component is enabled.
+            let starves = |s: usize| graph.edges(s).any(|e| !taken.contains(&units.of(graph, e)));
+            match fairness {
+                Fairness::WeakThread => {
+                    if weakly_fair(graph, &component, units, &taken) {
+                        fair.push(component);
+                    }
                 }
-                let parts = graph.components_among(component.iter().copied(), &member, &mut tarjan);
-                work.extend(parts);
-                for &s in &component {
-                    member[s] = false;
+                _ if !component.iter().any(|&s| starves(s)) => fair.push(component),
+                _ => {
+                    // Strong fairness (Emerson-Lei): fair cycles may remain among the states
+                    // where every enabled unit is taken.
+                    for &s in &component {
+                        member[s] = !starves(s);
+                    }
+                    let parts =
+                        graph.components_among(component.iter().copied(), member, &mut self.tarjan);
+                    work.extend(parts);
+                    for &s in &component {
+                        member[s] = false;
+                    }
                 }
             }
         }
     }
-    Ok(fair)
 }
 
 /// Weak fairness: every unit enabled in all of the component's states is taken inside it.
 fn weakly_fair<S: Pack>(
     graph: &Graph<S>,
     component: &[usize],
-    units: &[u32],
+    units: &Units,
     taken: &FxHashSet<u32>,
 ) -> bool {
-    let enabled = |s: usize| graph.edges(s).map(|e| units[e]).collect::<FxHashSet<u32>>();
+    let enabled = |s: usize| {
+        graph
+            .edges(s)
+            .map(|e| units.of(graph, e))
+            .collect::<FxHashSet<u32>>()
+    };
     let mut always = enabled(component[0]);
     for &s in &component[1..] {
         let here = enabled(s);
@@ -197,16 +227,9 @@ impl<'g, S: Pack> Fair<'g, S> {
         fairness: Fairness,
         deadline: Option<Deadline>,
     ) -> Self {
-        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); graph.len()];
-        for s in 0..graph.len() {
-            for e in graph.edges(s) {
-                predecessors[graph.target(e)].push(s as u32);
-            }
-        }
         Fair {
             graph,
             units: fairness_units(model, graph, fairness),
-            predecessors,
             fairness,
             deadline,
         }
@@ -216,31 +239,50 @@ impl<'g, S: Pack> Fair<'g, S> {
     /// (where the response does not hold); `Err` names the limit that stopped the search.
     pub fn lasso(&self, trigger: &[bool], bad: &[bool]) -> Result<Option<Lasso>, String> {
         in_time(self.deadline)?;
-        let (graph, units, fairness) = (self.graph, &self.units[..], self.fairness);
+        let (graph, units, fairness) = (self.graph, &self.units, self.fairness);
         let n = graph.len();
-        let components = fair_components(graph, bad, units, fairness, self.deadline)?;
+        // One pass over the strongly connected components of the `!to` states, each after
+        // every component it has an edge to. Accepting: a state in a fair part of a component,
+        // or one where the run stops. A component reaches an accepting state when it holds
+        // one or has an edge to a component that does.
+        let mut components = Vec::new();
         let mut component_of = vec![usize::MAX; n];
-        for (i, c) in components.iter().enumerate() {
-            for &s in c {
-                component_of[s] = i;
+        let mut accepting = vec![false; n];
+        let mut reaches = vec![false; n];
+        let mut refiner = Refiner::new(n);
+        let (mut done, mut late) = (0usize, Ok(()));
+        let mut tarjan = Tarjan::new(n);
+        graph.each_component(0..n, bad, &mut tarjan, |component| {
+            done += 1;
+            if done.is_multiple_of(256) && late.is_ok() {
+                late = in_time(self.deadline);
             }
-        }
-        let stops = |s: usize| graph.edges(s).is_empty();
-        let accepting: Vec<bool> = (0..n)
-            .map(|s| component_of[s] != usize::MAX || (bad[s] && stops(s)))
-            .collect();
-        // States that reach an accepting state through `!to` states.
-        let mut reaches = accepting.clone();
-        let mut queue: VecDeque<usize> = (0..n).filter(|&s| accepting[s]).collect();
-        while let Some(s) = queue.pop_front() {
-            for &p in &self.predecessors[s] {
-                let p = p as usize;
-                if bad[p] && !reaches[p] {
-                    reaches[p] = true;
-                    queue.push_back(p);
+            if late.is_err() {
+                return;
+            }
+            let root = component[0];
+            if component.len() > 1 || graph.edges(root).any(|e| graph.target(e) == root) {
+                let first = components.len();
+                let states = component.to_vec();
+                refiner.fair_parts(graph, states, units, fairness, &mut components);
+                for (i, part) in components.iter().enumerate().skip(first) {
+                    for &s in part {
+                        component_of[s] = i;
+                        accepting[s] = true;
+                    }
                 }
             }
-        }
+            for &s in component {
+                accepting[s] |= graph.edges(s).is_empty();
+            }
+            let exits = |s: usize| graph.edges(s).any(|e| reaches[graph.target(e)]);
+            if component.iter().any(|&s| accepting[s] || exits(s)) {
+                for &s in component {
+                    reaches[s] = true;
+                }
+            }
+        });
+        late?;
         // States are in BFS order: the first trigger found has a shortest prefix.
         let Some(trigger) = (0..n).find(|&s| reaches[s] && trigger[s]) else {
             return Ok(None);
@@ -271,7 +313,8 @@ impl<'g, S: Pack> Fair<'g, S> {
     /// (such a state exists in a weakly fair component; in a strongly fair one there is no
     /// such unit).
     fn tour(&self, component: &[usize], entry: usize) -> Vec<(usize, usize)> {
-        let (graph, units) = (self.graph, &self.units[..]);
+        let (graph, units) = (self.graph, &self.units);
+        let unit = |e: usize| units.of(graph, e);
         let mut member = vec![false; graph.len()];
         for &s in component {
             member[s] = true;
@@ -281,12 +324,12 @@ impl<'g, S: Pack> Fair<'g, S> {
         let mut remaining: FxHashSet<u32> = component
             .iter()
             .flat_map(|&x| internal(x))
-            .map(|e| units[e])
+            .map(unit)
             .collect();
         let mut absent: Vec<u32> = component
             .iter()
             .flat_map(|&x| graph.edges(x))
-            .map(|e| units[e])
+            .map(unit)
             .filter(|u| !remaining.contains(u))
             .collect();
         absent.sort_unstable();
@@ -295,20 +338,20 @@ impl<'g, S: Pack> Fair<'g, S> {
         let mut at = entry;
         while !remaining.is_empty() {
             let to_source = path(graph, at, member, |x| {
-                internal(x).any(|e| remaining.contains(&units[e]))
+                internal(x).any(|e| remaining.contains(&unit(e)))
             });
             let source = to_source.last().map_or(at, |&(_, e)| graph.target(e));
             steps.extend(to_source);
             let edge = internal(source)
-                .find(|&e| remaining.contains(&units[e]))
+                .find(|&e| remaining.contains(&unit(e)))
                 .expect("the path ends where such a step starts");
-            remaining.remove(&units[edge]);
+            remaining.remove(&unit(edge));
             steps.push((source, edge));
             at = graph.target(edge);
         }
-        for unit in absent {
+        for calm in absent {
             let to_calm = path(graph, at, member, |x| {
-                !graph.edges(x).any(|e| units[e] == unit)
+                !graph.edges(x).any(|e| unit(e) == calm)
             });
             at = to_calm.last().map_or(at, |&(_, e)| graph.target(e));
             steps.extend(to_calm);

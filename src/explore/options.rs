@@ -53,6 +53,9 @@ pub struct Options {
     pub memory_held: usize,
     /// Threads that compute successors (results do not depend on it).
     pub workers: usize,
+    /// Decide per-thread properties for every thread, also when the model's threads are
+    /// interchangeable and T0 alone would do (`Model::symmetric`); for testing that symmetry.
+    pub all_threads: bool,
     /// Check only these property IDs (all when empty).
     pub properties: Vec<String>,
     /// Where the check counts the states it has stored so far, for a progress display.
@@ -69,6 +72,7 @@ impl Default for Options {
             max_memory: default_max_memory(),
             memory_held: 0,
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            all_threads: false,
             properties: Vec::new(),
             progress: None,
         }

@@ -1,64 +1,47 @@
-//! The visited set: states stored once, packed (`crate::pack`), in discovery order, in a
-//! vector; a hash table of indices into that vector; each state's parent index, so paths are
-//! rebuilt by walking parents.
-//! A table entry packs the index with 32 bits of the state's hash, so growing the table never
-//! hashes a state again, and most probes are refused without comparing states.
+//! The visited set, in two parts. `Store`: states stored once, packed (`crate::pack`), in
+//! discovery order, with each state's parent index, so paths are rebuilt by walking parents;
+//! it outlives the search (traces and the state graph read it). `Index`: the hash table that
+//! finds a state's index during the search, dropped when the search ends.
+//!
+//! The index is an open-addressing table with linear probing whose slots hold the packed state
+//! itself, 32 bits of its hash and its index. A probe reads one slot, usually one cache line
+//! (a table whose slots only point into the store reads two, both missing the cache in a large
+//! search), and a search prefetches the slots of the successors it is about to probe, so that
+//! their cache misses overlap.
 
-use crate::pack::{packed, Pack};
-use hashbrown::HashTable;
+use crate::pack::Pack;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
-
-/// The hash bits of a table entry.
-const HIGH: u64 = 0xFFFF_FFFF_0000_0000;
 
 /// The parent of an initial state.
 pub const NO_PARENT: u32 = u32::MAX;
 
-/// The visited set: states in discovery (= BFS) order, their parents, and an index table.
+/// The states found, in discovery (= BFS) order, and their parents.
 pub struct Store<S: Pack> {
     /// The states, packed, in discovery order.
     pub states: Vec<S::Packed>,
     /// Each state's parent index (`NO_PARENT` for initial states).
     pub parents: Vec<u32>,
-    /// `(hash bits << 32) | index` per state.
-    table: HashTable<u64>,
-    hasher: FxBuildHasher,
 }
 
 impl<S: Pack> Default for Store<S> {
     fn default() -> Self {
-        Store::new()
+        Store {
+            states: Vec::new(),
+            parents: Vec::new(),
+        }
     }
 }
 
 impl<S: Pack> Store<S> {
-    /// An empty store.
-    pub fn new() -> Self {
-        Store {
-            states: Vec::new(),
-            parents: Vec::new(),
-            table: HashTable::new(),
-            hasher: FxBuildHasher,
-        }
-    }
-
-    /// Inserts `state` unless present; returns its index if it is new.
-    pub fn insert(&mut self, state: S, parent: u32) -> Option<usize> {
-        let (index, new) = self.intern(state, parent);
-        new.then_some(index)
-    }
-
-    /// The index of `state`, inserting it (with `parent`) if absent; `true` if it is new.
-    pub fn intern(&mut self, state: S, parent: u32) -> (usize, bool) {
-        let state = packed(&state);
-        let hash = self.hasher.hash_one(&state);
-        self.intern_hashed(state, hash, parent)
-    }
-
     /// State `index`, unpacked.
     pub fn state(&self, index: usize) -> S {
         S::unpack(&self.states[index])
+    }
+
+    /// Number of states.
+    pub fn len(&self) -> usize {
+        self.states.len()
     }
 
     /// `predicate(state, t)` of every state for each thread `t < threads`, as `result[t][s]`,
@@ -77,28 +60,6 @@ impl<S: Pack> Store<S> {
         result
     }
 
-    /// `intern` of a packed state whose hash (`expand::hash_of`) is already known.
-    pub fn intern_hashed(&mut self, state: S::Packed, hash: u64, parent: u32) -> (usize, bool) {
-        // Both halves folded into 32 bits (each half of an Fx hash misses some input bits);
-        // the table sees them in both halves of its hash.
-        let bits = (hash ^ (hash >> 32)) & !HIGH;
-        let table_hash = |entry: &u64| (entry & HIGH) | (entry >> 32);
-        let states = &self.states;
-        let probe = bits << 32;
-        if let Some(&entry) = self.table.find(probe | bits, |&entry| {
-            entry & HIGH == probe && states[(entry & !HIGH) as usize] == state
-        }) {
-            return ((entry & !HIGH) as usize, false);
-        }
-        let index = self.states.len();
-        assert!(index < u32::MAX as usize, "at most 2^32 - 1 states");
-        self.states.push(state);
-        self.parents.push(parent);
-        self.table
-            .insert_unique(probe | bits, probe | index as u64, table_hash);
-        (index, true)
-    }
-
     /// Indices from an initial state to `index`.
     pub fn chain(&self, mut index: usize) -> Vec<usize> {
         let mut chain = vec![index];
@@ -110,82 +71,222 @@ impl<S: Pack> Store<S> {
         chain
     }
 
-    /// Bytes held by states, parents and the index table.
+    /// Bytes held by states and parents.
     pub fn memory_bytes(&self) -> usize {
-        self.states.capacity() * std::mem::size_of::<S::Packed>()
-            + self.parents.capacity() * 4
-            + self.table.capacity() * (8 + 1)
+        self.states.capacity() * std::mem::size_of::<S::Packed>() + self.parents.capacity() * 4
+    }
+}
+
+/// The hash the index uses.
+pub fn hash_of<P: std::hash::Hash>(state: &P) -> u64 {
+    FxBuildHasher.hash_one(state)
+}
+
+/// A slot of the index: a stored state, 32 bits of its hash, and its index in the store
+/// (`EMPTY` when the slot is free).
+#[derive(Clone)]
+struct Slot<P> {
+    state: P,
+    tag: u32,
+    index: u32,
+}
+
+/// The index of a free slot. Every slot holds some state: a free one holds a copy of the
+/// first state stored, never compared because its index says it is free.
+const EMPTY: u32 = u32::MAX;
+
+/// The hash table from a packed state to its index in a `Store`.
+pub struct Index<P> {
+    slots: Vec<Slot<P>>,
+    /// Slots in use.
+    len: usize,
+    /// `64 - log2(slots.len())`: the home slot of a tag is its Fibonacci hash's top bits.
+    shift: u32,
+}
+
+impl<P> Default for Index<P> {
+    fn default() -> Self {
+        Index {
+            slots: Vec::new(),
+            len: 0,
+            shift: 64,
+        }
+    }
+}
+
+/// The 32 bits of a hash that the index keeps, folded from both halves (each half of an Fx
+/// hash misses some input bits).
+fn tag_of(hash: u64) -> u32 {
+    (hash ^ (hash >> 32)) as u32
+}
+
+/// Slots of a new index.
+const FIRST_SLOTS: usize = 1 << 10;
+
+impl<P: Clone + Eq> Index<P> {
+    /// The slot where a state with `tag` is looked for first.
+    #[inline]
+    fn home(&self, tag: u32) -> usize {
+        (u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Asks the processor to bring in the slot where a state with `hash` is looked for first,
+    /// ahead of `intern`.
+    #[inline]
+    pub fn prefetch(&self, hash: u64) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(slot) = self.slots.get(self.home(tag_of(hash))) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: a prefetch only hints at an address (here of a live slot); it never
+            // faults and changes no memory.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot<P>).cast()) }
+        }
+    }
+
+    /// The index of `state` (packed, with its `hash_of`) in `store`, storing it there (with
+    /// `parent`) if it is absent; `true` if it is new.
+    pub fn intern<S: Pack<Packed = P>>(
+        &mut self,
+        store: &mut Store<S>,
+        state: P,
+        hash: u64,
+        parent: u32,
+    ) -> (usize, bool) {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow(&state);
+        }
+        let tag = tag_of(hash);
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(tag);
+        loop {
+            let slot = &self.slots[at];
+            if slot.index == EMPTY {
+                break;
+            }
+            if slot.tag == tag && slot.state == state {
+                return (slot.index as usize, false);
+            }
+            at = (at + 1) & mask;
+        }
+        let index = store.states.len();
+        assert!(index < EMPTY as usize, "at most 2^32 - 1 states");
+        store.states.push(state.clone());
+        store.parents.push(parent);
+        self.slots[at] = Slot {
+            state,
+            tag,
+            index: index as u32,
+        };
+        self.len += 1;
+        (index, true)
+    }
+
+    /// Doubles the slots (or makes the first ones, filled with copies of `filler`) and puts
+    /// every entry back; tags give the new homes without hashing a state again.
+    fn grow(&mut self, filler: &P) {
+        let size = (self.slots.len() * 2).max(FIRST_SLOTS);
+        let free = Slot {
+            state: self.slots.first().map_or(filler, |s| &s.state).clone(),
+            tag: 0,
+            index: EMPTY,
+        };
+        let old = std::mem::replace(&mut self.slots, vec![free; size]);
+        self.shift = 64 - size.trailing_zeros();
+        let mask = size - 1;
+        for slot in old.into_iter().filter(|s| s.index != EMPTY) {
+            let mut at = self.home(slot.tag);
+            while self.slots[at].index != EMPTY {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
+
+    /// Bytes held by the slots.
+    pub fn memory_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot<P>>()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Store, HIGH, NO_PARENT};
+    use super::{hash_of, tag_of, Index, Store, NO_PARENT};
+    use crate::pack::Pack;
 
-    /// The table keeps 32 bits of a state's hash, folded from both halves: two hashes that
-    /// differ in either half are told apart without comparing states.
-    #[test]
-    fn both_halves_of_a_hash_reach_the_table() {
-        let pairs = [
-            (0, 1 << 40),
-            (1 << 8, 1 << 8 | 1 << 40),
-            (1 << 40, 1 << 40 | 1 << 8),
-            (0, 1 << 8),
-        ];
-        for (a, b) in pairs {
-            let mut store = Store::<[u8; 2]>::new();
-            store.intern_hashed([0, 0], a, NO_PARENT);
-            store.intern_hashed([0, 1], b, NO_PARENT);
-            let bits = |index: u64| {
-                let entry = store.table.iter().find(|&&e| e & !HIGH == index);
-                entry.map(|e| e >> 32)
-            };
-            assert!(bits(0).is_some() && bits(1).is_some());
-            assert_ne!(bits(0), bits(1), "{a:#x} and {b:#x}");
+    /// A store and its index, interning unpacked states.
+    #[derive(Default)]
+    struct Visited<S: Pack> {
+        store: Store<S>,
+        index: Index<S::Packed>,
+    }
+
+    impl<S: Pack> Visited<S> {
+        fn intern(&mut self, state: &S, parent: u32) -> (usize, bool) {
+            let packed = state.pack();
+            let hash = hash_of(&packed);
+            self.index.intern(&mut self.store, packed, hash, parent)
+        }
+
+        fn memory_bytes(&self) -> usize {
+            self.store.memory_bytes() + self.index.memory_bytes()
         }
     }
 
+    /// Two states whose hashes collide entirely are told apart by comparing them.
     #[test]
     fn states_whose_hashes_collide_are_stored_apart() {
-        let mut store = Store::<[u8; 2]>::new();
+        let mut visited = Visited::<[u8; 2]>::default();
         let hash = 0x1234_5678_9ABC_DEF0;
-        assert_eq!(store.intern_hashed([1, 0], hash, NO_PARENT), (0, true));
-        assert_eq!(store.intern_hashed([0, 1], hash, 0), (1, true));
-        assert_eq!(store.intern_hashed([1, 0], hash, 1), (0, false));
-        assert_eq!(store.intern_hashed([0, 1], hash, 0), (1, false));
+        let (store, index) = (&mut visited.store, &mut visited.index);
+        assert_eq!(index.intern(store, [1, 0], hash, NO_PARENT), (0, true));
+        assert_eq!(index.intern(store, [0, 1], hash, 0), (1, true));
+        assert_eq!(index.intern(store, [1, 0], hash, 1), (0, false));
+        assert_eq!(index.intern(store, [0, 1], hash, 0), (1, false));
         assert_eq!(store.parents, [NO_PARENT, 0]);
         assert_eq!(store.chain(1), [0, 1]);
     }
 
+    /// The tag keeps both halves of a hash: hashes that differ in either half differ in it.
     #[test]
-    fn states_are_found_again_after_the_table_grows() {
-        let mut store = Store::<[u16; 2]>::new();
-        for i in 0..5000u16 {
-            assert_eq!(store.insert([i, i / 3], NO_PARENT), Some(usize::from(i)));
+    fn both_halves_of_a_hash_reach_the_tag() {
+        for (a, b) in [(0, 1 << 40), (1 << 8, 1 << 8 | 1 << 40), (0, 1 << 8)] {
+            assert_ne!(tag_of(a), tag_of(b), "{a:#x} and {b:#x}");
         }
-        for i in (0..5000u16).rev() {
-            assert_eq!(store.intern([i, i / 3], 0), (usize::from(i), false));
-            assert_eq!(store.state(usize::from(i)), [i, i / 3]);
-        }
-        assert_eq!(store.insert([1, 1], 0), Some(5000));
-        assert_eq!(store.states.len(), 5001);
     }
 
-    /// The memory a store reports is what it holds: a packed state (here 16 bytes), a 4-byte
-    /// parent per slot of its vectors, and per slot of the index table an 8-byte entry and its
-    /// control byte.
     #[test]
-    fn memory_counts_every_slot_of_the_states_the_parents_and_the_table() {
-        let mut store = Store::<[u64; 2]>::new();
-        assert_eq!(store.memory_bytes(), 0);
-        for i in 0..1000 {
-            store.insert([i, i * 7], NO_PARENT);
+    fn states_are_found_again_after_the_table_grows() {
+        let mut visited = Visited::<[u16; 2]>::default();
+        for i in 0..5000u16 {
+            assert_eq!(
+                visited.intern(&[i, i / 3], NO_PARENT),
+                (usize::from(i), true)
+            );
         }
-        let slots = store.table.capacity();
-        assert!(slots >= 1000 && store.states.capacity() >= 1000);
+        for i in (0..5000u16).rev() {
+            assert_eq!(visited.intern(&[i, i / 3], 0), (usize::from(i), false));
+            assert_eq!(visited.store.state(usize::from(i)), [i, i / 3]);
+        }
+        assert_eq!(visited.intern(&[1, 1], 0), (5000, true));
+        assert_eq!(visited.store.len(), 5001);
+    }
+
+    /// The memory reported is what is held: per slot of the store a packed state (here 16
+    /// bytes) and a 4-byte parent, per slot of the index the state, its tag and its index.
+    #[test]
+    fn memory_counts_every_slot_of_the_states_the_parents_and_the_index() {
+        let mut visited = Visited::<[u64; 2]>::default();
+        assert_eq!(visited.memory_bytes(), 0);
+        for i in 0..1000 {
+            visited.intern(&[i, i * 7], NO_PARENT);
+        }
+        let slots = visited.index.slots.capacity();
+        assert!(slots * 3 >= 1000 * 4 && visited.store.states.capacity() >= 1000);
         assert_eq!(
-            store.memory_bytes(),
-            store.states.capacity() * 16 + store.parents.capacity() * 4 + slots * 9
+            visited.memory_bytes(),
+            visited.store.states.capacity() * 16
+                + visited.store.parents.capacity() * 4
+                + slots * 24
         );
     }
 }

@@ -133,7 +133,7 @@ gilcheck_row refcount - "3 (3 objects)" refcount "${rc_props//,/, }" "$gilcheck"
 # ---- the table ---------------------------------------------------------------------------------
 command_line="THREADS_LIST=\"$threads_list\" REPEAT=$repeat bench/performance/run.sh $out_arg"
 about="Measured $(date -u +%Y-%m-%d) on $(uname -m), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | sed -n 1p)),"
-about="$about gilcheck $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(spin -V | sed -n 's/^\(Spin Version [^ ]*\).*/\1/p'):"
+about="$about gilcheck $(git -C "$repo" describe --always --dirty 2>/dev/null || echo '?'), $(spin -V | sed -n 's/^\(Spin Version [^ ]*\).*/\1/p'):"
 about="$about \`$command_line\`. Seconds and peak RSS: the whole process (GNU time, 10 ms"
 about="$about resolution), the fastest of $repeat run(s); pan's compilation is not timed."
 python3 - rows.tsv "$about" >table.md <<'PY'

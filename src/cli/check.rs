@@ -11,6 +11,7 @@ use crate::registry::ModelEntry;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError::Timeout;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,12 +93,13 @@ pub fn with_progress<T>(options: &Options, work: impl FnOnce(&Options) -> T) -> 
     bar.set_style(
         ProgressStyle::with_template("{elapsed:>4} {spinner} {msg}").expect("a valid template"),
     );
-    let done = AtomicUsize::new(0);
+    // The work's end wakes the display at once (a sleep would hold every run up to 100 ms).
+    let (done, finished) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
-        scope.spawn(|| {
+        let (bar, stored) = (&bar, &stored);
+        scope.spawn(move || {
             for tick in 0.. {
-                std::thread::sleep(Duration::from_millis(100));
-                if done.load(Ordering::Relaxed) == 1 {
+                if finished.recv_timeout(Duration::from_millis(100)) != Err(Timeout) {
                     break;
                 }
                 if tick >= 10 {
@@ -109,7 +111,7 @@ pub fn with_progress<T>(options: &Options, work: impl FnOnce(&Options) -> T) -> 
             bar.finish_and_clear();
         });
         let result = work(&options);
-        done.store(1, Ordering::Relaxed);
+        drop(done);
         result
     })
 }

@@ -7,7 +7,8 @@
 use super::expand::{expand, Judge, BATCH};
 use super::graph::Edges;
 use super::options::Options;
-use super::store::{hash_of, Index, Store, NO_PARENT};
+use super::shards::Shards;
+use super::store::{hash_of, Store, NO_PARENT};
 use crate::model::{Check, Model, Property};
 use crate::pack::packed;
 use crate::trace::{Trace, TraceMeta};
@@ -55,7 +56,7 @@ pub fn search<M: Model>(
 ) -> Search<M> {
     assert!(properties.len() <= 64, "a property bit set has 64 bits");
     let mut store = Store::default();
-    let mut index = Index::default();
+    let mut index = Shards::new(options.workers);
     let mut edges = keep_edges.then(Edges::default);
     let mut found: Vec<Option<Found>> = vec![None; properties.len()];
     // Bit i: property i's premise holds in some state stored so far.
@@ -63,7 +64,7 @@ pub fn search<M: Model>(
     let mut limit = None;
     let mut transitions = 0usize;
     let mut depth = 0usize;
-    let memory = |store: &Store<M::State>, index: &Index<_>, edges: &Option<Edges>| {
+    let memory = |store: &Store<M::State>, index: &Shards<_>, edges: &Option<Edges>| {
         store.memory_bytes() + index.memory_bytes() + edges.as_ref().map_or(0, Edges::memory_bytes)
     };
 
@@ -117,7 +118,12 @@ pub fn search<M: Model>(
             &judge,
         );
         options.report_progress(store.len());
-        for part in parts {
+        // Several workers look the successors up in parallel; one interns them as it goes.
+        let parallel = index.parallel() && parts.len() > 1;
+        let mut lookups = parallel.then(|| index.look_up(&parts, keep_edges));
+        // The position in the batch of the successor being merged.
+        let mut position = 0;
+        for part in &parts {
             let mut start = 0;
             for &(end, hits) in &part.heads {
                 let head = judged;
@@ -135,17 +141,21 @@ pub fn search<M: Model>(
                     }
                 }
                 for at in start..end {
-                    if let Some(ahead) = part.successors.get(at + PREFETCH) {
-                        index.prefetch(ahead.hash);
-                    }
                     let successor = &part.successors[at];
                     transitions += 1;
-                    let (target, new) = index.intern(
-                        &mut store,
-                        successor.stored.clone(),
-                        successor.hash,
-                        head as u32,
-                    );
+                    let (target, new) = match &mut lookups {
+                        Some(lookups) => {
+                            lookups.resolve(position, successor, &mut store, head as u32)
+                        }
+                        None => {
+                            if let Some(ahead) = part.successors.get(at + PREFETCH) {
+                                index.prefetch(ahead.hash);
+                            }
+                            let state = successor.stored.clone();
+                            index.intern(&mut store, state, successor.hash, head as u32)
+                        }
+                    };
+                    position += 1;
                     if successor.steps != 0 {
                         for (i, slot) in found.iter_mut().enumerate() {
                             if slot.is_none() && successor.steps & (1 << i) != 0 {
@@ -159,7 +169,7 @@ pub fn search<M: Model>(
                     if new {
                         limit = options.too_many(store.len());
                     }
-                    // Memory is looked at on the first step and every 4096th.
+                    // Time and memory are looked at on the first step and every 4096th.
                     if limit.is_none() && transitions % 4096 == 1 {
                         limit = options.exceeded(memory(&store, &index, &edges));
                     }
@@ -172,6 +182,9 @@ pub fn search<M: Model>(
                 }
                 start = end;
             }
+        }
+        if let Some(lookups) = lookups.filter(|_| keep_edges) {
+            index.settle(&parts, &lookups);
         }
     }
     // A search cut short still judges every state it stored.
@@ -266,4 +279,40 @@ pub fn rebuild<M: Model>(
     }
     let last = path.last().map_or(init.clone(), |(_, s)| s.clone());
     (Trace::from_path(model, meta.clone(), &init, &path), last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search;
+    use crate::explore::toy::Torus;
+    use crate::explore::Options;
+    use crate::model::Model;
+
+    /// Parallel look-ups store the same states, in the same order, with the same parents and
+    /// edges, and find the same first violation, as one worker does.
+    #[test]
+    fn any_number_of_workers_stores_what_one_worker_stores() {
+        for keep_edges in [false, true] {
+            let run = |workers| {
+                let options = Options {
+                    workers,
+                    ..Options::default()
+                };
+                search(&Torus, &Torus.properties(), &options, keep_edges)
+            };
+            let one = run(1);
+            assert_eq!(one.store.len(), 300 * 300);
+            for workers in [2, 3] {
+                let many = run(workers);
+                assert_eq!(many.store.states, one.store.states, "{workers} workers");
+                assert_eq!(many.store.parents, one.store.parents, "{workers} workers");
+                assert_eq!(many.edges, one.edges, "{workers} workers");
+                let first = |s: &super::Search<Torus>| match s.found[0] {
+                    Some(super::Found::State(i)) => i,
+                    _ => panic!("T-S1 is violated"),
+                };
+                assert_eq!(first(&many), first(&one));
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@ mod liveness;
 mod options;
 mod replay;
 mod report;
+mod shards;
 mod store;
 mod walk;
 
@@ -196,6 +197,52 @@ pub(crate) mod toy {
                 Move::Stop | Move::Back => (t, Move::Leave),
                 _ => (t, m),
             }
+        }
+    }
+
+    /// Walks on a 300 x 300 torus, one step right (T0), one down (T1) or one jump (T0): 90,000
+    /// states, most found again, in the same batch and in later ones. T-S1 (never at the far
+    /// corner) is violated; T-L1 is a leads-to property, so that checks build the graph.
+    pub struct Torus;
+
+    impl Model for Torus {
+        type State = [u16; 2];
+        type Action = u8;
+
+        fn init_states(&self) -> Vec<[u16; 2]> {
+            vec![[0, 0]]
+        }
+        fn actions(&self, _: &[u16; 2], out: &mut Vec<u8>) {
+            out.extend([0, 1, 2]);
+        }
+        fn next_state(&self, &[x, y]: &[u16; 2], &action: &u8) -> [u16; 2] {
+            match action {
+                0 => [(x + 1) % 300, y],
+                1 => [x, (y + 1) % 300],
+                _ => [(x * 7 + y) % 300, (y * 3 + x + 1) % 300],
+            }
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            let corner = |_: &Torus, s: &[u16; 2], _| *s == [299, 299];
+            vec![
+                Property::always("T-S1", "never at the far corner", "none", |_, s| {
+                    *s != [299, 299]
+                }),
+                Property::leads_to(
+                    "T-L1",
+                    "from the start the far corner is reached",
+                    "none",
+                    |_, s, _| *s == [0, 0],
+                    corner,
+                    Fairness::WeakThread,
+                ),
+            ]
+        }
+        fn actor(&self, &action: &u8) -> Option<usize> {
+            Some(usize::from(action % 2))
+        }
+        fn thread_count(&self) -> usize {
+            2
         }
     }
 

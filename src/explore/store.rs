@@ -16,6 +16,10 @@ use std::hash::BuildHasher;
 /// The parent of an initial state.
 pub const NO_PARENT: u32 = u32::MAX;
 
+/// The most states a store holds: indices leave the top bit of a `u32` free (a parallel merge
+/// marks the states it has not numbered yet with it).
+pub const MAX_STATES: usize = (1 << 31) - 1;
+
 /// The states found, in discovery (= BFS) order, and their parents.
 pub struct Store<S: Pack> {
     /// The states, packed, in discovery order.
@@ -42,6 +46,21 @@ impl<S: Pack> Store<S> {
     /// Number of states.
     pub fn len(&self) -> usize {
         self.states.len()
+    }
+
+    /// The index the next state stored will have.
+    pub fn next_index(&self) -> u32 {
+        let index = self.states.len();
+        assert!(index < MAX_STATES, "at most {MAX_STATES} states");
+        index as u32
+    }
+
+    /// Stores `state` with `parent`; its index.
+    pub fn push(&mut self, state: S::Packed, parent: u32) -> usize {
+        let index = self.next_index() as usize;
+        self.states.push(state);
+        self.parents.push(parent);
+        index
     }
 
     /// `predicate(state, t)` of every state for each thread `t < threads`, as `result[t][s]`,
@@ -80,6 +99,25 @@ impl<S: Pack> Store<S> {
 /// The hash the index uses.
 pub fn hash_of<P: std::hash::Hash>(state: &P) -> u64 {
     FxBuildHasher.hash_one(state)
+}
+
+/// Asks the kernel to back the capacity of `slots` (not touched yet) with huge pages: a large
+/// index is read at random, and with 4 KiB pages nearly every probe would also miss the TLB.
+/// Only a hint: where transparent huge pages are off it changes nothing.
+fn advise_huge_pages<T>(slots: &Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = slots.as_ptr() as usize;
+        let end = start + slots.capacity() * std::mem::size_of::<T>();
+        let first = start.next_multiple_of(HUGE);
+        let length = end.saturating_sub(first) / HUGE * HUGE;
+        if length > 0 {
+            // SAFETY: the range lies inside the vector's allocation; the advice changes how the
+            // kernel backs those pages, never their contents or who owns them.
+            unsafe { libc::madvise(first as *mut libc::c_void, length, libc::MADV_HUGEPAGE) };
+        }
+    }
 }
 
 /// A slot of the index: a stored state, 32 bits of its hash, and its index in the store
@@ -143,7 +181,51 @@ impl<P: Clone + Eq> Index<P> {
         }
     }
 
-    /// The index of `state` (packed, with its `hash_of`) in `store`, storing it there (with
+    /// The number the index holds for `state` (packed, with its `hash_of`); if it holds none,
+    /// it keeps `number` for it and returns `None`.
+    pub fn find_or_insert(&mut self, state: &P, hash: u64, number: u32) -> Option<u32> {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow(state);
+        }
+        let tag = tag_of(hash);
+        let at = match self.probe(state, tag) {
+            Ok(at) => return Some(self.slots[at].index),
+            Err(at) => at,
+        };
+        self.slots[at] = Slot {
+            state: state.clone(),
+            tag,
+            index: number,
+        };
+        self.len += 1;
+        None
+    }
+
+    /// Replaces the number kept for `state`, which the index holds.
+    pub fn renumber(&mut self, state: &P, hash: u64, number: u32) {
+        let at = self
+            .probe(state, tag_of(hash))
+            .expect("the index holds the state");
+        self.slots[at].index = number;
+    }
+
+    /// `Ok` with the slot holding `state`, or `Err` with the free slot where it would go.
+    fn probe(&self, state: &P, tag: u32) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(tag);
+        loop {
+            let slot = &self.slots[at];
+            if slot.index == EMPTY {
+                return Err(at);
+            }
+            if slot.tag == tag && slot.state == *state {
+                return Ok(at);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The index in `store` of `state` (packed, with its `hash_of`), storing it there (with
     /// `parent`) if it is absent; `true` if it is new.
     pub fn intern<S: Pack<Packed = P>>(
         &mut self,
@@ -152,33 +234,10 @@ impl<P: Clone + Eq> Index<P> {
         hash: u64,
         parent: u32,
     ) -> (usize, bool) {
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow(&state);
+        match self.find_or_insert(&state, hash, store.next_index()) {
+            Some(index) => (index as usize, false),
+            None => (store.push(state, parent), true),
         }
-        let tag = tag_of(hash);
-        let mask = self.slots.len() - 1;
-        let mut at = self.home(tag);
-        loop {
-            let slot = &self.slots[at];
-            if slot.index == EMPTY {
-                break;
-            }
-            if slot.tag == tag && slot.state == state {
-                return (slot.index as usize, false);
-            }
-            at = (at + 1) & mask;
-        }
-        let index = store.states.len();
-        assert!(index < EMPTY as usize, "at most 2^32 - 1 states");
-        store.states.push(state.clone());
-        store.parents.push(parent);
-        self.slots[at] = Slot {
-            state,
-            tag,
-            index: index as u32,
-        };
-        self.len += 1;
-        (index, true)
     }
 
     /// Doubles the slots (or makes the first ones, filled with copies of `filler`) and puts
@@ -190,7 +249,10 @@ impl<P: Clone + Eq> Index<P> {
             tag: 0,
             index: EMPTY,
         };
-        let old = std::mem::replace(&mut self.slots, vec![free; size]);
+        let mut slots = Vec::with_capacity(size);
+        advise_huge_pages(&slots);
+        slots.resize(size, free);
+        let old = std::mem::replace(&mut self.slots, slots);
         self.shift = 64 - size.trailing_zeros();
         let mask = size - 1;
         for slot in old.into_iter().filter(|s| s.index != EMPTY) {

@@ -198,12 +198,14 @@ mod tests {
     }
 
     /// A codec that drops a field: two states with different `b` would be stored as one.
+    #[cfg(debug_assertions)]
     #[derive(Debug, PartialEq)]
     struct Lossy {
         a: u8,
         b: u8,
     }
 
+    #[cfg(debug_assertions)]
     impl Pack for Lossy {
         type Packed = u8;
         fn pack(&self) -> u8 {

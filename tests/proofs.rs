@@ -58,6 +58,57 @@ fn prove_regenerates_the_committed_catalogue() {
     }
 }
 
+/// Shares of a plan run apart and merged give the catalogue of one run, file for file; a share
+/// missing, given twice or of another plan is refused with one line, and nothing is written.
+#[test]
+fn shares_merged_make_the_catalogue_of_one_run() {
+    let dir = scratch("shards");
+    let at = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (code, _, stderr) = gilcheck(&["prove", "--only", "gil", "--out", &at("whole")]);
+    assert_eq!(code, 0, "{stderr}");
+    for i in 1..=3 {
+        let share = format!("{i}/3");
+        let out = at(&format!("share-{i}"));
+        let (code, _, stderr) =
+            gilcheck(&["prove", "--only", "gil", "--shard", &share, "--out", &out]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains(&format!("share {share}: searches")),
+            "{stderr}"
+        );
+    }
+    let shares = [at("share-1"), at("share-2"), at("share-3")];
+    let merge = |shares: &[&str], out: &str| {
+        let mut args = vec!["prove", "--merge"];
+        args.extend(shares);
+        args.extend(["--out", out]);
+        gilcheck(&args)
+    };
+    let all: Vec<&str> = shares.iter().map(String::as_str).collect();
+    let (code, _, stderr) = merge(&all, &at("merged"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(tree(&dir.join("merged")), tree(&dir.join("whole")));
+
+    let refused = |shares: &[&str], why: &str| {
+        let (code, stdout, stderr) = merge(shares, &at("refused"));
+        assert_eq!(code, 2, "{shares:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(why) && stderr.lines().count() == 1,
+            "{stderr}"
+        );
+        assert!(!dir.join("refused").exists());
+    };
+    refused(&all[..2], "2 of 3 shares given");
+    refused(&[all[0], all[1], all[1]], "share 2 is given twice");
+    refused(&[all[0], &at("whole")], "cannot read shard.json");
+    let (code, _, stderr) = gilcheck(&["prove", "--only", "gil", "--shard", "4/3"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("expected I/N with 1 <= I <= N"), "{stderr}");
+    let (code, _, stderr) = gilcheck(&["prove", "--shard", "1/2"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--shard needs --out DIR"), "{stderr}");
+}
+
 #[test]
 fn a_page_has_verdicts_commands_and_a_timeline_per_counterexample() {
     let page =

@@ -60,9 +60,17 @@ pub enum Command {
         /// Only this model, or only this property ID (and its model's searches).
         #[arg(long)]
         only: Option<String>,
-        /// Write the catalogue here (default: proofs/, for the full default run only).
+        /// Write the catalogue here (default: proofs/, for the full default run only); with
+        /// --shard, the share's reports.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run only share I of N of the searches (every Nth from the Ith) and save their reports
+        /// in --out, for `prove --merge` (for example one share per CI runner).
+        #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+        shard: Option<String>,
+        /// Make the catalogue from the saved shares (each --shard's --out), all of one plan.
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        merge: Vec<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
     },

@@ -20,6 +20,7 @@ mod text;
 
 use crate::error::Error;
 use crate::models::{self, claims};
+use crate::proofs::shard::Share;
 use crate::proofs::Scope;
 use crate::registry::ModelEntry;
 use args::{Cli, Command};
@@ -136,13 +137,18 @@ fn run(tool: &Tool, command: Command) -> Result<i32, Error> {
             deep,
             only,
             out,
+            shard,
+            merge,
             limits,
-        } => prove::prove(
-            tool,
-            &Scope { deep, only },
-            &limits.options(),
-            out.as_deref(),
-        ),
+        } => {
+            let part = match (shard, merge.is_empty()) {
+                (Some(share), _) => prove::Part::Shard(Share::parse(&share)?),
+                (None, false) => prove::Part::Merge(merge),
+                (None, true) => prove::Part::Whole,
+            };
+            let scope = Scope { deep, only };
+            prove::prove(tool, &scope, &limits.options(), out.as_deref(), part)
+        }
         Command::Explain { id, limits } => prove::explain(tool, &id, &limits.options()),
         Command::Replay { file } => replay::replay(tool, &file),
         Command::Reproduce {

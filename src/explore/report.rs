@@ -1,11 +1,11 @@
 //! What a check returns: one verdict per property, the search statistics and the limits hit.
 
 use crate::trace::Trace;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The verdict of one property in one run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Exhaustively checked within the stated bounds (for `R` properties: a witness was found).
@@ -31,7 +31,7 @@ impl fmt::Display for Verdict {
 }
 
 /// The result for one property.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PropertyResult {
     /// Stable property ID.
     pub id: String,
@@ -47,7 +47,7 @@ pub struct PropertyResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Numbers>,
     /// For liveness: the fairness and environment assumptions the verdict holds under.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
     /// For an inconclusive verdict: the limit that left it undecided.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,7 +60,7 @@ pub struct PropertyResult {
 }
 
 /// The part of a check a verdict rests on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Basis {
     /// The search (safety, deadlock, reachability), with symmetry reduction if it was on.
@@ -134,7 +134,7 @@ impl PropertyResult {
 }
 
 /// What a counting property measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Numbers {
     /// Fewest counted steps from a trigger to a response (`None`: no trigger reaches one).
     pub min: Option<usize>,
@@ -155,7 +155,7 @@ impl fmt::Display for Numbers {
 }
 
 /// The outcome of one exhaustive search.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     /// Distinct states stored (canonical representatives when symmetry is on).
     pub states: usize,
@@ -184,7 +184,7 @@ pub struct Report {
 }
 
 /// The size of the state graph that liveness and counting verdicts rest on.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GraphStats {
     /// States in the graph (every reachable state when `limit` is `None`).
     pub states: usize,

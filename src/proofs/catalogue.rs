@@ -34,6 +34,21 @@ pub struct Job {
     pub change: Option<String>,
 }
 
+impl Job {
+    /// The finished search, from its report.
+    pub fn run(&self, report: Report) -> Run {
+        Run {
+            model: self.entry.name,
+            variant: self.variant.name,
+            kind: self.variant.kind,
+            releases: self.variant.releases,
+            config: self.config.clone(),
+            change: self.change.clone(),
+            report,
+        }
+    }
+}
+
 /// One finished search.
 #[derive(Clone, Debug, Serialize)]
 pub struct Run {

@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod page;
 pub mod plan;
 pub mod releases;
+pub mod shard;
 
 pub use catalogue::{summary, violators, Catalogue, Job, Run, Scope};
 pub use plan::{bound_sets, execute, plan};

@@ -123,8 +123,8 @@ pub fn plan(
     Ok((jobs, catalogue))
 }
 
-/// Runs `jobs` on every core, calling `done` after each; results keep the plan's order.
-pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, Error> {
+/// Runs `jobs` on every core, calling `done` after each; results keep the jobs' order.
+pub fn execute(jobs: &[&Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, Error> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Run, Error>>>> = Mutex::new(vec![None; jobs.len()]);
     std::thread::scope(|scope| {
@@ -135,15 +135,7 @@ pub fn execute(jobs: &[Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, E
                 let run = job
                     .entry
                     .check(job.variant, &job.config, &job.options)
-                    .map(|report| Run {
-                        model: job.entry.name,
-                        variant: job.variant.name,
-                        kind: job.variant.kind,
-                        releases: job.variant.releases,
-                        config: job.config.clone(),
-                        change: job.change.clone(),
-                        report,
-                    });
+                    .map(|report| job.run(report));
                 results.lock().expect("no worker panics")[i] = Some(run);
                 done(job);
             });

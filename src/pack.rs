@@ -12,6 +12,10 @@ use std::hash::Hash;
 pub trait Pack: Sized + PartialEq + std::fmt::Debug {
     /// The packed form: fixed size, compared and hashed as it is.
     type Packed: Clone + Eq + Hash + Send + Sync;
+    /// Whether the visited set's index keeps a copy of each packed state beside its hash
+    /// slot: a probe then reads nothing else (faster), at the copy's memory (worth it for a
+    /// word or two).
+    const KEEP: bool = false;
     /// The packed form of `self`.
     fn pack(&self) -> Self::Packed;
     /// The state `packed` was made from.

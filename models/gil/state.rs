@@ -259,6 +259,7 @@ impl GilState {
 const _: () = assert!(MAX_THREADS as u32 * PC_BITS + 4 + HOLDER_BITS <= 64);
 impl Pack for GilState {
     type Packed = u64;
+    const KEEP: bool = true;
     fn pack(&self) -> u64 {
         let mut out = BitWriter::<1>::default();
         self.write_bits(&mut out);

@@ -10,7 +10,7 @@ use super::options::Options;
 use super::shards::Shards;
 use super::store::{hash_of, Store, NO_PARENT};
 use crate::model::{Check, Model, Property};
-use crate::pack::packed;
+use crate::pack::{packed, Pack};
 use crate::trace::{Trace, TraceMeta};
 
 /// Successors looked up ahead of the one being merged: their index slots are prefetched.
@@ -56,7 +56,7 @@ pub fn search<M: Model>(
 ) -> Search<M> {
     assert!(properties.len() <= 64, "a property bit set has 64 bits");
     let mut store = Store::default();
-    let mut index = Shards::new(options.workers);
+    let mut index = Shards::new::<M::State>(options.workers);
     let mut edges = keep_edges.then(Edges::default);
     let mut found: Vec<Option<Found>> = vec![None; properties.len()];
     // Bit i: property i's premise holds in some state stored so far.
@@ -120,7 +120,9 @@ pub fn search<M: Model>(
         options.report_progress(store.len());
         // Several workers look the successors up in parallel; one interns them as it goes.
         let parallel = index.parallel() && parts.len() > 1;
-        let mut lookups = parallel.then(|| index.look_up(&parts, keep_edges));
+        // Numbers are needed for edges, and to compare states the index does not keep.
+        let numbered = keep_edges || !M::State::KEEP;
+        let mut lookups = parallel.then(|| index.look_up(&parts, &store.states, numbered));
         // The position in the batch of the successor being merged.
         let mut position = 0;
         for part in &parts {
@@ -183,8 +185,8 @@ pub fn search<M: Model>(
                 start = end;
             }
         }
-        if let Some(lookups) = lookups.filter(|_| keep_edges) {
-            index.settle(&parts, &lookups);
+        if let Some(lookups) = lookups.filter(|_| numbered) {
+            index.settle(&parts, &store.states, &lookups);
         }
     }
     // A search cut short still judges every state it stored.
@@ -284,9 +286,11 @@ pub fn rebuild<M: Model>(
 #[cfg(test)]
 mod tests {
     use super::search;
+    use crate::config::Config;
     use crate::explore::toy::Torus;
     use crate::explore::Options;
     use crate::model::Model;
+    use crate::models::gil::{GilVariant, Handoff};
 
     /// Parallel look-ups store the same states, in the same order, with the same parents and
     /// edges, and find the same first violation, as one worker does.
@@ -313,6 +317,27 @@ mod tests {
                 };
                 assert_eq!(first(&many), first(&one));
             }
+        }
+    }
+
+    /// The same for states the index keeps (a GIL state is one word), whose parallel look-ups
+    /// skip the numbers when no edges are kept.
+    #[test]
+    fn kept_states_are_stored_alike_by_any_number_of_workers() {
+        let model = Handoff::new(GilVariant::Cpython311, &Config::threads(5));
+        for keep_edges in [false, true] {
+            let run = |workers| {
+                let options = Options {
+                    workers,
+                    ..Options::default()
+                };
+                search(&model, &model.properties(), &options, keep_edges)
+            };
+            let (one, two) = (run(1), run(2));
+            assert_eq!(one.store.len(), 61_341);
+            assert_eq!(two.store.states, one.store.states);
+            assert_eq!(two.store.parents, one.store.parents);
+            assert_eq!(two.edges, one.edges);
         }
     }
 }

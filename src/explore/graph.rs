@@ -80,6 +80,12 @@ impl Default for Edges {
 impl Edges {
     /// Adds an edge of the state being expanded.
     pub fn push(&mut self, target: usize, actor: u8) {
+        if self.targets.len() == self.targets.capacity() {
+            // A quarter more at a time, as the store grows.
+            let more = (self.targets.len() / 4).max(1024);
+            self.targets.reserve_exact(more);
+            self.actors.reserve_exact(more);
+        }
         self.targets.push(target as u32);
         self.actors.push(actor);
     }

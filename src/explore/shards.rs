@@ -46,11 +46,20 @@ fn in_order<P>(parts: &[Expansion<P>]) -> Vec<&Successor<P>> {
     parts.iter().flat_map(|part| &part.successors).collect()
 }
 
+/// The state a number of a batch's look-up stands for: a successor of the batch (pending) or
+/// a stored state.
+fn stored<'a, P>(all: &'a [&'a Successor<P>], states: &'a [P], number: u32) -> &'a P {
+    match number & PENDING {
+        0 => &states[number as usize],
+        _ => &all[(number & !PENDING) as usize].stored,
+    }
+}
+
 impl<P: Clone + Eq + Send + Sync> Shards<P> {
-    /// An empty index in `shards` shards (at least one).
-    pub fn new(shards: usize) -> Self {
+    /// An empty index of `S`'s packed states in `shards` shards (at least one).
+    pub fn new<S: Pack<Packed = P>>(shards: usize) -> Self {
         Shards {
-            shards: (0..shards.max(1)).map(|_| Index::default()).collect(),
+            shards: (0..shards.max(1)).map(|_| Index::new::<S>()).collect(),
         }
     }
 
@@ -76,10 +85,11 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
         self.shards[shard_of(hash, self.shards.len())].prefetch(hash);
     }
 
-    /// Looks every successor of `parts` up, one worker per shard. A state not found is kept
-    /// in its shard as pending, so that its repeats later in the batch find it. Without
-    /// `numbered`, a state found is `UNNUMBERED`.
-    pub fn look_up(&mut self, parts: &[Expansion<P>], numbered: bool) -> Lookups {
+    /// Looks every successor of `parts` up, one worker per shard (`states`: the store's). A
+    /// state not found is kept in its shard as pending, so that its repeats later in the batch
+    /// find it. Without `numbered`, a state found is `UNNUMBERED`: only for states the index
+    /// keeps (`Pack::KEEP`), since the others are compared through their numbers.
+    pub fn look_up(&mut self, parts: &[Expansion<P>], states: &[P], numbered: bool) -> Lookups {
         let all = in_order(parts);
         let found: Vec<AtomicU32> = all.iter().map(|_| AtomicU32::new(0)).collect();
         let (all, found_ref) = (&all, &found);
@@ -96,8 +106,12 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
                             continue;
                         }
                         let position = PENDING | at as u32;
-                        let number =
-                            index.find_or_insert(&successor.stored, successor.hash, position);
+                        let number = index.find_or_insert(
+                            &successor.stored,
+                            successor.hash,
+                            position,
+                            |n| stored(all, states, n),
+                        );
                         let found = match number {
                             None => position,
                             Some(_) if !numbered => UNNUMBERED,
@@ -115,8 +129,8 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
     }
 
     /// Writes the numbers that `resolve` gave the batch's new states into the shards, one
-    /// worker per shard.
-    pub fn settle(&mut self, parts: &[Expansion<P>], lookups: &Lookups) {
+    /// worker per shard (`states`: the store's).
+    pub fn settle(&mut self, parts: &[Expansion<P>], states: &[P], lookups: &Lookups) {
         let all = in_order(parts);
         let all = &all;
         let count = self.shards.len();
@@ -127,7 +141,9 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
                     for (at, successor) in all.iter().enumerate() {
                         if mine(successor.hash) && lookups.found[at] == PENDING | at as u32 {
                             let number = lookups.numbers[at];
-                            index.renumber(&successor.stored, successor.hash, number);
+                            index.renumber(&successor.stored, successor.hash, number, |n| {
+                                stored(all, states, n)
+                            });
                         }
                     }
                 });

@@ -3,11 +3,12 @@
 //! it outlives the search (traces and the state graph read it). `Index`: the hash table that
 //! finds a state's index during the search, dropped when the search ends.
 //!
-//! The index is an open-addressing table with linear probing whose slots hold the packed state
-//! itself, 32 bits of its hash and its index. A probe reads one slot, usually one cache line
-//! (a table whose slots only point into the store reads two, both missing the cache in a large
-//! search), and a search prefetches the slots of the successors it is about to probe, so that
-//! their cache misses overlap.
+//! The index is an open-addressing table with linear probing whose slots hold 32 bits of a
+//! state's hash and its index. Small states (`Pack::KEEP`, one or two words) are also kept in
+//! the index beside their slots, so that a probe needs no other memory and the search can
+//! prefetch everything a probe of the successors it is about to merge will read: their cache
+//! misses overlap. Larger states are compared in the store, which costs a second cache miss
+//! on a match but not their size again in memory.
 
 use crate::pack::Pack;
 use rustc_hash::FxBuildHasher;
@@ -58,6 +59,12 @@ impl<S: Pack> Store<S> {
     /// Stores `state` with `parent`; its index.
     pub fn push(&mut self, state: S::Packed, parent: u32) -> usize {
         let index = self.next_index() as usize;
+        if self.states.len() == self.states.capacity() {
+            // A quarter more at a time, not twice as much: a large store's slack stays small.
+            let more = (index / 4).max(1024);
+            self.states.reserve_exact(more);
+            self.parents.reserve_exact(more);
+        }
         self.states.push(state);
         self.parents.push(parent);
         index
@@ -120,34 +127,109 @@ fn advise_huge_pages<T>(slots: &Vec<T>) {
     }
 }
 
-/// A slot of the index: a stored state, 32 bits of its hash, and its index in the store
-/// (`EMPTY` when the slot is free).
-#[derive(Clone)]
-struct Slot<P> {
-    state: P,
+/// A slot of the index: 32 bits of a stored state's hash and its number (its index in the
+/// store, or what a parallel look-up noted; `EMPTY` when the slot is free).
+#[derive(Clone, Copy)]
+struct Slot {
     tag: u32,
-    index: u32,
+    number: u32,
 }
 
-/// The index of a free slot. Every slot holds some state: a free one holds a copy of the
-/// first state stored, never compared because its index says it is free.
+/// The number of a free slot.
 const EMPTY: u32 = u32::MAX;
 
-/// The hash table from a packed state to its index in a `Store`.
+/// The hash table from a packed state to its index in a `Store`. For states that `Pack::KEEP`
+/// says to keep, a copy of each sits in its slot, so a probe reads one cache line; other states
+/// are compared where their number says (in the store).
 pub struct Index<P> {
-    slots: Vec<Slot<P>>,
+    slots: Slots<P>,
     /// Slots in use.
     len: usize,
     /// `64 - log2(slots.len())`: the home slot of a tag is its Fibonacci hash's top bits.
     shift: u32,
 }
 
-impl<P> Default for Index<P> {
-    fn default() -> Self {
-        Index {
-            slots: Vec::new(),
-            len: 0,
-            shift: 64,
+/// The slots, with or without the states.
+enum Slots<P> {
+    Bare(Vec<Slot>),
+    /// Free slots hold a copy of the first state stored.
+    Kept(Vec<(Slot, P)>),
+}
+
+impl<P: Clone> Slots<P> {
+    fn len(&self) -> usize {
+        match self {
+            Slots::Bare(slots) => slots.len(),
+            Slots::Kept(slots) => slots.len(),
+        }
+    }
+
+    #[inline]
+    fn slot(&self, at: usize) -> Slot {
+        match self {
+            Slots::Bare(slots) => slots[at],
+            Slots::Kept(slots) => slots[at].0,
+        }
+    }
+
+    /// The state kept in slot `at`, if states are kept.
+    #[inline]
+    fn kept(&self, at: usize) -> Option<&P> {
+        match self {
+            Slots::Bare(_) => None,
+            Slots::Kept(slots) => Some(&slots[at].1),
+        }
+    }
+
+    fn put(&mut self, at: usize, slot: Slot, state: &P) {
+        match self {
+            Slots::Bare(slots) => slots[at] = slot,
+            Slots::Kept(slots) => slots[at] = (slot, state.clone()),
+        }
+    }
+
+    fn renumber(&mut self, at: usize, number: u32) {
+        match self {
+            Slots::Bare(slots) => slots[at].number = number,
+            Slots::Kept(slots) => slots[at].0.number = number,
+        }
+    }
+
+    #[inline]
+    fn prefetch(&self, at: usize) {
+        match self {
+            Slots::Bare(slots) => prefetch(slots.get(at)),
+            Slots::Kept(slots) => prefetch(slots.get(at)),
+        }
+    }
+
+    /// `size` free slots like these (kept states filled with copies of `filler`).
+    fn free(&self, size: usize, filler: &P) -> Slots<P> {
+        let free = Slot {
+            tag: 0,
+            number: EMPTY,
+        };
+        match self {
+            Slots::Bare(_) => {
+                let mut slots = Vec::with_capacity(size);
+                advise_huge_pages(&slots);
+                slots.resize(size, free);
+                Slots::Bare(slots)
+            }
+            Slots::Kept(old) => {
+                let filler = old.first().map_or(filler, |(_, state)| state);
+                let mut slots = Vec::with_capacity(size);
+                advise_huge_pages(&slots);
+                slots.resize(size, (free, filler.clone()));
+                Slots::Kept(slots)
+            }
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        match self {
+            Slots::Bare(slots) => slots.capacity() * std::mem::size_of::<Slot>(),
+            Slots::Kept(slots) => slots.capacity() * std::mem::size_of::<(Slot, P)>(),
         }
     }
 }
@@ -161,7 +243,31 @@ fn tag_of(hash: u64) -> u32 {
 /// Slots of a new index.
 const FIRST_SLOTS: usize = 1 << 10;
 
+/// Asks the processor to bring in the cache line at `item`, ahead of its use.
+#[inline]
+fn prefetch<T>(item: Option<&T>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(item) = item {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch only hints at an address (here of a live item); it never faults
+        // and changes no memory.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((item as *const T).cast()) }
+    }
+}
+
 impl<P: Clone + Eq> Index<P> {
+    /// An empty index of `S`'s packed states.
+    pub fn new<S: Pack<Packed = P>>() -> Self {
+        Index {
+            slots: match S::KEEP {
+                true => Slots::Kept(Vec::new()),
+                false => Slots::Bare(Vec::new()),
+            },
+            len: 0,
+            shift: 64,
+        }
+    }
+
     /// The slot where a state with `tag` is looked for first.
     #[inline]
     fn home(&self, tag: u32) -> usize {
@@ -169,57 +275,72 @@ impl<P: Clone + Eq> Index<P> {
     }
 
     /// Asks the processor to bring in the slot where a state with `hash` is looked for first,
-    /// ahead of `intern`.
+    /// ahead of `find_or_insert`.
     #[inline]
     pub fn prefetch(&self, hash: u64) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(slot) = self.slots.get(self.home(tag_of(hash))) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: a prefetch only hints at an address (here of a live slot); it never
-            // faults and changes no memory.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot<P>).cast()) }
-        }
+        self.slots.prefetch(self.home(tag_of(hash)));
     }
 
     /// The number the index holds for `state` (packed, with its `hash_of`); if it holds none,
-    /// it keeps `number` for it and returns `None`.
-    pub fn find_or_insert(&mut self, state: &P, hash: u64, number: u32) -> Option<u32> {
+    /// it keeps `number` for it and returns `None`. `stored` gives the state a number stands
+    /// for (asked only of states not kept).
+    pub fn find_or_insert<'a>(
+        &mut self,
+        state: &P,
+        hash: u64,
+        number: u32,
+        stored: impl Fn(u32) -> &'a P,
+    ) -> Option<u32>
+    where
+        P: 'a,
+    {
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow(state);
         }
         let tag = tag_of(hash);
-        let at = match self.probe(state, tag) {
-            Ok(at) => return Some(self.slots[at].index),
+        let at = match self.probe(state, tag, stored) {
+            Ok(at) => return Some(self.slots.slot(at).number),
             Err(at) => at,
         };
-        self.slots[at] = Slot {
-            state: state.clone(),
-            tag,
-            index: number,
-        };
+        self.slots.put(at, Slot { tag, number }, state);
         self.len += 1;
         None
     }
 
-    /// Replaces the number kept for `state`, which the index holds.
-    pub fn renumber(&mut self, state: &P, hash: u64, number: u32) {
+    /// Replaces the number kept for `state`, which the index holds (`stored` as for
+    /// `find_or_insert`).
+    pub fn renumber<'a>(
+        &mut self,
+        state: &P,
+        hash: u64,
+        number: u32,
+        stored: impl Fn(u32) -> &'a P,
+    ) where
+        P: 'a,
+    {
         let at = self
-            .probe(state, tag_of(hash))
+            .probe(state, tag_of(hash), stored)
             .expect("the index holds the state");
-        self.slots[at].index = number;
+        self.slots.renumber(at, number);
     }
 
     /// `Ok` with the slot holding `state`, or `Err` with the free slot where it would go.
-    fn probe(&self, state: &P, tag: u32) -> Result<usize, usize> {
+    fn probe<'a>(&self, state: &P, tag: u32, stored: impl Fn(u32) -> &'a P) -> Result<usize, usize>
+    where
+        P: 'a,
+    {
         let mask = self.slots.len() - 1;
         let mut at = self.home(tag);
         loop {
-            let slot = &self.slots[at];
-            if slot.index == EMPTY {
+            let slot = self.slots.slot(at);
+            if slot.number == EMPTY {
                 return Err(at);
             }
-            if slot.tag == tag && slot.state == *state {
-                return Ok(at);
+            if slot.tag == tag {
+                let kept = self.slots.kept(at);
+                if kept.unwrap_or_else(|| stored(slot.number)) == state {
+                    return Ok(at);
+                }
             }
             at = (at + 1) & mask;
         }
@@ -234,39 +355,39 @@ impl<P: Clone + Eq> Index<P> {
         hash: u64,
         parent: u32,
     ) -> (usize, bool) {
-        match self.find_or_insert(&state, hash, store.next_index()) {
+        let states = &store.states;
+        let found = self.find_or_insert(&state, hash, store.next_index(), |i| &states[i as usize]);
+        match found {
             Some(index) => (index as usize, false),
             None => (store.push(state, parent), true),
         }
     }
 
-    /// Doubles the slots (or makes the first ones, filled with copies of `filler`) and puts
-    /// every entry back; tags give the new homes without hashing a state again.
+    /// Doubles the slots (or makes the first ones; kept states are filled with copies of
+    /// `filler`) and puts every entry back; tags give the new homes without hashing a state
+    /// again.
     fn grow(&mut self, filler: &P) {
         let size = (self.slots.len() * 2).max(FIRST_SLOTS);
-        let free = Slot {
-            state: self.slots.first().map_or(filler, |s| &s.state).clone(),
-            tag: 0,
-            index: EMPTY,
-        };
-        let mut slots = Vec::with_capacity(size);
-        advise_huge_pages(&slots);
-        slots.resize(size, free);
-        let old = std::mem::replace(&mut self.slots, slots);
+        let fresh = self.slots.free(size, filler);
+        let old = std::mem::replace(&mut self.slots, fresh);
         self.shift = 64 - size.trailing_zeros();
         let mask = size - 1;
-        for slot in old.into_iter().filter(|s| s.index != EMPTY) {
+        for from in 0..old.len() {
+            let slot = old.slot(from);
+            if slot.number == EMPTY {
+                continue;
+            }
             let mut at = self.home(slot.tag);
-            while self.slots[at].index != EMPTY {
+            while self.slots.slot(at).number != EMPTY {
                 at = (at + 1) & mask;
             }
-            self.slots[at] = slot;
+            self.slots.put(at, slot, old.kept(from).unwrap_or(filler));
         }
     }
 
-    /// Bytes held by the slots.
+    /// Bytes held by the slots (and the kept states).
     pub fn memory_bytes(&self) -> usize {
-        self.slots.capacity() * std::mem::size_of::<Slot<P>>()
+        self.slots.memory_bytes()
     }
 }
 
@@ -276,10 +397,18 @@ mod tests {
     use crate::pack::Pack;
 
     /// A store and its index, interning unpacked states.
-    #[derive(Default)]
     struct Visited<S: Pack> {
         store: Store<S>,
         index: Index<S::Packed>,
+    }
+
+    impl<S: Pack> Default for Visited<S> {
+        fn default() -> Self {
+            Visited {
+                store: Store::default(),
+                index: Index::new::<S>(),
+            }
+        }
     }
 
     impl<S: Pack> Visited<S> {
@@ -333,8 +462,24 @@ mod tests {
         assert_eq!(visited.store.len(), 5001);
     }
 
-    /// The memory reported is what is held: per slot of the store a packed state (here 16
-    /// bytes) and a 4-byte parent, per slot of the index the state, its tag and its index.
+    /// A state the index keeps beside its slots.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Kept(u64);
+
+    impl Pack for Kept {
+        type Packed = u64;
+        const KEEP: bool = true;
+        fn pack(&self) -> u64 {
+            self.0
+        }
+        fn unpack(packed: &u64) -> Kept {
+            Kept(*packed)
+        }
+    }
+
+    /// The memory reported is what is held: per slot of the store a packed state and a 4-byte
+    /// parent, per slot of the index 4 bytes of hash and a 4-byte number, and the packed state
+    /// again for states the index keeps.
     #[test]
     fn memory_counts_every_slot_of_the_states_the_parents_and_the_index() {
         let mut visited = Visited::<[u64; 2]>::default();
@@ -342,13 +487,19 @@ mod tests {
         for i in 0..1000 {
             visited.intern(&[i, i * 7], NO_PARENT);
         }
-        let slots = visited.index.slots.capacity();
+        let slots = visited.index.slots.len();
         assert!(slots * 3 >= 1000 * 4 && visited.store.states.capacity() >= 1000);
-        assert_eq!(
-            visited.memory_bytes(),
-            visited.store.states.capacity() * 16
-                + visited.store.parents.capacity() * 4
-                + slots * 24
-        );
+        let store = visited.store.states.capacity() * 16 + visited.store.parents.capacity() * 4;
+        assert_eq!(visited.memory_bytes(), store + slots * 8);
+
+        let mut kept = Visited::<Kept>::default();
+        for i in 0..1000 {
+            assert_eq!(kept.intern(&Kept(i * 7), NO_PARENT), (i as usize, true));
+        }
+        assert_eq!(kept.intern(&Kept(7), 0), (1, false));
+        let slots = kept.index.slots.len();
+        let store = kept.store.states.capacity() * 8 + kept.store.parents.capacity() * 4;
+        assert_eq!(kept.memory_bytes(), store + slots * (8 + 8));
     }
+
 }

@@ -50,7 +50,7 @@ pub const NONE_ELSEWHERE: i8 = 3;
 const LOOP_CALLS: usize = NONE_ELSEWHERE as usize + 1;
 
 /// One bytecode (or C call step) of a thread's program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
     /// `x_o = G[o]`: `LOAD_GLOBAL` looks the object up in the module dict, then `Py_INCREF`s
     /// it (nothing to do if the entry is gone).
@@ -85,7 +85,7 @@ pub enum Why {
 }
 
 /// A `Py_INCREF`/`Py_DECREF` between its load and its store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Rmw {
     /// The object.
     pub obj: u8,
@@ -96,7 +96,7 @@ pub struct Rmw {
 }
 
 /// What one thread is doing besides the GIL protocol.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Work {
     /// Index of its next `Op`.
     pub next: u8,
@@ -582,6 +582,29 @@ impl Model for Refcount {
         });
     }
 
+    fn canonical(&self, s: &RcState) -> RcState {
+        // T0 (which deletes the globals) and the last thread (which releases the GIL around C
+        // code) run programs of their own; the threads between run the same one and are
+        // interchangeable. A pc that names a thread (3.11.2's exit path) is left as it is.
+        let n = self.config.threads;
+        let names_a_thread = |pc: &Pc| matches!(pc, Pc::ExitReset { .. });
+        if n < 4 || s.gil.threads.iter().any(names_a_thread) {
+            return s.clone();
+        }
+        let holds = |t: usize| s.gil.last_holder as usize == t;
+        let mut order: Vec<usize> = (1..n - 1).collect();
+        order.sort_by_key(|&t| (s.gil.threads[t], s.work[t], holds(t)));
+        let mut out = s.clone();
+        for (slot, &old) in (1..n - 1).zip(&order) {
+            out.gil.threads[slot] = s.gil.threads[old];
+            out.work[slot] = s.work[old];
+            if holds(old) {
+                out.gil.last_holder = slot as u8;
+            }
+        }
+        out
+    }
+
     fn next_state(&self, s: &RcState, action: &RcAction) -> RcState {
         let mut s = s.clone();
         match *action {
@@ -937,4 +960,5 @@ pub fn entry() -> ModelEntry {
     .with_source("models/refcount.rs")
     .with_settings(&[OBJECTS, gil::SPURIOUS_WAKEUPS])
     .with_legend(gil::LEGEND)
+    .symmetric()
 }

@@ -109,6 +109,33 @@ fn shares_merged_make_the_catalogue_of_one_run() {
     assert!(stderr.contains("--shard needs --out DIR"), "{stderr}");
 }
 
+/// `prove` says, per model, how many searches of each bound set ended exhaustive and the
+/// largest bound set decided for every variant.
+#[test]
+fn prove_names_the_largest_bounds_decided() {
+    let (code, stdout, _) = gilcheck(&["prove", "--only", "gil"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("  3 threads, symmetry: 14 of 14 searches exhaustive"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("largest decided for every variant: 3 threads"),
+        "{stdout}"
+    );
+    // Some of the 3-thread searches need more than 600 states.
+    let (code, stdout, _) = gilcheck(&["prove", "--only", "gil", "--max-states", "600"]);
+    assert_eq!(code, 3);
+    assert!(
+        stdout.contains("largest decided for every variant: 2 threads"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("3 threads, symmetry: 14 of 14"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_page_has_verdicts_commands_and_a_timeline_per_counterexample() {
     let page =

@@ -156,7 +156,7 @@ pub struct SettingArgs {
 #[derive(Args)]
 pub struct LimitArgs {
     /// Stop a search after this many states (its verdicts become inconclusive).
-    #[arg(long, default_value_t = 20_000_000)]
+    #[arg(long, default_value_t = 500_000_000)]
     max_states: usize,
     /// Stop after this many seconds in all (verdicts left undecided become inconclusive).
     #[arg(long, default_value_t = 600.0, value_parser = parse_seconds)]

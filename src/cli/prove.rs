@@ -90,7 +90,7 @@ fn prove_share(
     files::check_target(dir)?;
     let (jobs, _) = proofs::plan(&tool.models, scope, limits)?;
     let mine: Vec<usize> = (0..jobs.len()).filter(|&at| share.takes(at)).collect();
-    let runs = run(&mine.iter().map(|&at| &jobs[at]).collect::<Vec<_>>())?;
+    let runs = run(&mine.iter().map(|&at| &jobs[at]).collect::<Vec<_>>(), scope)?;
     let cut: Vec<String> = runs
         .iter()
         .filter(|r| r.report.limit.is_some())
@@ -157,19 +157,19 @@ fn complete(catalogue: &Catalogue) -> Result<i32, Error> {
 fn catalogue(tool: &Tool, scope: &Scope, limits: &Options) -> Result<Catalogue, Error> {
     let (jobs, mut catalogue) = proofs::plan(&tool.models, scope, limits)?;
     catalogue.program = tool.program.clone();
-    catalogue.runs = run(&jobs.iter().collect::<Vec<_>>())?;
+    catalogue.runs = run(&jobs.iter().collect::<Vec<_>>(), scope)?;
     Ok(catalogue)
 }
 
-/// Runs `jobs` on every core, with a progress bar on stderr (when it is a terminal).
-fn run(jobs: &[&Job]) -> Result<Vec<Run>, Error> {
+/// Runs `jobs` of `scope` on every core, with a progress bar on stderr (when it is a terminal).
+fn run(jobs: &[&Job], scope: &Scope) -> Result<Vec<Run>, Error> {
     let bar = ProgressBar::new(jobs.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let runs = proofs::execute(jobs, &|job| {
+    let runs = proofs::execute(jobs, proofs::side_by_side(scope), &|job| {
         bar.inc(1);
         bar.set_message(format!(
             "{} / {} ({})",

@@ -129,6 +129,14 @@ impl Reporter for Text {
                 };
                 let _ = writeln!(table, "  {:<8} {names}", p.id);
             }
+            let sets = catalogue.decided(entry.name);
+            let _ = writeln!(table, "bounds decided ({}):", entry.name);
+            for (bounds, decided, all) in &sets {
+                let _ = writeln!(table, "  {bounds}: {decided} of {all} searches exhaustive");
+            }
+            let largest = sets.iter().rev().find(|(_, decided, all)| decided == all);
+            let largest = largest.map_or("none", |(bounds, _, _)| bounds.as_str());
+            let _ = writeln!(table, "  largest decided for every variant: {largest}");
             table.push_str(&sensitivity(catalogue, entry, properties));
             table.push('\n');
         }

@@ -66,7 +66,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             symmetry: false,
-            max_states: 20_000_000,
+            max_states: 500_000_000,
             deadline: None,
             fairness: None,
             max_memory: default_max_memory(),

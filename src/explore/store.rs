@@ -309,13 +309,8 @@ impl<P: Clone + Eq> Index<P> {
 
     /// Replaces the number kept for `state`, which the index holds (`stored` as for
     /// `find_or_insert`).
-    pub fn renumber<'a>(
-        &mut self,
-        state: &P,
-        hash: u64,
-        number: u32,
-        stored: impl Fn(u32) -> &'a P,
-    ) where
+    pub fn renumber<'a>(&mut self, state: &P, hash: u64, number: u32, stored: impl Fn(u32) -> &'a P)
+    where
         P: 'a,
     {
         let at = self
@@ -501,5 +496,4 @@ mod tests {
         let store = kept.store.states.capacity() * 8 + kept.store.parents.capacity() * 4;
         assert_eq!(kept.memory_bytes(), store + slots * (8 + 8));
     }
-
 }

@@ -184,6 +184,21 @@ impl Catalogue {
             .collect()
     }
 
+    /// Per bound set of `model`'s runs as stated (in plan order): its bounds, how many of its
+    /// searches ended exhaustive, and how many there were.
+    pub fn decided(&self, model: &str) -> Vec<(String, usize, usize)> {
+        let mut sets: Vec<(String, usize, usize)> = Vec::new();
+        for run in self.stated(model) {
+            let bounds = run.bounds();
+            let decided = usize::from(run.report.limit.is_none());
+            match sets.iter_mut().find(|(b, _, _)| *b == bounds) {
+                Some((_, done, all)) => (*done, *all) = (*done + decided, *all + 1),
+                None => sets.push((bounds, decided, 1)),
+            }
+        }
+        sets
+    }
+
     /// Runs cut short by a limit, as `model/variant (bounds): limit`.
     pub fn incomplete(&self) -> Vec<String> {
         self.runs

@@ -13,7 +13,7 @@ pub mod releases;
 pub mod shard;
 
 pub use catalogue::{summary, violators, Catalogue, Job, Run, Scope};
-pub use plan::{bound_sets, execute, plan};
+pub use plan::{bound_sets, execute, plan, side_by_side};
 
 use crate::error::Error;
 use std::path::Path;

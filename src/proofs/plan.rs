@@ -62,11 +62,13 @@ pub fn plan(
     let mut jobs = Vec::new();
     for entry in &chosen {
         // The searches run side by side, one per core, each on one thread and within its
-        // share of the memory limit.
+        // share of the memory limit; deep ones, large, one after another, each on every core
+        // and with the whole memory limit.
+        let side_by_side = side_by_side(scope);
         let options = Options {
             symmetry: entry.symmetric,
-            workers: 1,
-            max_memory: base.max_memory / parallelism(),
+            workers: base.workers.min(parallelism() / side_by_side).max(1),
+            max_memory: base.max_memory / side_by_side,
             ..base.clone()
         };
         let sets = bound_sets(entry, scope.deep);
@@ -123,12 +125,17 @@ pub fn plan(
     Ok((jobs, catalogue))
 }
 
-/// Runs `jobs` on every core, calling `done` after each; results keep the jobs' order.
-pub fn execute(jobs: &[&Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, Error> {
+/// Runs `jobs`, `side_by_side` at a time (`side_by_side(scope)`), calling `done` after each;
+/// results keep the jobs' order.
+pub fn execute(
+    jobs: &[&Job],
+    side_by_side: usize,
+    done: &(dyn Fn(&Job) + Sync),
+) -> Result<Vec<Run>, Error> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Run, Error>>>> = Mutex::new(vec![None; jobs.len()]);
     std::thread::scope(|scope| {
-        for _ in 0..parallelism().min(jobs.len()) {
+        for _ in 0..side_by_side.min(jobs.len()) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
@@ -149,7 +156,15 @@ pub fn execute(jobs: &[&Job], done: &(dyn Fn(&Job) + Sync)) -> Result<Vec<Run>, 
         .collect()
 }
 
-/// How many searches run side by side: one per core.
+/// How many searches of `scope` run side by side: one per core, or one at a time for `--deep`.
+pub fn side_by_side(scope: &Scope) -> usize {
+    match scope.deep {
+        true => 1,
+        false => parallelism(),
+    }
+}
+
+/// The cores.
 fn parallelism() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

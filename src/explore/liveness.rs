@@ -241,8 +241,9 @@ impl<'g, S: Pack> Fair<'g, S> {
         in_time(self.deadline)?;
         let (graph, units, fairness) = (self.graph, &self.units, self.fairness);
         let n = graph.len();
-        // One pass over the strongly connected components of the `!to` states, each after
-        // every component it has an edge to. Accepting: a state in a fair part of a component,
+        // One pass over the strongly connected components of the `!to` states that a trigger
+        // reaches through `!to` states (no lasso passes through any other), each after every
+        // component it has an edge to. Accepting: a state in a fair part of a component,
         // or one where the run stops. A component reaches an accepting state when it holds
         // one or has an edge to a component that does.
         let mut components = Vec::new();
@@ -252,7 +253,8 @@ impl<'g, S: Pack> Fair<'g, S> {
         let mut refiner = Refiner::new(n);
         let (mut done, mut late) = (0usize, Ok(()));
         let mut tarjan = Tarjan::new(n);
-        graph.each_component(0..n, bad, &mut tarjan, |component| {
+        let roots = (0..n).filter(|&s| trigger[s] && bad[s]);
+        graph.each_component(roots, bad, &mut tarjan, |component| {
             done += 1;
             if done.is_multiple_of(256) && late.is_ok() {
                 late = in_time(self.deadline);

@@ -250,32 +250,24 @@ fn a_limit_that_cuts_the_search_or_only_the_liveness_graph_is_inconclusive() {
     inconclusive(&["check", "gil", "--threads", "2", "--max-seconds", "0"]);
     inconclusive(&["check", "gil", "--threads", "2", "--max-memory", "0"]);
     inconclusive(&["check", "asyncio", "--max-memory", "0"]);
-    // 90 states with symmetry, 499 without: the graph needs more than 91.
-    inconclusive(&[
-        "check",
-        "gil",
-        "--threads",
-        "3",
-        "--symmetry",
-        "--max-states",
-        "91",
-    ]);
+    inconclusive(&ONLY_THE_GRAPH_CUT);
     inconclusive(&["check", "gil", "--threads", "6", "--max-memory", "30"]);
 }
 
+/// 90 states with symmetry, 499 without: the search ends, the graph for liveness does not.
+const ONLY_THE_GRAPH_CUT: [&str; 7] = [
+    "check",
+    "gil",
+    "--threads",
+    "3",
+    "--symmetry",
+    "--max-states",
+    "91",
+];
+
 #[test]
 fn a_decided_verdict_next_to_a_limit_says_what_it_rests_on() {
-    // 90 states with symmetry, 499 without: the search ends, the graph for liveness does not.
-    let args = [
-        "check",
-        "gil",
-        "--threads",
-        "3",
-        "--symmetry",
-        "--max-states",
-        "91",
-    ];
-    let (code, stdout, _) = gilcheck(&args);
+    let (code, stdout, _) = gilcheck(&ONLY_THE_GRAPH_CUT);
     assert_eq!(code, 3);
     let line = stdout.lines().find(|l| l.contains("GIL-S1")).unwrap();
     assert!(

@@ -85,15 +85,11 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
         self.shards[shard_of(hash, self.shards.len())].prefetch(hash);
     }
 
-    /// Looks every successor of `parts` up, one worker per shard (`states`: the store's). A
-    /// state not found is kept in its shard as pending, so that its repeats later in the batch
-    /// find it. Without `numbered`, a state found is `UNNUMBERED`: only for states the index
-    /// keeps (`Pack::KEEP`), since the others are compared through their numbers.
-    pub fn look_up(&mut self, parts: &[Expansion<P>], states: &[P], numbered: bool) -> Lookups {
-        let all = in_order(parts);
-        let found: Vec<AtomicU32> = all.iter().map(|_| AtomicU32::new(0)).collect();
-        let (all, found_ref) = (&all, &found);
+    /// Calls `work(index, position)` for every successor of `all` (a batch, in order) in the
+    /// successor's shard, one worker per shard, each prefetching its own slots ahead.
+    fn each_in_shard(&mut self, all: &[&Successor<P>], work: impl Fn(&mut Index<P>, usize) + Sync) {
         let count = self.shards.len();
+        let work = &work;
         std::thread::scope(|scope| {
             for (shard, index) in self.shards.iter_mut().enumerate() {
                 let mine = move |hash: u64| shard_of(hash, count) == shard;
@@ -102,25 +98,34 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
                         if let Some(ahead) = all.get(at + PREFETCH).filter(|a| mine(a.hash)) {
                             index.prefetch(ahead.hash);
                         }
-                        if !mine(successor.hash) {
-                            continue;
+                        if mine(successor.hash) {
+                            work(index, at);
                         }
-                        let position = PENDING | at as u32;
-                        let number = index.find_or_insert(
-                            &successor.stored,
-                            successor.hash,
-                            position,
-                            |n| stored(all, states, n),
-                        );
-                        let found = match number {
-                            None => position,
-                            Some(_) if !numbered => UNNUMBERED,
-                            Some(number) => number,
-                        };
-                        found_ref[at].store(found, Ordering::Relaxed);
                     }
                 });
             }
+        });
+    }
+
+    /// Looks every successor of `parts` up, one worker per shard (`states`: the store's). A
+    /// state not found is kept in its shard as pending, so that its repeats later in the batch
+    /// find it. Without `numbered`, a state found is `UNNUMBERED`: only for states the index
+    /// keeps (`Pack::KEEP`), since the others are compared through their numbers.
+    pub fn look_up(&mut self, parts: &[Expansion<P>], states: &[P], numbered: bool) -> Lookups {
+        let all = in_order(parts);
+        let found: Vec<AtomicU32> = all.iter().map(|_| AtomicU32::new(0)).collect();
+        self.each_in_shard(&all, |index, at| {
+            let successor = all[at];
+            let position = PENDING | at as u32;
+            let number = index.find_or_insert(&successor.stored, successor.hash, position, |n| {
+                stored(&all, states, n)
+            });
+            let found_here = match number {
+                None => position,
+                Some(_) if !numbered => UNNUMBERED,
+                Some(number) => number,
+            };
+            found[at].store(found_here, Ordering::Relaxed);
         });
         Lookups {
             numbers: vec![0; found.len()],
@@ -132,20 +137,12 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
     /// worker per shard (`states`: the store's).
     pub fn settle(&mut self, parts: &[Expansion<P>], states: &[P], lookups: &Lookups) {
         let all = in_order(parts);
-        let all = &all;
-        let count = self.shards.len();
-        std::thread::scope(|scope| {
-            for (shard, index) in self.shards.iter_mut().enumerate() {
-                let mine = move |hash: u64| shard_of(hash, count) == shard;
-                scope.spawn(move || {
-                    for (at, successor) in all.iter().enumerate() {
-                        if mine(successor.hash) && lookups.found[at] == PENDING | at as u32 {
-                            let number = lookups.numbers[at];
-                            index.renumber(&successor.stored, successor.hash, number, |n| {
-                                stored(all, states, n)
-                            });
-                        }
-                    }
+        self.each_in_shard(&all, |index, at| {
+            if lookups.found[at] == PENDING | at as u32 {
+                let successor = all[at];
+                let number = lookups.numbers[at];
+                index.renumber(&successor.stored, successor.hash, number, |n| {
+                    stored(&all, states, n)
                 });
             }
         });

@@ -123,10 +123,7 @@ fn bad_input_gets_one_line_and_exit_2() {
         &["check", "gil", "--set", "nope=1"],
         "model 'gil' has no setting 'nope'",
     );
-    one_line_error(
-        &["check", "refcount", "--symmetry"],
-        "has no thread symmetry",
-    );
+    one_line_error(&["check", "io", "--symmetry"], "has no thread symmetry");
 }
 
 #[test]

@@ -268,10 +268,11 @@ impl<P: Clone + Eq> Index<P> {
         }
     }
 
-    /// The slot where a state with `tag` is looked for first.
+    /// The slot where a state with `tag` is looked for first (0 while there are no slots).
     #[inline]
     fn home(&self, tag: u32) -> usize {
-        (u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        let fibonacci = u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        fibonacci.checked_shr(self.shift).unwrap_or(0) as usize
     }
 
     /// Asks the processor to bring in the slot where a state with `hash` is looked for first,
@@ -455,6 +456,13 @@ mod tests {
         }
         assert_eq!(visited.intern(&[1, 1], 0), (5000, true));
         assert_eq!(visited.store.len(), 5001);
+    }
+
+    /// A parallel search prefetches into shards that may still be empty.
+    #[test]
+    fn an_empty_index_takes_a_prefetch() {
+        Index::new::<Kept>().prefetch(u64::MAX);
+        Index::new::<[u8; 2]>().prefetch(u64::MAX);
     }
 
     /// A state the index keeps beside its slots.

@@ -206,25 +206,29 @@ pub struct GilState {
 
 /// Bits of a pc's code.
 const PC_BITS: u32 = 7;
+/// Bits of every thread's pc.
+const PCS_BITS: u32 = MAX_THREADS as u32 * PC_BITS;
 /// Bits of `last_holder` (a thread index, or all ones for `NOBODY`).
 const HOLDER_BITS: u32 = 4;
 /// `last_holder`'s field when it is `NOBODY`.
 const NOBODY_FIELD: u64 = (1 << HOLDER_BITS) - 1;
 
 impl GilState {
-    /// Appends the state's 64 bits: each thread's pc, the four flags, `last_holder`.
+    /// Appends the state's 64 bits: each thread's pc, the four flags, `last_holder`. The pcs
+    /// and the flags each go in as one field (packing is a fifth of a search's time).
     pub fn write_bits<const N: usize>(&self, out: &mut BitWriter<N>) {
-        for pc in self.threads {
-            out.put(pc.code() as u64, PC_BITS);
-        }
-        for flag in [
+        let pcs = self.threads.iter().enumerate().fold(0, |pcs, (t, pc)| {
+            pcs | u64::from(pc.code()) << (t as u32 * PC_BITS)
+        });
+        out.put(pcs, PCS_BITS);
+        let flags = [
             self.locked,
             self.drop_request,
             self.finalizing,
             self.sub_request,
-        ] {
-            out.put(flag as u64, 1);
-        }
+        ];
+        let flags = flags.iter().rev().fold(0, |bits, &f| bits << 1 | u64::from(f));
+        out.put(flags, 4);
         let holder = match self.last_holder {
             NOBODY => NOBODY_FIELD,
             thread => thread as u64,
@@ -234,12 +238,13 @@ impl GilState {
 
     /// Reads back a state `write_bits` wrote.
     pub fn read_bits(input: &mut BitReader) -> GilState {
-        let mut threads = [Pc::Done; MAX_THREADS];
-        for pc in &mut threads {
-            *pc = Pc::from_code(input.take(PC_BITS) as u8);
-        }
-        let mut flag = || input.take(1) == 1;
-        let (locked, drop_request, finalizing, sub_request) = (flag(), flag(), flag(), flag());
+        let pcs = input.take(PCS_BITS);
+        let threads: [Pc; MAX_THREADS] = std::array::from_fn(|t| {
+            Pc::from_code((pcs >> (t as u32 * PC_BITS) & ((1 << PC_BITS) - 1)) as u8)
+        });
+        let flags = input.take(4);
+        let flag = |i: u32| flags >> i & 1 == 1;
+        let (locked, drop_request, finalizing, sub_request) = (flag(0), flag(1), flag(2), flag(3));
         let last_holder = match input.take(HOLDER_BITS) {
             NOBODY_FIELD => NOBODY,
             thread => thread as u8,

@@ -3,10 +3,11 @@
 //! a look-up only says of each successor which stored state it is, or which earlier successor
 //! of the same batch it repeats, or that it is the first of a new state. The search then
 //! numbers the new states in batch order (`Lookups::resolve`), as one worker would, and
-//! `settle` writes their numbers into the shards. A search that keeps no edges never needs the
-//! index of a state it finds again, only whether it is new: its look-ups skip the numbers (each
-//! shard sees its successors in batch order, so the first to insert a state is its first
-//! occurrence), and nothing is settled.
+//! `settle` writes their numbers into the shards. A search that keeps no edges, of states the
+//! index keeps whole (`Pack::KEEP`), never needs the index of a state it finds again, only
+//! whether it is new: its look-ups skip the numbers (each shard sees its successors in batch
+//! order, so the first to insert a state is its first occurrence), and nothing is settled.
+//! Other states are compared through their numbers, so those must be settled.
 
 use super::expand::{Expansion, Successor};
 use super::store::{Index, Store};

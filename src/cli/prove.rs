@@ -30,7 +30,7 @@ pub fn prove(
     out: Option<&Path>,
     part: Part,
 ) -> Result<i32, Error> {
-    let (scope, runs) = match part {
+    let (scope, merged) = match part {
         Part::Whole => (scope.clone(), None),
         Part::Shard(share) => return prove_share(tool, scope, limits, out, share),
         Part::Merge(dirs) => {
@@ -40,14 +40,16 @@ pub fn prove(
                 ));
             }
             let (scope, planned, reports) = shard::load(&dirs)?;
-            let (jobs, _) = proofs::plan(&tool.models, &scope, limits)?;
+            let (jobs, mut catalogue) = proofs::plan(&tool.models, &scope, limits)?;
             if jobs.len() != planned {
                 return Err(Error::bad_input(format!(
                     "--merge: the shares planned {planned} searches, this gilcheck plans {}",
                     jobs.len()
                 )));
             }
-            (scope, Some(shard::assemble(&jobs, reports)))
+            catalogue.program = tool.program.clone();
+            catalogue.runs = shard::assemble(&jobs, reports);
+            (scope, Some(catalogue))
         }
     };
     let default_out = (scope.only.is_none() && !scope.deep).then(|| Path::new("proofs"));
@@ -55,13 +57,8 @@ pub fn prove(
     if let Some(dir) = out {
         files::check_target(dir)?;
     }
-    let catalogue = match runs {
-        Some(runs) => {
-            let (_, mut catalogue) = proofs::plan(&tool.models, &scope, limits)?;
-            catalogue.program = tool.program.clone();
-            catalogue.runs = runs;
-            catalogue
-        }
+    let catalogue = match merged {
+        Some(catalogue) => catalogue,
         None => catalogue(tool, &scope, limits)?,
     };
     emit(&tool.reporter.catalogue(&catalogue))?;
@@ -72,7 +69,7 @@ pub fn prove(
         }
         None => note("(proofs/ not rewritten for --only or --deep; give --out DIR)"),
     }
-    complete(&catalogue)
+    complete(&catalogue.runs)
 }
 
 /// `prove --shard I/N --out DIR`: runs the share's searches and saves their reports in DIR;
@@ -91,11 +88,8 @@ fn prove_share(
     let (jobs, _) = proofs::plan(&tool.models, scope, limits)?;
     let mine: Vec<usize> = (0..jobs.len()).filter(|&at| share.takes(at)).collect();
     let runs = run(&mine.iter().map(|&at| &jobs[at]).collect::<Vec<_>>(), scope)?;
-    let cut: Vec<String> = runs
-        .iter()
-        .filter(|r| r.report.limit.is_some())
-        .map(|r| format!("{} / {} ({})", r.model, r.variant, r.config.bounds()))
-        .collect();
+    let exit = complete(&runs);
+    let searches = mine.len();
     shard::save(
         dir,
         scope,
@@ -107,17 +101,11 @@ fn prove_share(
         "share {}/{}: searches {} of {}, saved to {} (merge every share with prove --merge)",
         share.index,
         share.of,
-        (0..jobs.len()).filter(|&at| share.takes(at)).count(),
+        searches,
         jobs.len(),
         dir.display()
     ));
-    match cut.is_empty() {
-        true => Ok(0),
-        false => Err(Error::limit(format!(
-            "searches cut short (inconclusive): {}",
-            cut.join("; ")
-        ))),
-    }
+    exit
 }
 
 /// `explain ID`: the property's page, computed now.
@@ -137,13 +125,13 @@ pub fn explain(tool: &Tool, id: &str, limits: &Options) -> Result<i32, Error> {
     };
     let catalogue = catalogue(tool, &scope, limits)?;
     emit(&tool.reporter.page(&catalogue))?;
-    complete(&catalogue)
+    complete(&catalogue.runs)
 }
 
-/// 0 when every verdict of the catalogue is decided, else a limit error naming the runs cut
+/// 0 when every run ended exhaustive, else a limit error naming the runs cut
 /// short.
-fn complete(catalogue: &Catalogue) -> Result<i32, Error> {
-    let incomplete = catalogue.incomplete();
+fn complete(runs: &[Run]) -> Result<i32, Error> {
+    let incomplete = proofs::cut_short(runs);
     if incomplete.is_empty() {
         return Ok(0);
     }

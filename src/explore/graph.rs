@@ -6,7 +6,7 @@
 //! are found with an iterative Tarjan.
 
 use super::bfs::search;
-use super::store::Store;
+use super::store::{room_for_one, Store};
 use super::Options;
 use crate::model::Model;
 use crate::pack::Pack;
@@ -80,12 +80,8 @@ impl Default for Edges {
 impl Edges {
     /// Adds an edge of the state being expanded.
     pub fn push(&mut self, target: usize, actor: u8) {
-        if self.targets.len() == self.targets.capacity() {
-            // A quarter more at a time, as the store grows.
-            let more = (self.targets.len() / 4).max(1024);
-            self.targets.reserve_exact(more);
-            self.actors.reserve_exact(more);
-        }
+        room_for_one(&mut self.targets);
+        room_for_one(&mut self.actors);
         self.targets.push(target as u32);
         self.actors.push(actor);
     }

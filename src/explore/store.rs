@@ -59,12 +59,8 @@ impl<S: Pack> Store<S> {
     /// Stores `state` with `parent`; its index.
     pub fn push(&mut self, state: S::Packed, parent: u32) -> usize {
         let index = self.next_index() as usize;
-        if self.states.len() == self.states.capacity() {
-            // A quarter more at a time, not twice as much: a large store's slack stays small.
-            let more = (index / 4).max(1024);
-            self.states.reserve_exact(more);
-            self.parents.reserve_exact(more);
-        }
+        room_for_one(&mut self.states);
+        room_for_one(&mut self.parents);
         self.states.push(state);
         self.parents.push(parent);
         index
@@ -100,6 +96,14 @@ impl<S: Pack> Store<S> {
     /// Bytes held by states and parents.
     pub fn memory_bytes(&self) -> usize {
         self.states.capacity() * std::mem::size_of::<S::Packed>() + self.parents.capacity() * 4
+    }
+}
+
+/// Makes room for one more item, growing `items` by a quarter of its length, not doubling it:
+/// the slack of a search's large vectors stays small.
+pub fn room_for_one<T>(items: &mut Vec<T>) {
+    if items.len() == items.capacity() {
+        items.reserve_exact((items.len() / 4).max(1024));
     }
 }
 

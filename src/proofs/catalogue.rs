@@ -198,22 +198,21 @@ impl Catalogue {
         }
         sets
     }
+}
 
-    /// Runs cut short by a limit, as `model/variant (bounds): limit`.
-    pub fn incomplete(&self) -> Vec<String> {
-        self.runs
-            .iter()
-            .filter_map(|r| {
-                let limit = r.report.limit.as_ref()?;
-                Some(format!(
-                    "{}/{} ({}): {limit}",
-                    r.model,
-                    r.variant,
-                    r.bounds()
-                ))
-            })
-            .collect()
-    }
+/// The runs of `runs` cut short by a limit, as `model/variant (bounds): limit`.
+pub fn cut_short(runs: &[Run]) -> Vec<String> {
+    runs.iter()
+        .filter_map(|r| {
+            let limit = r.report.limit.as_ref()?;
+            Some(format!(
+                "{}/{} ({}): {limit}",
+                r.model,
+                r.variant,
+                r.bounds()
+            ))
+        })
+        .collect()
 }
 
 /// How a property fared on one variant over the bound sets, as one word: violated anywhere,

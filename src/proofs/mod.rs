@@ -12,7 +12,7 @@ pub mod plan;
 pub mod releases;
 pub mod shard;
 
-pub use catalogue::{summary, violators, Catalogue, Job, Run, Scope};
+pub use catalogue::{cut_short, summary, violators, Catalogue, Job, Run, Scope};
 pub use plan::{bound_sets, execute, plan, side_by_side};
 
 use crate::error::Error;

@@ -186,7 +186,7 @@ pub fn search<M: Model>(
             }
         }
         if let Some(lookups) = lookups.filter(|_| numbered) {
-            index.settle(&parts, &store.states, &lookups);
+            index.settle(&store.states, &lookups);
         }
     }
     // A search cut short still judges every state it stored.

@@ -29,7 +29,9 @@ pub struct Shards<P> {
 pub const UNNUMBERED: u32 = u32::MAX;
 
 /// What the parallel look-up of a batch found, per successor in batch order.
-pub struct Lookups {
+pub struct Lookups<'a, P> {
+    /// The batch's successors, in order.
+    all: Vec<&'a Successor<P>>,
     /// A stored state's index (`UNNUMBERED` without numbers), or `PENDING | p`: the state first
     /// appears at position `p` of the batch (new if `p` is the successor's own position).
     found: Vec<u32>,
@@ -112,7 +114,12 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
     /// state not found is kept in its shard as pending, so that its repeats later in the batch
     /// find it. Without `numbered`, a state found is `UNNUMBERED`: only for states the index
     /// keeps (`Pack::KEEP`), since the others are compared through their numbers.
-    pub fn look_up(&mut self, parts: &[Expansion<P>], states: &[P], numbered: bool) -> Lookups {
+    pub fn look_up<'a>(
+        &mut self,
+        parts: &'a [Expansion<P>],
+        states: &[P],
+        numbered: bool,
+    ) -> Lookups<'a, P> {
         let all = in_order(parts);
         let found: Vec<AtomicU32> = all.iter().map(|_| AtomicU32::new(0)).collect();
         self.each_in_shard(&all, |index, at| {
@@ -129,6 +136,7 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
             found[at].store(found_here, Ordering::Relaxed);
         });
         Lookups {
+            all,
             numbers: vec![0; found.len()],
             found: found.into_iter().map(AtomicU32::into_inner).collect(),
         }
@@ -136,14 +144,14 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
 
     /// Writes the numbers that `resolve` gave the batch's new states into the shards, one
     /// worker per shard (`states`: the store's).
-    pub fn settle(&mut self, parts: &[Expansion<P>], states: &[P], lookups: &Lookups) {
-        let all = in_order(parts);
-        self.each_in_shard(&all, |index, at| {
+    pub fn settle(&mut self, states: &[P], lookups: &Lookups<P>) {
+        let all = &lookups.all;
+        self.each_in_shard(all, |index, at| {
             if lookups.found[at] == PENDING | at as u32 {
                 let successor = all[at];
                 let number = lookups.numbers[at];
                 index.renumber(&successor.stored, successor.hash, number, |n| {
-                    stored(&all, states, n)
+                    stored(all, states, n)
                 });
             }
         });
@@ -155,14 +163,14 @@ impl<P: Clone + Eq + Send + Sync> Shards<P> {
     }
 }
 
-impl Lookups {
+impl<P: Clone> Lookups<'_, P> {
     /// The index of the successor at position `at` of the batch (`UNNUMBERED` for a state
     /// found by a look-up without numbers), storing it (with `parent`) if it is the first of a
     /// new state; `true` if it is. Called in batch order.
-    pub fn resolve<S: Pack>(
+    pub fn resolve<S: Pack<Packed = P>>(
         &mut self,
         at: usize,
-        successor: &Successor<S::Packed>,
+        successor: &Successor<P>,
         store: &mut Store<S>,
         parent: u32,
     ) -> (usize, bool) {
